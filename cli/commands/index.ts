@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Each subcommand lives in its own file and adds itself to the program. */
+export type Register = (program: Command) => void;
+
+export const commands: Register[] = [];

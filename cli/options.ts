@@ -1,0 +1,56 @@
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import { ConfigError } from '../lib/errors.js';
+import { parseDuration } from '../lib/duration.js';
+
+/** `--flag <v>` that falls back to an environment variable (flags > env > defaults). */
+export function opt(flags: string, description: string, env?: string): Option {
+  const o = new Option(flags, description);
+  return env ? o.env(env) : o;
+}
+
+/** How to name an option in an error: "--port (SHOAL_PORT)". */
+function describe(cmd: Command, key: string): string {
+  const o = cmd.options.find((x) => x.attributeName() === key);
+  if (!o) return key;
+  return o.envVar ? `${o.long} (${o.envVar})` : (o.long ?? key);
+}
+
+/**
+ * Validates a command's merged options once, at the edge. A bad value throws a
+ * ConfigError whose one line names the flag, its env variable and what was wrong.
+ */
+export function parseOptions<S extends z.ZodType>(cmd: Command, schema: S): z.infer<S> {
+  const raw = cmd.opts();
+  const res = schema.safeParse(raw);
+  if (res.success) return res.data;
+  const issue = res.error.issues[0]!;
+  const key = String(issue.path[0] ?? '');
+  const got = raw[key];
+  throw new ConfigError(`invalid ${describe(cmd, key)}: ${issue.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`);
+}
+
+// Reusable field schemas: strings from argv/env coerced and checked.
+export const port = z.coerce
+  .number({ message: 'expected a port number' })
+  .int({ message: 'expected a whole port number 0-65535' })
+  .min(0, { message: 'expected a port number 0-65535' })
+  .max(65535, { message: 'expected a port number 0-65535' });
+
+export const positiveInt = z.coerce.number({ message: 'expected a number' }).int({ message: 'expected a whole number' }).min(1, { message: 'expected a whole number ≥ 1' });
+export const nonNegativeInt = z.coerce.number({ message: 'expected a number' }).int({ message: 'expected a whole number' }).min(0, { message: 'expected a whole number ≥ 0' });
+export const positiveNumber = z.coerce.number({ message: 'expected a number' }).positive({ message: 'expected a number > 0' });
+
+/** "5s", "250ms", "2m" → milliseconds. */
+export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : parseDuration(v);
+  if (ms === undefined || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration like 500ms, 5s or 2m' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), { message: 'expected redis://[user:pass@]host:port or rediss://…' });
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { commands } from './commands/index.js';
+
+const program = new Command('shoal')
+  .description('shoal: a self-hosted autoscaling web stack (app, proxy, autoscaler, load and chaos tools)')
+  // Usage errors (unknown flag, missing value) exit 2 like every other bad input.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+for (const register of commands) register(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,42 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+
+/** What the active autoscaler last recorded about itself, for `shoal status` and the load tool. */
+export interface AutoscalerState {
+  leaderId: string;
+  provider: string;
+  min: number;
+  max: number;
+  /** Requests/s per server; 0 = off. */
+  targetRps: number;
+  /** Memory used % per host; 0 = off. */
+  targetMemory: number;
+  desired: number;
+  actual: number;
+  intervalMs: number;
+  lastDecision: string;
+  updatedAt: number;
+}
+
+const NUMERIC = ['min', 'max', 'targetRps', 'targetMemory', 'desired', 'actual', 'intervalMs', 'updatedAt'] as const;
+
+export class AutoscalerStateStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async write(state: AutoscalerState): Promise<void> {
+    const args: string[] = [];
+    for (const [k, v] of Object.entries(state)) args.push(k, String(v));
+    await this.redis.hset(this.keys.autoscalerState, ...args);
+  }
+
+  async read(): Promise<AutoscalerState | undefined> {
+    const h = await this.redis.hgetall(this.keys.autoscalerState);
+    if (h.desired === undefined) return undefined;
+    const s = { leaderId: h.leaderId ?? '', provider: h.provider ?? '', lastDecision: h.lastDecision ?? '' } as AutoscalerState;
+    for (const k of NUMERIC) s[k] = Number(h[k] ?? 0);
+    return s;
+  }
+}

@@ -1,0 +1,51 @@
+// The only place in shoal that spells a Redis key. docs/redis.md lists each one.
+export const DEFAULT_PREFIX = 'shoal:';
+
+export interface Keys {
+  readonly prefix: string;
+  /** Hash: one app server's registry entry. */
+  server(id: string): string;
+  /** Set: every known server id. */
+  readonly servers: string;
+  /** String counter: bumped on every pool change; proxies ack the version they applied. */
+  readonly poolVersion: string;
+  /** Pub/sub channel: a message per pool change. */
+  readonly poolChannel: string;
+  /** Hash: the request monitor's counters for the app server at `address` (host:port). */
+  requests(address: string): string;
+  /** Hash: one field per app server, the memory monitor's JSON reading. */
+  readonly memoryLoad: string;
+  /** Hash: one proxy's registration, heartbeat, applied pool version and rates. */
+  proxy(id: string): string;
+  /** Set: every known proxy id. */
+  readonly proxies: string;
+  /** Hash: the autoscaler's min, max, targets, desired and last decision. */
+  readonly autoscalerState: string;
+  /** Stream (capped): the autoscaler's decisions with inputs and reasons. */
+  readonly decisions: string;
+  /** String with TTL: the leader lock's holder. */
+  readonly leader: string;
+  /** String counter: the fencing token handed to each new leader. */
+  readonly fencing: string;
+  /** Stream (capped): chaos experiment events, shown on the dashboard. */
+  readonly chaosEvents: string;
+}
+
+export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
+  return {
+    prefix,
+    server: (id) => `${prefix}server:${id}`,
+    servers: `${prefix}servers`,
+    poolVersion: `${prefix}pool:version`,
+    poolChannel: `${prefix}pool:changes`,
+    requests: (address) => `${prefix}requests:${address}`,
+    memoryLoad: `${prefix}memory_load`,
+    proxy: (id) => `${prefix}proxy:${id}`,
+    proxies: `${prefix}proxies`,
+    autoscalerState: `${prefix}autoscaler:state`,
+    decisions: `${prefix}autoscaler:decisions`,
+    leader: `${prefix}autoscaler:leader`,
+    fencing: `${prefix}autoscaler:fencing`,
+    chaosEvents: `${prefix}chaos:events`,
+  };
+}

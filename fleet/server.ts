@@ -1,0 +1,24 @@
+export const SERVER_STATES = ['launching', 'ready', 'draining', 'gone'] as const;
+export type ServerState = (typeof SERVER_STATES)[number];
+
+/** One app server as the registry knows it. Times are epoch milliseconds. */
+export interface Server {
+  id: string;
+  /** host:port the proxies send to; empty while launching on a provider that cannot know it yet. */
+  address: string;
+  state: ServerState;
+  provider: string;
+  /** Provider's handle: a pid for `local`, an EC2 instance id in the cloud. */
+  instanceId: string;
+  /** Machine identity, so per-host metrics (memory) are counted once per host. */
+  host: string;
+  launchedAt: number;
+  heartbeatAt: number;
+  stateChangedAt: number;
+  /** Changes on every process start; readers treat a new boot id as a counter reset. */
+  bootId: string;
+}
+
+export function isServerState(v: string): v is ServerState {
+  return (SERVER_STATES as readonly string[]).includes(v);
+}

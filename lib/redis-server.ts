@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { ShoalError } from './errors.js';
+import { freePort } from './free-port.js';
+
+export interface EmbeddedRedis {
+  url: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedRedisOptions {
+  port?: number;
+  /** Binary to run; `redis-server` from the Debian package by default. */
+  bin?: string;
+  /** Run detached in its own process group (so a terminal's Ctrl-C reaches only the supervisor). */
+  detached?: boolean;
+}
+
+/** Starts a `redis-server` child on loopback with no persistence and waits until it accepts commands. */
+export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
+  const port = opts.port || (await freePort());
+  const bin = opts.bin ?? process.env.SHOAL_REDIS_SERVER ?? 'redis-server';
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  let output = '';
+  const collect = (b: Buffer) => {
+    output = (output + b.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'ENOENT'
+          ? new ShoalError('SHOAL_ERR_NO_REDIS', `${bin} not found: install the Debian package redis-server (apt-get install redis-server) or pass --redis URL`)
+          : err,
+      );
+    });
+    child.once('exit', (code) => reject(new ShoalError('SHOAL_ERR_REDIS_EXIT', `${bin} exited with ${code}: ${output.trim()}`)));
+  });
+  await Promise.race([waitForPing(port), failed]);
+  child.stdout!.removeListener('data', collect);
+  child.stderr!.removeListener('data', collect);
+  child.stdout!.resume();
+  child.stderr!.resume();
+  failed.catch(() => {});
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await once(child, 'exit');
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+  const { createConnection } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createConnection({ port, host: '127.0.0.1' });
+      s.setTimeout(500, () => s.destroy());
+      s.once('connect', () => s.write('PING\r\n'));
+      s.once('data', (d) => {
+        s.destroy();
+        resolve(d.toString().startsWith('+PONG'));
+      });
+      s.once('error', () => resolve(false));
+      s.once('close', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new ShoalError('SHOAL_ERR_REDIS_START', `redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+}
