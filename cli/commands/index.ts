@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { registerStatus } from './status.js';
 
 /** Each subcommand lives in its own file and adds itself to the program. */
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [
+  registerStatus,
+];

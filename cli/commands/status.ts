@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { connectRedis, Fleet } from '../../fleet/index.js';
+import { readSnapshot } from '../../fleet/snapshot.js';
+import { statusView } from '../../fleet/status-view.js';
+import { ShoalError } from '../../lib/errors.js';
+import { duration, opt, parseOptions, redisUrl } from '../options.js';
+import { action } from '../run.js';
+import { renderStatus } from '../status/render.js';
+import { locateFleet } from '../stack/locate.js';
+
+const Schema = z.object({
+  redis: redisUrl.optional(),
+  prefix: z.string().min(1).optional(),
+  dataDir: z.string().min(1),
+  json: z.boolean().default(false),
+  watch: z.boolean().default(false),
+  interval: duration.default(2000),
+});
+
+export function registerStatus(program: Command): void {
+  const cmd = program
+    .command('status')
+    .description('show the fleet: desired vs actual, servers, last decisions')
+    .addOption(opt('--redis <url>', 'Redis of the fleet (default: the stack in --data-dir)', 'REDIS_URL'))
+    .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX'))
+    .addOption(opt('--data-dir <dir>', 'where shoal up keeps stack.json', 'SHOAL_DATA_DIR').default('.shoal'))
+    .option('--json', 'print JSON')
+    .option('--watch', 'refresh until interrupted')
+    .addOption(opt('--interval <duration>', 'refresh interval for --watch').default('2s'));
+  cmd.action(
+    action(async () => {
+      const o = parseOptions(cmd, Schema);
+      const target = await locateFleet(o);
+      const redis = connectRedis(target.redisUrl, { name: 'shoal-status', offlineQueue: false });
+      const fleet = new Fleet(redis, target.prefix);
+      try {
+        await redis.ping().catch((err: Error) => {
+          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${target.redisUrl}: ${err.message}`, 503);
+        });
+        do {
+          const view = statusView(await readSnapshot(fleet, { decisions: 5 }));
+          const text = o.json ? JSON.stringify(view, null, 2) + '\n' : renderStatus(view);
+          process.stdout.write(o.watch && process.stdout.isTTY ? `\x1b[2J\x1b[H${text}` : text);
+          if (o.watch) await new Promise((r) => setTimeout(r, o.interval));
+        } while (o.watch);
+      } finally {
+        redis.disconnect();
+      }
+    }),
+  );
+}

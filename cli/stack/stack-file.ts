@@ -1,0 +1,45 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** What `shoal up` records in <data-dir>/stack.json so other commands can find the stack. */
+export const StackSchema = z.object({
+  version: z.literal(1),
+  pid: z.number(),
+  startedAt: z.number(),
+  dataDir: z.string(),
+  prefix: z.string(),
+  redis: z.object({ url: z.string(), embedded: z.boolean(), pid: z.number().optional() }),
+  dynamodb: z.object({ endpoint: z.string(), embedded: z.boolean(), pid: z.number().optional() }),
+  proxy: z.object({ url: z.string(), adminUrl: z.string(), pid: z.number() }).optional(),
+  autoscaler: z.object({ adminUrl: z.string(), pid: z.number() }).optional(),
+  dashboard: z.string().optional(),
+});
+export type Stack = z.infer<typeof StackSchema>;
+
+export function stackPath(dataDir: string): string {
+  return join(resolve(dataDir), 'stack.json');
+}
+
+/** Written atomically (rename) so a reader never sees half a file. */
+export async function writeStack(dataDir: string, stack: Stack): Promise<void> {
+  await mkdir(resolve(dataDir), { recursive: true });
+  const file = stackPath(dataDir);
+  await writeFile(`${file}.tmp`, JSON.stringify(stack, null, 2) + '\n');
+  await rename(`${file}.tmp`, file);
+}
+
+export async function readStack(dataDir: string): Promise<Stack | undefined> {
+  let text: string;
+  try {
+    text = await readFile(stackPath(dataDir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = StackSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
+}
+
+export async function removeStack(dataDir: string): Promise<void> {
+  await rm(stackPath(dataDir), { force: true });
+}
