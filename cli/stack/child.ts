@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ShoalError } from '../../lib/errors.js';
+
+export interface Child {
+  name: string;
+  pid: number;
+  proc: ChildProcess;
+  /** The ready line's match. */
+  ready: RegExpMatchArray;
+  alive(): boolean;
+  exited: Promise<number | string>;
+  /** SIGTERM to the child's process group, SIGKILL to it after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface ChildSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Output of the child (stdout and stderr) is appended here. */
+  logFile: string;
+  /** The child is ready when a stdout line matches. */
+  readyLine: RegExp;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts a child in its own process group, so a terminal's Ctrl-C reaches only the
+ * supervisor, which then stops children in order. Resolves once the ready line appears.
+ */
+export async function startChild(spec: ChildSpec): Promise<Child> {
+  mkdirSync(dirname(spec.logFile), { recursive: true });
+  const log = createWriteStream(spec.logFile, { flags: 'a' });
+  const proc = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const alive = () => proc.exitCode === null && proc.signalCode === null;
+  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+  proc.stderr!.pipe(log, { end: false });
+  let buffered = '';
+  let tail = '';
+  proc.stderr!.on('data', (b: Buffer) => (tail = (tail + b.toString()).slice(-2000)));
+  const ready = new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new ShoalError('SHOAL_ERR_CHILD_TIMEOUT', `${spec.name} was not ready within ${spec.timeoutMs ?? 30_000} ms (log: ${spec.logFile})`)),
+      spec.timeoutMs ?? 30_000,
+    );
+    proc.stdout!.on('data', (b: Buffer) => {
+      log.write(b);
+      buffered += b.toString();
+      const m = buffered.match(spec.readyLine);
+      if (m) {
+        clearTimeout(timer);
+        buffered = '';
+        resolve(m);
+      }
+    });
+    proc.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new ShoalError('SHOAL_ERR_CHILD_START', `${spec.name} could not start: ${err.message}`));
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new ShoalError('SHOAL_ERR_CHILD_EXIT', `${spec.name} exited (${code}) before it was ready: ${lastLine(tail)} (log: ${spec.logFile})`));
+    });
+  });
+  const child: Child = {
+    name: spec.name,
+    pid: proc.pid ?? 0,
+    proc,
+    ready: await ready.catch((err) => {
+      killGroup(proc.pid, 'SIGKILL');
+      throw err;
+    }),
+    alive,
+    exited,
+    async stop(graceMs = 10_000) {
+      if (!alive()) return;
+      killGroup(proc.pid, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(proc.pid, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+      // anything the child left in its group goes too
+      killGroup(proc.pid, 'SIGKILL');
+      log.end();
+    },
+  };
+  return child;
+}
+
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  const last = lines[lines.length - 1] ?? '';
+  try {
+    const j = JSON.parse(last) as { msg?: string; err?: { message?: string } };
+    return [j.msg, j.err?.message].filter(Boolean).join(': ');
+  } catch {
+    return last;
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Started by `shoal up` in its own process group. If the supervisor dies without
+// stopping its children (SIGKILL, OOM), the reaper stops them: every child pid
+// recorded in stack.json, newest tier first, then removes the file.
+import { readFileSync, rmSync } from 'node:fs';
+import { alive, watchParent } from '../../lib/parent-watch.js';
+
+const [supervisorPid, stackFile] = [Number(process.argv[2]), process.argv[3]!];
+
+function pids(): number[] {
+  try {
+    const s = JSON.parse(readFileSync(stackFile, 'utf8')) as Record<string, { pid?: number } | undefined>;
+    return ['autoscaler', 'proxy', 'dynamodb', 'redis'].map((k) => s[k]?.pid).filter((p): p is number => !!p);
+  } catch {
+    return [];
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, sig);
+      return;
+    } catch {
+      // try the pid itself, or it is gone
+    }
+  }
+}
+
+watchParent(supervisorPid, () => {
+  const targets = pids();
+  for (const p of targets) signal(p, 'SIGTERM');
+  const deadline = Date.now() + 5000;
+  const timer = setInterval(() => {
+    const left = targets.filter(alive);
+    if (left.length === 0 || Date.now() > deadline) {
+      for (const p of left) signal(p, 'SIGKILL');
+      rmSync(stackFile, { force: true });
+      clearInterval(timer);
+      process.exit(0);
+    }
+  }, 100);
+});
+// keep the process alive while watching
+setInterval(() => {}, 1 << 30);
