@@ -1,0 +1,129 @@
+import type { Middleware } from 'koa';
+import type { Fleet, RequestStats } from '../fleet/index.js';
+import type { Logger } from '../lib/log.js';
+import { FlushLoop } from './flush-loop.js';
+import { SlidingWindow } from './window.js';
+
+export interface RequestMonitorOptions {
+  /**
+   * Must sit on a client made with connectRedis(url, { offlineQueue: false }): while Redis
+   * is down a write then fails at once instead of queueing, so nothing piles up in memory.
+   */
+  fleet: Fleet;
+  /** host:port the server is reached at; names its hash, as the registry's address does. */
+  address: string;
+  serverId: string;
+  /** New per process start: readers take a changed boot id as a counter reset. */
+  bootId: string;
+  intervalMs?: number;
+  /** Span of the published requests/s and latency percentiles. */
+  windowMs?: number;
+  /** A flush without a reply after this long is abandoned (default: 2 intervals, at least 1 s). */
+  flushTimeoutMs?: number;
+  log: Logger;
+}
+
+/**
+ * Counts requests in memory (the middleware does a few increments and reads the clock
+ * twice) and once per interval writes the server's hash in one pipeline. The hash holds
+ * absolute running totals set with HSET, so a write that is lost, retried or applied late
+ * never loses or doubles a request: the next one carries the totals again.
+ */
+export class RequestMonitor {
+  private total = 0;
+  private s2xx = 0;
+  private s3xx = 0;
+  private s4xx = 0;
+  private s5xx = 0;
+  private open = 0;
+  private readonly window: SlidingWindow;
+  private readonly loop: FlushLoop;
+
+  constructor(private readonly opts: RequestMonitorOptions) {
+    const intervalMs = opts.intervalMs ?? 1000;
+    this.window = new SlidingWindow(opts.windowMs ?? 10_000, performance.now());
+    this.loop = new FlushLoop({
+      name: 'request monitor',
+      intervalMs,
+      timeoutMs: opts.flushTimeoutMs ?? Math.max(2 * intervalMs, 1000),
+      log: opts.log,
+      write: () => this.write(),
+    });
+  }
+
+  /** Requests started whose response has not finished or closed yet. */
+  get inflight(): number {
+    return this.open;
+  }
+
+  middleware(): Middleware {
+    return (ctx, next) => {
+      this.open++;
+      const res = ctx.res;
+      const started = performance.now();
+      let counted = false;
+      // 'finish' when the response was handed to the socket; 'close' also covers a client
+      // that went away first. Whichever comes first counts it, with the status it had.
+      const done = () => {
+        if (counted) return;
+        counted = true;
+        this.complete(res.statusCode, started);
+      };
+      res.on('finish', done);
+      res.on('close', done);
+      return next();
+    };
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Writes the hash now in one pipeline; if a flush is already running, waits for that one. */
+  flush(): Promise<void> {
+    return this.loop.run();
+  }
+
+  /** Stops the timer and writes the final totals. Idempotent. */
+  stop(): Promise<void> {
+    return this.loop.stop(() => this.write());
+  }
+
+  /** The values the next flush writes. */
+  stats(): RequestStats {
+    const w = this.window.snapshot(performance.now());
+    return {
+      serverId: this.opts.serverId,
+      bootId: this.opts.bootId,
+      total: this.total,
+      s2xx: this.s2xx,
+      s3xx: this.s3xx,
+      s4xx: this.s4xx,
+      s5xx: this.s5xx,
+      inflight: this.open,
+      rps: w.rps,
+      p50Ms: w.p50Ms,
+      p95Ms: w.p95Ms,
+      updatedAt: Date.now(),
+    };
+  }
+
+  private complete(status: number, started: number): void {
+    const now = performance.now();
+    this.open--;
+    this.total++;
+    if (status >= 500) {
+      if (status < 600) this.s5xx++;
+    } else if (status >= 400) this.s4xx++;
+    else if (status >= 300) this.s3xx++;
+    else if (status >= 200) this.s2xx++;
+    this.window.record(now, now - started);
+  }
+
+  private async write(): Promise<void> {
+    const { fleet, address } = this.opts;
+    const results = await fleet.requests.write(fleet.redis.pipeline(), address, this.stats()).exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+}
