@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDynamodb } from './dynamodb.js';
 import { registerStatus } from './status.js';
 import { registerUp } from './up.js';
 
@@ -6,6 +7,7 @@ import { registerUp } from './up.js';
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
+  registerDynamodb,
   registerStatus,
   registerUp,
 ];

@@ -168,7 +168,7 @@ export class Supervisor {
       return { endpoint: this.cfg.dynamodb, embedded: false };
     }
     const dataDir = join(this.dataDir, 'dynamodb');
-    this.dynamo = await this.child('dynamodb', ['dynamodb', '--port', '0', '--data-dir', this.dataDir], /shoal dynamodb ready at (\S+)/);
+    this.dynamo = await this.child('dynamodb', ['dynamodb', '--data-dir', this.dataDir], /shoal dynamodb ready at (\S+)/);
     this.say(`dynamodb    ready  ${this.dynamo.ready[1]} (embedded dynalite, data in ${dataDir})`);
     return { endpoint: this.dynamo.ready[1]!, embedded: true, pid: this.dynamo.pid };
   }

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { MEMORY, startEmbeddedDynamo } from '../../app/dynamodb/embedded.js';
+import { createLogger } from '../../lib/log.js';
+import { watchParent } from '../../lib/parent-watch.js';
+import { opt, parseOptions } from '../options.js';
+import { action } from '../run.js';
+
+const Schema = z.object({ dataDir: z.string().min(1) });
+
+/** `shoal dynamodb`: the embedded dynalite as its own process, shared by every app server of `shoal up`. */
+export function registerDynamodb(program: Command): void {
+  const cmd = program
+    .command('dynamodb')
+    .description('run the embedded DynamoDB (dynalite) on a free loopback port, data under <data-dir>/dynamodb')
+    .addOption(opt('--data-dir <dir>', `where the data lives (${MEMORY} for none)`, 'SHOAL_DATA_DIR').default('.shoal'));
+  cmd.action(
+    action(async () => {
+      const o = parseOptions(cmd, Schema);
+      const log = createLogger('dynamodb');
+      const dataDir = o.dataDir === MEMORY ? MEMORY : resolve(o.dataDir);
+      const db = await startEmbeddedDynamo(dataDir);
+      process.stdout.write(`shoal dynamodb ready at ${db.endpoint} (data ${db.path})\n`);
+      const stop = (why: string) => {
+        log.info({ why }, 'stopping embedded DynamoDB');
+        void db.close().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+      const parent = Number(process.env.SHOAL_PARENT_PID);
+      if (parent > 0) watchParent(parent, () => stop('parent exited'));
+    }),
+  );
+}
