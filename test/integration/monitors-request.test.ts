@@ -80,7 +80,6 @@ async function monitoredServer(teardown: Teardown, r: TestRedis, opts: { interva
 
 // 10 requests: 5 × 2xx, 1 × 3xx, 3 × 4xx, 1 × 5xx
 const MIX = ['/ok', '/ok', '/missing', '/ok', '/redirect', '/ok', '/missing', '/boom', '/ok', '/nope'];
-const MIX_CLASSES = { s2xx: 5, s3xx: 1, s4xx: 3, s5xx: 1 };
 
 async function sendMix(get: (p: string) => Promise<number>, rounds: number): Promise<number> {
   for (let i = 0; i < rounds; i++) await Promise.all(MIX.map((p) => get(p)));
