@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDynamodb } from './dynamodb.js';
+import { registerProxy } from './proxy.js';
 import { registerStatus } from './status.js';
 import { registerUp } from './up.js';
 
@@ -8,6 +9,7 @@ export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
   registerDynamodb,
+  registerProxy,
   registerStatus,
   registerUp,
 ];

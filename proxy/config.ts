@@ -1,0 +1,89 @@
+import type { BalancerKind } from './balancer.js';
+import type { HealthConfig } from './health.js';
+
+/** Everything `shoal proxy` was told, parsed and checked once at the CLI edge. Durations in ms. */
+export interface ProxyConfig {
+  port: number;
+  host: string;
+  adminPort: number;
+  adminHost: string;
+  redisUrl: string;
+  prefix: string;
+  balancer: BalancerKind;
+  workers: number;
+  tls?: { certFile: string; keyFile: string };
+  /** Plain-HTTP port answering with a redirect to HTTPS (needs tls). */
+  redirectHttpPort?: number;
+  slowStartMs: number;
+  timeouts: {
+    /** Opening a connection to an app server. */
+    connectMs: number;
+    /** The client must send all request headers within this (slowloris guard). */
+    headerMs: number;
+    /** The client must send the whole request, body included, within this. */
+    requestMs: number;
+    /** A client socket with nothing happening (keep-alive between requests, stalled reads) is closed. */
+    idleMs: number;
+    /** The app server must start answering within this. */
+    responseMs: number;
+    /** Idle keep-alive sockets to app servers are closed after this: below the app's 65 s keep-alive. */
+    upstreamIdleMs: number;
+    /** On shutdown, how long in-flight requests get to finish. */
+    shutdownMs: number;
+  };
+  limits: {
+    maxClientConnections: number;
+    /** Keep-alive connections per app server. */
+    upstreamConnections: number;
+    /** Requests that may wait for a connection per app server; beyond it the server counts as full. */
+    queuePerServer: number;
+    /** Request bodies up to this size are read before forwarding, so they can be resent. */
+    bufferBodyBytes: number;
+    /** Attempts per request, first try included. */
+    maxAttempts: number;
+    /** Retries as a share of requests (0.2 = at most 20 % extra). */
+    retryRatio: number;
+    retryMinPerSecond: number;
+  };
+  health: HealthConfig;
+  /** Full registry resync period, the fallback behind pub/sub. */
+  resyncMs: number;
+  /** A ready server that vanishes from Redis (not marked gone) stays this long: Redis may have restarted empty. */
+  missingGraceMs: number;
+  /** How often the proxy writes its heartbeat, applied pool version and rates. */
+  reportMs: number;
+  /** The fleet entry's id; defaults to host:port. */
+  proxyId?: string;
+}
+
+export const DEFAULT_TIMEOUTS: ProxyConfig['timeouts'] = {
+  connectMs: 2000,
+  headerMs: 10_000,
+  requestMs: 30_000,
+  idleMs: 60_000,
+  responseMs: 30_000,
+  upstreamIdleMs: 30_000,
+  shutdownMs: 10_000,
+};
+
+export const DEFAULT_LIMITS: ProxyConfig['limits'] = {
+  maxClientConnections: 16_384,
+  upstreamConnections: 128,
+  queuePerServer: 256,
+  bufferBodyBytes: 64 * 1024,
+  maxAttempts: 3,
+  retryRatio: 0.2,
+  retryMinPerSecond: 10,
+};
+
+export const DEFAULT_HEALTH: HealthConfig = {
+  path: '/readyz',
+  intervalMs: 2000,
+  timeoutMs: 1000,
+  rise: 2,
+  fall: 2,
+  ejectAfter: 5,
+  ejectBaseMs: 5000,
+  ejectMaxMs: 60_000,
+  maxEjectPercent: 50,
+};

@@ -1,0 +1,249 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../lib/log.js';
+import { pick, type BalancerKind } from './balancer.js';
+import type { DemandCounters } from './demand.js';
+import { ProxyErrorCode, sendError } from './errors.js';
+import { clientHeaders, requestIdFor, upstreamHeaders } from './headers.js';
+import type { ProxyMetrics } from './metrics.js';
+import { classifyFailure, shouldRetry, type FailureKind, type RetryBudget } from './retry.js';
+import type { Upstream, UpstreamSet } from './upstream.js';
+
+export interface ForwarderOptions {
+  upstreams: UpstreamSet;
+  balancer: BalancerKind;
+  budget: RetryBudget;
+  metrics: ProxyMetrics;
+  counters: DemandCounters;
+  proto: 'http' | 'https';
+  responseTimeoutMs: number;
+  /** Longest pause between two chunks of a response body. */
+  bodyIdleMs: number;
+  bufferBodyBytes: number;
+  maxAttempts: number;
+  /** True once shutdown began: answers carry Connection: close. */
+  closing: () => boolean;
+  log: Logger;
+}
+
+const FAILURE_CODE: Record<Exclude<FailureKind, 'aborted'>, ProxyErrorCode> = {
+  connect: ProxyErrorCode.UPSTREAM_CONNECT,
+  sent: ProxyErrorCode.UPSTREAM_FAILED,
+  timeout: ProxyErrorCode.UPSTREAM_TIMEOUT,
+};
+
+/** The HTTP request handler: one Exchange per client request. */
+export function createForwarder(o: ForwarderOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => new Exchange(o, req, res).start();
+}
+
+/**
+ * One client request on its way through: body handling, server choice, the undici dispatch
+ * (this object is the dispatch handler), streaming the answer back with back-pressure, and
+ * the retry decision when an attempt fails before any of the answer was sent.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private readonly startedAt = performance.now();
+  private requestId = '';
+  private path = '';
+  private headers: string[] = [];
+  private body: Buffer | IncomingMessage | null = null;
+  private replayable = true;
+  private tried: Set<Upstream> | undefined;
+  private attempts = 0;
+  private current: Upstream | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
+  private clientGone = false;
+  private status = 0;
+
+  constructor(
+    private readonly o: ForwarderOptions,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {}
+
+  start(): void {
+    const { o, req, res } = this;
+    o.counters.offered++;
+    o.budget.deposit();
+    req.on('error', noop);
+    res.on('close', this.onClientClose);
+    this.requestId = requestIdFor(req.headers['x-request-id']);
+    const path = toPath(req.url ?? '');
+    if (!path) return this.refuse(ProxyErrorCode.BAD_REQUEST, 'request target must be an absolute path');
+    this.path = path;
+    this.headers = upstreamHeaders(req.rawHeaders, req.headers.connection, {
+      remoteAddress: req.socket.remoteAddress ?? '',
+      proto: o.proto,
+      requestId: this.requestId,
+    });
+    const te = req.headers['transfer-encoding'];
+    const cl = req.headers['content-length'];
+    if (te === undefined && (cl === undefined || cl === '0')) return this.attempt();
+    if (te === undefined && Number(cl) <= o.bufferBodyBytes) return this.readBody();
+    // large or chunked bodies stream straight through; such a request cannot be sent twice
+    this.body = req;
+    this.replayable = false;
+    this.attempt();
+  }
+
+  // Small bodies are read first (as nginx buffers them) so a request that failed to
+  // reach a server can be sent to another one.
+  private readBody(): void {
+    const chunks: Buffer[] = [];
+    this.req.on('data', (c: Buffer) => chunks.push(c));
+    this.req.on('end', () => {
+      if (this.clientGone) return;
+      this.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      this.attempt();
+    });
+  }
+
+  private attempt(): void {
+    const now = Date.now();
+    const set = this.o.upstreams;
+    const cands = set.candidates(now, this.tried);
+    if (cands.length === 0) {
+      if (set.allFull(now)) return this.refuse(ProxyErrorCode.QUEUE_FULL, 'every server is at its connection and queue limit');
+      return this.refuse(ProxyErrorCode.NO_UPSTREAM, 'no app server is ready to take this request');
+    }
+    const u = cands[pick(this.o.balancer, cands, Math.random)]!;
+    (this.tried ??= new Set()).add(u);
+    this.current = u;
+    this.attempts++;
+    u.inflight++;
+    this.controller = undefined;
+    u.pool.dispatch(
+      {
+        path: this.path,
+        method: this.req.method as Dispatcher.HttpMethod,
+        headers: this.headers,
+        body: this.body,
+        headersTimeout: this.o.responseTimeoutMs,
+        bodyTimeout: this.o.bodyIdleMs,
+      },
+      this,
+    );
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.clientGone) controller.abort(new ClientGoneError());
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    this.status = statusCode;
+    this.o.counters.served++;
+    if (this.current) this.o.upstreams.record(this.current, statusCode >= 500, Date.now());
+    if (this.clientGone) return controller.abort(new ClientGoneError());
+    const h = clientHeaders(headers, this.requestId);
+    if (this.o.closing()) h.connection = 'close';
+    this.res.writeHead(statusCode, statusMessage || undefined, h);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.clientGone) return;
+    if (!this.res.write(chunk)) {
+      // the client reads slower than the server writes: stop reading upstream until it drains
+      controller.pause();
+      this.res.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.release();
+    this.res.end();
+    this.o.metrics.answered(this.status, this.elapsed());
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    const u = this.current;
+    this.release();
+    const failure = classifyFailure(err as NodeJS.ErrnoException, this.clientGone);
+    if (failure === 'aborted') {
+      this.o.metrics.refused('client_closed', this.elapsed());
+      return;
+    }
+    this.o.metrics.upstreamErrors.inc({ kind: failure });
+    const now = Date.now();
+    if (u) this.o.upstreams.record(u, true, now);
+    if (this.res.headersSent) {
+      // part of the answer is already out: all we can do is cut the client off
+      this.o.log.warn({ requestId: this.requestId, server: u?.id, err: err.message }, 'upstream failed mid-response');
+      this.o.metrics.refused(ProxyErrorCode.UPSTREAM_FAILED, this.elapsed());
+      this.res.destroy();
+      return;
+    }
+    const verdict = shouldRetry(
+      {
+        method: this.req.method ?? 'GET',
+        failure,
+        attempts: this.attempts,
+        maxAttempts: this.o.maxAttempts,
+        bodyReplayable: this.replayable,
+        untried: this.o.upstreams.candidates(now, this.tried).length,
+      },
+      this.o.budget,
+    );
+    this.o.metrics.retries.inc({ outcome: verdict.retry ? 'retried' : verdict.reason });
+    if (verdict.retry) {
+      this.o.log.debug({ requestId: this.requestId, server: u?.id, failure, err: err.message }, 'retrying on another server');
+      return this.attempt();
+    }
+    this.o.log.warn({ requestId: this.requestId, server: u?.id, failure, reason: verdict.reason, err: err.message }, 'upstream attempt failed');
+    this.refuse(FAILURE_CODE[failure], `app server ${u?.id ?? ''} failed: ${failureText(failure)}`);
+  }
+
+  private refuse(code: ProxyErrorCode, message: string): void {
+    this.o.metrics.refused(code, this.elapsed());
+    if (this.clientGone) return;
+    if (this.req.complete || this.body !== null) {
+      sendError(this.res, code, message, this.requestId);
+    } else {
+      // an unread body would otherwise be parsed as the next request: answer, then close
+      this.res.setHeader('connection', 'close');
+      sendError(this.res, code, message, this.requestId);
+    }
+  }
+
+  private release(): void {
+    if (this.current) {
+      this.current.inflight--;
+      this.current = undefined;
+    }
+  }
+
+  private elapsed(): number {
+    return (performance.now() - this.startedAt) / 1000;
+  }
+
+  private readonly onClientClose = (): void => {
+    if (this.res.writableFinished) return;
+    this.clientGone = true;
+    this.controller?.abort(new ClientGoneError());
+  };
+}
+
+class ClientGoneError extends Error {
+  override readonly name = 'AbortError';
+  constructor() {
+    super('client closed the connection');
+  }
+}
+
+function failureText(f: Exclude<FailureKind, 'aborted'>): string {
+  if (f === 'connect') return 'could not connect';
+  if (f === 'timeout') return 'no answer within the response timeout';
+  return 'connection broke after the request was sent';
+}
+
+/** Origin-form path; an absolute-form target (`GET http://h/p`) is reduced to its path. */
+function toPath(url: string): string | undefined {
+  if (url.startsWith('/')) return url;
+  if (!URL.canParse(url)) return undefined;
+  const u = new URL(url);
+  return u.pathname + u.search;
+}
+
+function noop(): void {}

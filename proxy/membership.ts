@@ -1,0 +1,88 @@
+import type { Fleet, Redis } from '../fleet/index.js';
+import { OnceLog, type Logger } from '../lib/log.js';
+import type { UpstreamSet } from './upstream.js';
+
+export interface MembershipOptions {
+  fleet: Fleet;
+  /** A dedicated connection for SUBSCRIBE (a subscribed client can run nothing else). */
+  subscriber: Redis;
+  upstreams: UpstreamSet;
+  resyncMs: number;
+  log: Logger;
+}
+
+/**
+ * Keeps the upstream set in step with the registry: a full resync on every pool-change
+ * announcement and every `resyncMs` as a fallback. While Redis is unreachable the last
+ * known pool keeps serving (fail static); the outage is logged once and the next
+ * successful read brings the pool up to date.
+ */
+export class Membership {
+  /** The registry's pool version at the last successful resync: the proxy's drain acknowledgement. */
+  applied = 0;
+  redisUp = false;
+  private syncing: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly once: OnceLog;
+
+  constructor(private readonly o: MembershipOptions) {
+    this.once = new OnceLog(o.log);
+  }
+
+  async start(): Promise<void> {
+    const { fleet, subscriber } = this.o;
+    // Announcements carry the new version: older ones (or our own resync's) need no read.
+    fleet.registry
+      .onChange(subscriber, (c) => {
+        if (c.version > this.applied) void this.resync();
+      })
+      .catch((err: unknown) => this.once.warn('subscribe', { err: String(err) }, 'pool-change subscription failed; relying on the periodic resync'));
+    // ioredis re-subscribes by itself; a reconnect may have missed announcements, so read everything
+    subscriber.on('ready', () => void this.resync());
+    fleet.redis.on('ready', () => void this.resync());
+    this.timer = setInterval(() => void this.resync(), this.o.resyncMs);
+    this.timer.unref();
+    await this.resync();
+  }
+
+  /** Reads the whole registry and applies it; concurrent calls coalesce into one more pass. */
+  resync(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.syncing) {
+      this.again = true;
+      return this.syncing;
+    }
+    this.syncing = this.loop().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        // version first: the list read after it reflects at least that version
+        const version = await this.o.fleet.registry.poolVersion();
+        const servers = await this.o.fleet.registry.list();
+        if (this.closed) return;
+        this.o.upstreams.apply(servers, Date.now());
+        if (version < this.applied) this.o.log.warn({ version, applied: this.applied }, 'pool version went back: Redis was reset');
+        this.applied = version;
+        this.redisUp = true;
+        this.once.clear('redis', 'redis reachable again: pool resynced');
+      } catch (err) {
+        this.redisUp = false;
+        this.once.warn('redis', { err: String(err) }, 'redis unreachable: serving the last known pool');
+        return;
+      }
+    } while (this.again && !this.closed);
+  }
+}

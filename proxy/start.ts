@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
+import { ShoalError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { startAdmin } from './admin.js';
+import type { ProxyConfig } from './config.js';
+import { DemandCounters, DemandReporter } from './demand.js';
+import { createForwarder } from './forward.js';
+import { ActiveChecker } from './health.js';
+import { applyLimits, serverOptions } from './limits.js';
+import { Membership } from './membership.js';
+import { ProxyMetrics } from './metrics.js';
+import { RetryBudget } from './retry.js';
+import { readKeyPair, reloadKeyPair, startRedirect } from './tls.js';
+import { UpstreamSet } from './upstream.js';
+import { createUpgradeHandler } from './ws.js';
+
+export interface RunningProxy {
+  /** host:port the proxy listens on. */
+  address: string;
+  url: string;
+  /** host:port of the admin server, or '' in a cluster worker (the primary serves it). */
+  adminAddress: string;
+  metrics: ProxyMetrics;
+  pool(): PoolView;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), leaves the fleet. */
+  close(): Promise<void>;
+}
+
+export interface PoolView {
+  proxyId: string;
+  redis: 'up' | 'down';
+  appliedPoolVersion: number;
+  balancer: string;
+  members: ReturnType<UpstreamSet['view']>;
+}
+
+export interface StartOptions {
+  /** In a cluster worker: no admin server, metrics shared with the primary, a per-worker fleet id. */
+  worker?: { index: number; adminAddress: string };
+}
+
+/** Starts one proxy process: membership, health checks, the HTTP(S) listener, admin and reporting. */
+export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptions = {}): Promise<RunningProxy> {
+  // offline queue off: while Redis is down, reads fail fast and the last known pool keeps serving
+  const redis = connectRedis(cfg.redisUrl, { offlineQueue: false, name: 'shoal-proxy' });
+  const subscriber = connectRedis(cfg.redisUrl, { name: 'shoal-proxy-sub' });
+  const fleet = new Fleet(redis, cfg.prefix);
+  // `set` is declared below; the gauges only read it at scrape time
+  const metrics = new ProxyMetrics(() => set);
+  if (opts.worker) metrics.shareWithPrimary();
+  const checker = new ActiveChecker(cfg.health, () => {}, log);
+  const set = new UpstreamSet({
+    pool: {
+      connections: cfg.limits.upstreamConnections,
+      pipelining: 1,
+      connect: { timeout: cfg.timeouts.connectMs },
+      // below the app's 65 s keep-alive, so the proxy never reuses a socket the app is closing
+      keepAliveTimeout: cfg.timeouts.upstreamIdleMs,
+      keepAliveMaxTimeout: cfg.timeouts.upstreamIdleMs,
+      headersTimeout: cfg.timeouts.responseMs,
+      bodyTimeout: cfg.timeouts.idleMs,
+    },
+    health: cfg.health,
+    slowStartMs: cfg.slowStartMs,
+    maxPending: cfg.limits.upstreamConnections + cfg.limits.queuePerServer,
+    missingGraceMs: cfg.missingGraceMs,
+    checker,
+    log,
+    onEject: (u) => metrics.ejections.inc({ server: u.id }),
+  });
+  const membership = new Membership({ fleet, subscriber, upstreams: set, resyncMs: cfg.resyncMs, log });
+  await firstContact(redis, cfg.timeouts.connectMs);
+  await membership.start();
+
+  let closing = false;
+  const counters = new DemandCounters();
+  const proto = cfg.tls ? 'https' : 'http';
+  const handler = createForwarder({
+    upstreams: set,
+    balancer: cfg.balancer,
+    budget: new RetryBudget({ ratio: cfg.limits.retryRatio, minPerSecond: cfg.limits.retryMinPerSecond }),
+    metrics,
+    counters,
+    proto,
+    responseTimeoutMs: cfg.timeouts.responseMs,
+    bodyIdleMs: cfg.timeouts.idleMs,
+    bufferBodyBytes: cfg.limits.bufferBodyBytes,
+    maxAttempts: cfg.limits.maxAttempts,
+    closing: () => closing,
+    log,
+  });
+  const sOpts = serverOptions(cfg.timeouts);
+  const server: Server | HttpsServer = cfg.tls ? createHttpsServer({ ...sOpts, ...readKeyPair(cfg.tls) }, handler) : createHttpServer(sOpts, handler);
+  applyLimits(server, cfg, log);
+  server.on('upgrade', createUpgradeHandler({ upstreams: set, balancer: cfg.balancer, metrics, counters, log }));
+  if (cfg.tls) server.on('tlsClientError', () => {}); // failed handshakes are the client's problem, not an exception
+  await listen(server, cfg.host, cfg.port);
+  const port = (server.address() as AddressInfo).port;
+  const address = `${formatHost(cfg.host)}:${port}`;
+
+  const onHup = () => {
+    if (cfg.tls) reloadKeyPair(server as HttpsServer, cfg.tls, log);
+  };
+  if (cfg.tls) process.on('SIGHUP', onHup);
+  const redirect = cfg.tls && cfg.redirectHttpPort !== undefined ? await startRedirect(cfg, cfg.redirectHttpPort, () => port, log) : undefined;
+
+  const proxyId = (cfg.proxyId ?? `${hostname()}:${port}`) + (opts.worker ? `/w${opts.worker.index}` : '');
+  const pool = (): PoolView => ({
+    proxyId,
+    redis: membership.redisUp ? 'up' : 'down',
+    appliedPoolVersion: membership.applied,
+    balancer: cfg.balancer,
+    members: set.view(Date.now()),
+  });
+  const admin = opts.worker
+    ? undefined
+    : await startAdmin(
+        cfg.adminHost,
+        cfg.adminPort,
+        {
+          metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+          pool: async () => pool(),
+        },
+        log,
+      );
+  const adminAddress = admin ? `${formatHost(cfg.adminHost)}:${(admin.address() as AddressInfo).port}` : (opts.worker?.adminAddress ?? '');
+
+  const reporter = new DemandReporter({
+    fleet,
+    counters,
+    id: proxyId,
+    bootId: randomUUID(),
+    address,
+    adminAddress,
+    appliedVersion: () => membership.applied,
+    intervalMs: cfg.reportMs,
+    log,
+  });
+  reporter.start();
+
+  return {
+    address,
+    url: `${proto}://${address}`,
+    adminAddress,
+    metrics,
+    pool,
+    async close() {
+      if (closing) return;
+      closing = true;
+      process.off('SIGHUP', onHup);
+      membership.close();
+      checker.close();
+      await drain(server, cfg.timeouts.shutdownMs);
+      redirect?.close();
+      admin?.close();
+      await reporter.stop();
+      await set.close();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+/** Waits (briefly) for the first connection so the first resync can read; a Redis that is down is not fatal. */
+async function firstContact(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, Math.max(ms, 500)).unref())]).catch(() => {});
+}
+
+/** Stops accepting and closes idle keep-alive sockets; busy ones get until `ms` to finish. */
+async function drain(server: Server | HttpsServer, ms: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), ms);
+  await closed;
+  clearTimeout(timer);
+}
+
+async function listen(server: Server | HttpsServer, host: string, port: number): Promise<void> {
+  server.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ShoalError('SHOAL_ERR_LISTEN', `cannot listen on ${formatHost(host)}:${port}: ${code === 'EADDRINUSE' ? 'port in use' : (code ?? String(err))}`, 500, { cause: err });
+  }
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

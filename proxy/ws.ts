@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import type { Logger } from '../lib/log.js';
+import { pick, type BalancerKind } from './balancer.js';
+import type { DemandCounters } from './demand.js';
+import { ProxyErrorCode } from './errors.js';
+import { requestIdFor } from './headers.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { UpstreamSet } from './upstream.js';
+
+export interface UpgradeOptions {
+  upstreams: UpstreamSet;
+  balancer: BalancerKind;
+  metrics: ProxyMetrics;
+  counters: DemandCounters;
+  log: Logger;
+}
+
+/**
+ * WebSocket (and other Upgrade) requests: undici's pools speak plain request/response, so
+ * these go through http-proxy-3, which pipes the two sockets together after the handshake.
+ * The server is chosen like any request; the tunnel then lives on its own connection.
+ */
+export function createUpgradeHandler(o: UpgradeOptions): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const proxy = createProxyServer({ ws: true, xfwd: true, proxyTimeout: 0 });
+  proxy.on('error', (err, req, target) => {
+    o.log.warn({ err: err.message, url: req.url }, 'websocket proxying failed');
+    if ('destroy' in target && typeof target.destroy === 'function') target.destroy();
+  });
+  return (req, socket, head) => {
+    o.counters.offered++;
+    socket.on('error', () => socket.destroy());
+    const cands = o.upstreams.candidates(Date.now());
+    if (cands.length === 0) {
+      o.metrics.refused(ProxyErrorCode.NO_UPSTREAM, 0);
+      const body = JSON.stringify({ error: { code: ProxyErrorCode.NO_UPSTREAM, message: 'no app server is ready to take this request' } });
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    const u = cands[pick(o.balancer, cands, Math.random)]!;
+    req.headers['x-request-id'] = requestIdFor(req.headers['x-request-id']);
+    o.counters.served++;
+    proxy.ws(req, socket, head, { target: `http://${u.address}` });
+  };
+}
