@@ -1,0 +1,31 @@
+import Router from '@koa/router';
+import type { HttpMetrics } from '../http/metrics.js';
+import type { Readiness } from '../readiness.js';
+
+/** Liveness, readiness and Prometheus metrics, outside the /api/v1 namespace. */
+export function healthRoutes(readiness: Readiness, metrics: HttpMetrics): Router {
+  const r = new Router();
+
+  r.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  r.get('/readyz', async (ctx) => {
+    const report = await readiness.check();
+    ctx.status = report.ready ? 200 : 503;
+    if (!report.ready) ctx.set('Retry-After', '1');
+    ctx.body = {
+      status: report.ready ? 'ready' : report.draining ? 'draining' : 'unavailable',
+      draining: report.draining,
+      db: report.db,
+    };
+  });
+
+  r.get('/metrics', async (ctx) => {
+    const { type, body } = await metrics.render();
+    ctx.type = type;
+    ctx.body = body;
+  });
+
+  return r;
+}

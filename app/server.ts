@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Middleware } from 'koa';
+import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
+import { ConfigError } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/log.js';
+import { MemoryMonitor } from '../monitors/memory-monitor.js';
+import { RequestMonitor } from '../monitors/request-monitor.js';
+import { appConfig, type AppConfig, type AppConfigInput, type AppDeps } from './config.js';
+import { openDynamo, type Dynamo } from './dynamodb/client.js';
+import { MEMORY } from './dynamodb/embedded.js';
+import { createKoaApp } from './http/koa-app.js';
+import { HttpMetrics } from './http/metrics.js';
+import { Readiness } from './readiness.js';
+import { Registration } from './registration.js';
+import { createTables, Stores, tableNames } from './store/index.js';
+
+export interface AppHandle {
+  id: string;
+  bootId: string;
+  /** The advertised host:port (what the registry holds). */
+  address: string;
+  url: string;
+  /** Where DynamoDB is, e.g. the embedded dynalite's URL. */
+  dynamoTarget: string;
+  config: AppConfig;
+  /** Graceful stop: draining, finish in-flight (up to the drain timeout), gone, final flush. Idempotent. */
+  close(): Promise<void>;
+}
+
+function formatAddress(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      ok();
+    });
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new ConfigError(`invalid --port (SHOAL_PORT): ${host}:${port} is already in use`);
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') throw new ConfigError(`invalid --host (SHOAL_HOST): cannot bind ${host} (${err.code})`);
+    if (err.code === 'EACCES') throw new ConfigError(`invalid --port (SHOAL_PORT): no permission to bind ${host}:${port}`);
+    throw err;
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+function waitForRedis(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready' || ms === 0) return Promise.resolve();
+  return new Promise((ok) => {
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+    function done() {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      ok();
+    }
+  });
+}
+
+/** Starts one app server: DynamoDB, HTTP, monitors, registry entry. */
+export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promise<AppHandle> {
+  const config = appConfig.parse(input);
+  const log = deps.log ?? createLogger('app');
+  if (!config.advertise && ['0.0.0.0', '::'].includes(config.host)) {
+    throw new ConfigError(`invalid --advertise (SHOAL_ADVERTISE): --host ${config.host} listens on every interface; name the host:port others reach this server at`);
+  }
+  const dataDir = config.dataDir === MEMORY ? MEMORY : resolve(config.dataDir);
+  const dynamo: Dynamo = await openDynamo({ choice: config.dynamodb, dataDir, region: config.awsRegion, envCredentials: config.awsEnvCredentials });
+  const cleanups: (() => Promise<unknown> | void)[] = [() => dynamo.close()];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => {});
+  };
+  try {
+    const names = tableNames(config.tablePrefix);
+    if (config.createTables) {
+      const res = await createTables(dynamo.client, names, dynamo.target);
+      log.info(res, 'tables ready');
+    }
+    const stores = new Stores(dynamo, names);
+    const readiness = new Readiness(() => stores.probe());
+    const metrics = new HttpMetrics();
+    // The monitor needs the bound port, known only after listen: route through a slot.
+    let monitor: Middleware = (_ctx, next) => next();
+    const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, monitor: (ctx, next) => monitor(ctx, next) });
+
+    const server = createServer(koa.callback());
+    server.keepAliveTimeout = config.keepAliveTimeoutMs;
+    // Headers must be allowed to arrive a little after the keep-alive window (Node's advice).
+    server.headersTimeout = config.keepAliveTimeoutMs + 1000;
+    server.requestTimeout = Math.max(120_000, config.keepAliveTimeoutMs * 2);
+    const port = await listen(server, config.port, config.host);
+    cleanups.push(() => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))));
+    const address = config.advertise ?? formatAddress(config.host, port);
+
+    const id = config.serverId ?? `app-${randomUUID().slice(0, 8)}`;
+    const bootId = randomUUID();
+    const redis = connectRedis(config.redisUrl, { offlineQueue: false, name: `shoal-app:${id}` });
+    cleanups.push(() => redis.disconnect());
+    const fleet = new Fleet(redis, config.prefix);
+
+    let requestMonitor: RequestMonitor | undefined;
+    let memoryMonitor: MemoryMonitor | undefined;
+    if (config.monitors) {
+      requestMonitor = new RequestMonitor({ fleet, address, serverId: id, bootId, intervalMs: config.monitorIntervalMs, log });
+      memoryMonitor = new MemoryMonitor({ fleet, address, serverId: id, intervalMs: config.monitorIntervalMs, log });
+      monitor = requestMonitor.middleware();
+    }
+
+    const self = { address, host: hostname(), bootId };
+    const own = { provider: config.provider, instanceId: config.instanceId ?? String(process.pid), launchedAt: Date.now() };
+    const registration = new Registration(
+      fleet,
+      id,
+      {
+        ready: config.serverId ? self : { ...own, ...self },
+        whenMissing: { ...own, ...self },
+      },
+      readiness,
+      log,
+      config.heartbeatIntervalMs,
+    );
+    await waitForRedis(redis, config.redisWaitMs);
+    requestMonitor?.start();
+    memoryMonitor?.start();
+    await registration.ready();
+    registration.start();
+    log.info({ id, address, dynamodb: dynamo.target, tables: names }, 'app serving');
+
+    let closing: Promise<void> | undefined;
+    const drain = async () => {
+      readiness.draining = true;
+      log.info({ id, drainTimeoutMs: config.drainTimeoutMs }, 'draining: finishing in-flight requests');
+      await registration.draining();
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      // Sockets that go idle after their last response are closed as they appear.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([closed.then(() => false), new Promise<boolean>((ok) => (timer = setTimeout(() => ok(true), config.drainTimeoutMs)))]);
+      clearInterval(sweep);
+      clearTimeout(timer);
+      if (timedOut) {
+        log.warn({ inflight: requestMonitor?.inflight }, 'drain timeout: closing the remaining connections');
+        server.closeAllConnections();
+        await closed;
+      }
+      await registration.gone();
+      await Promise.all([requestMonitor?.stop(), memoryMonitor?.stop()].map((p) => p?.catch((err: Error) => log.warn({ err: err.message }, 'final monitor flush failed'))));
+      await cleanup();
+      log.info({ id }, 'stopped');
+    };
+
+    return {
+      id,
+      bootId,
+      address,
+      url: `http://${address}`,
+      dynamoTarget: dynamo.target,
+      config,
+      close: () => (closing ??= drain()),
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+export type { AppConfig, AppConfigInput } from './config.js';
+export type { Logger };

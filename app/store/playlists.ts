@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conflict, dbUnavailable } from '../errors.js';
+import { MAX_PLAYLIST_SONGS, type Page, type Playlist } from '../model.js';
+import { isConditionFailed } from './db-error.js';
+import { Table, type TableContext } from './table.js';
+
+/** As stored: `version` guards read-modify-write edits of the song list. */
+type StoredPlaylist = Playlist & { version: number };
+
+function toApi(p: StoredPlaylist): Playlist {
+  const { version: _version, ...rest } = p;
+  return rest;
+}
+
+export type SongEdit = { kind: 'missing' } | { kind: 'unchanged'; playlist: Playlist } | { kind: 'changed'; playlist: Playlist };
+
+/**
+ * Playlists hold an ordered set of song ids. Reference checks (owner, songs) are the
+ * routes' job; this store keeps each playlist's own edits consistent under concurrency.
+ */
+export class PlaylistStore {
+  private readonly table: PlaylistTable;
+
+  constructor(ctx: TableContext, name: string) {
+    this.table = new PlaylistTable(ctx, name);
+  }
+
+  async create(input: { name: string; owner?: string; songs: string[] }, now = new Date().toISOString()): Promise<Playlist> {
+    const p: StoredPlaylist = { id: randomUUID(), name: input.name, ...(input.owner ? { owner: input.owner } : {}), songs: [...new Set(input.songs)], createdAt: now, updatedAt: now, version: 1 };
+    await this.table.put(p);
+    return toApi(p);
+  }
+
+  async get(id: string): Promise<Playlist | undefined> {
+    const p = await this.table.get(id);
+    return p && toApi(p);
+  }
+
+  async page(limit: number, cursor?: string): Promise<Page<Playlist>> {
+    const page = await this.table.page(limit, cursor);
+    return { items: page.items.map(toApi), next: page.next };
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.table.delete(id);
+  }
+
+  rename(id: string, name: string, now = new Date().toISOString()): Promise<Playlist | undefined> {
+    return this.table.rename(id, name, now);
+  }
+
+  /** Appends `songId` unless already there (adding is idempotent). */
+  addSong(id: string, songId: string): Promise<SongEdit> {
+    return this.edit(id, (songs) => {
+      if (songs.includes(songId)) return undefined;
+      if (songs.length >= MAX_PLAYLIST_SONGS) throw conflict(`playlist ${id} already holds the maximum of ${MAX_PLAYLIST_SONGS} songs`);
+      return [...songs, songId];
+    });
+  }
+
+  removeSong(id: string, songId: string): Promise<SongEdit> {
+    return this.edit(id, (songs) => (songs.includes(songId) ? songs.filter((s) => s !== songId) : undefined));
+  }
+
+  /** Read, change, write if nobody else wrote in between; a few retries under contention. */
+  private async edit(id: string, change: (songs: string[]) => string[] | undefined): Promise<SongEdit> {
+    const table = this.table;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const cur = await table.get(id);
+      if (!cur) return { kind: 'missing' };
+      const songs = change(cur.songs ?? []);
+      if (!songs) return { kind: 'unchanged', playlist: toApi(cur) };
+      const next = await table.replaceSongs(cur, songs, new Date().toISOString());
+      if (next === 'gone') return { kind: 'missing' };
+      if (next) return { kind: 'changed', playlist: toApi(next) };
+    }
+    throw dbUnavailable(`playlist ${id} is being edited by too many clients at once: retry`);
+  }
+}
+
+class PlaylistTable extends Table<StoredPlaylist> {
+  async put(p: StoredPlaylist): Promise<void> {
+    await this.call(() => this.ctx.doc.send(new PutCommand({ TableName: this.name, Item: p, ConditionExpression: 'attribute_not_exists(id)' })));
+  }
+
+  async rename(id: string, name: string, now: string): Promise<Playlist | undefined> {
+    try {
+      const res = await this.call(() =>
+        this.ctx.doc.send(
+          new UpdateCommand({
+            TableName: this.name,
+            Key: { id },
+            UpdateExpression: 'SET #name = :name, updatedAt = :now, version = version + :one',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeNames: { '#name': 'name' },
+            ExpressionAttributeValues: { ':name': name, ':now': now, ':one': 1 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return toApi(res.Attributes as StoredPlaylist);
+    } catch (err) {
+      if (isConditionFailed(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The new record, undefined if someone else changed it first, 'gone' if it was deleted. */
+  async replaceSongs(cur: StoredPlaylist, songs: string[], now: string): Promise<StoredPlaylist | undefined | 'gone'> {
+    try {
+      const res = await this.call(() =>
+        this.ctx.doc.send(
+          new UpdateCommand({
+            TableName: this.name,
+            Key: { id: cur.id },
+            UpdateExpression: 'SET songs = :songs, updatedAt = :now, version = :next',
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':songs': songs, ':now': now, ':next': cur.version + 1, ':version': cur.version },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return res.Attributes as StoredPlaylist;
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      return (await this.get(cur.id)) ? undefined : 'gone';
+    }
+  }
+}

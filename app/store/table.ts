@@ -1,0 +1,69 @@
+import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Page } from '../model.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { dbError, isConditionFailed } from './db-error.js';
+
+export interface TableContext {
+  doc: DynamoDBDocumentClient;
+  /** What the client talks to, for error messages. */
+  target: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What every table keyed by `id` can do; the per-resource stores add their writes. */
+export class Table<T extends { id: string }> {
+  constructor(
+    protected readonly ctx: TableContext,
+    readonly name: string,
+  ) {}
+
+  /** Runs one SDK call, mapping DynamoDB's own failures to 503s. */
+  protected async call<R>(fn: () => Promise<R>): Promise<R> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw dbError(err, this.ctx.target);
+    }
+  }
+
+  async get(id: string): Promise<T | undefined> {
+    const res = await this.call(() => this.ctx.doc.send(new GetCommand({ TableName: this.name, Key: { id }, ConsistentRead: true })));
+    return res.Item as T | undefined;
+  }
+
+  /** Deletes if present; false when there was nothing to delete. */
+  async delete(id: string): Promise<boolean> {
+    try {
+      await this.call(() => this.ctx.doc.send(new DeleteCommand({ TableName: this.name, Key: { id }, ConditionExpression: 'attribute_exists(id)' })));
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async page(limit: number, cursor?: string): Promise<Page<T>> {
+    const start = decodeCursor(cursor);
+    const res = await this.call(() => this.ctx.doc.send(new ScanCommand({ TableName: this.name, Limit: limit, ExclusiveStartKey: start })));
+    return { items: (res.Items ?? []) as T[], next: encodeCursor(res.LastEvaluatedKey) };
+  }
+
+  /** The stored records for `ids` (batches of 100, unprocessed keys retried), by id. */
+  async getMany(ids: readonly string[]): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => ({ id }));
+      for (let attempt = 0; keys?.length; attempt++) {
+        if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 1000));
+        const req = { [this.name]: { Keys: keys, ConsistentRead: true } };
+        const res: BatchGetCommandOutput = await this.call(() => this.ctx.doc.send(new BatchGetCommand({ RequestItems: req })));
+        for (const item of res.Responses?.[this.name] ?? []) found.set(String(item.id), item as T);
+        keys = res.UnprocessedKeys?.[this.name]?.Keys;
+        if (attempt > 8 && keys?.length) throw dbError(Object.assign(new Error('BatchGet kept leaving keys unprocessed'), { name: 'ThrottlingException' }), this.ctx.target);
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,66 @@
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ShoalError } from '../../lib/errors.js';
+import { dbError } from './db-error.js';
+
+export const DEFAULT_TABLE_PREFIX = 'shoal-';
+
+export interface TableNames {
+  users: string;
+  music: string;
+  playlists: string;
+}
+
+export function tableNames(prefix = DEFAULT_TABLE_PREFIX): TableNames {
+  return { users: `${prefix}users`, music: `${prefix}music`, playlists: `${prefix}playlists` };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Creates the three tables (hash key `id`, on-demand billing). Idempotent and safe when
+ * several processes run it at once: "already exists" counts as success, then every table
+ * is waited on until ACTIVE.
+ */
+export async function createTables(client: DynamoDBClient, names: TableNames, target: string, timeoutMs = 60_000): Promise<{ created: string[]; existing: string[] }> {
+  const created: string[] = [];
+  const existing: string[] = [];
+  try {
+    for (const name of Object.values(names)) {
+      try {
+        await client.send(
+          new CreateTableCommand({
+            TableName: name,
+            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+        );
+        created.push(name);
+      } catch (err) {
+        if ((err as Error).name !== 'ResourceInUseException') throw err;
+        existing.push(name);
+      }
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (const name of Object.values(names)) {
+      for (;;) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+        if (Table?.TableStatus === 'ACTIVE') break;
+        if (Date.now() > deadline) throw new ShoalError('SHOAL_ERR_TABLE_TIMEOUT', `table ${name} is still ${Table?.TableStatus} after ${timeoutMs} ms`);
+        await sleep(250);
+      }
+    }
+  } catch (err) {
+    throw dbError(err, target);
+  }
+  return { created, existing };
+}
+
+/** Readiness: every table exists and answers. Throws the mapped 503 error otherwise. */
+export async function probeTables(client: DynamoDBClient, names: TableNames, target: string): Promise<void> {
+  try {
+    await Promise.all(Object.values(names).map((name) => client.send(new DescribeTableCommand({ TableName: name }))));
+  } catch (err) {
+    throw dbError(err, target);
+  }
+}
