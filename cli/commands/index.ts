@@ -1,15 +1,21 @@
 import type { Command } from 'commander';
+import { registerApp } from './app.js';
 import { registerDynamodb } from './dynamodb.js';
 import { registerProxy } from './proxy.js';
+import { registerSeed } from './seed.js';
 import { registerStatus } from './status.js';
+import { registerTables } from './tables.js';
 import { registerUp } from './up.js';
 
 /** Each subcommand lives in its own file and adds itself to the program. */
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
+  registerApp,
   registerDynamodb,
   registerProxy,
+  registerSeed,
   registerStatus,
+  registerTables,
   registerUp,
 ];
