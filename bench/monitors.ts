@@ -1,0 +1,132 @@
+// bench/monitors: what the request and memory monitors cost an app server.
+// Two real `shoal app` processes on one Redis and one dynalite, identical but for
+// --no-monitors; wrk loads one at a time, alternating which goes first each round, so
+// drift on a shared machine hits both sides alike. Prints requests/s with monitors on
+// and off and their ratio (target ≥ 0.97).
+//   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16]
+import { parseArgs } from 'node:util';
+import { connectRedis, Fleet } from '../fleet/index.js';
+import { startRedisServer, type EmbeddedRedis } from '../lib/redis-server.js';
+import type { BenchChild } from './lib/child-process.js';
+import { startDynaliteProcess } from './lib/dynalite-process.js';
+import { startAppProcess, type AppProcess } from './lib/shoal-app-process.js';
+import { runWrk } from './lib/wrk.js';
+
+const TARGET = 0.97;
+const PREFIX = 'bench:';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '16' },
+    songs: { type: 'string', default: '100' },
+  },
+});
+const rounds = positive('rounds');
+const seconds = positive('seconds');
+const connections = positive('connections');
+const songs = positive('songs');
+
+function positive(name: keyof typeof values): number {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench:monitors: --${name} must be a positive integer, got ${values[name]}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+interface Scenario {
+  name: string;
+  /** Paths wrk picks from at random; relative to each app's URL. */
+  paths: string[];
+}
+
+async function seed(app: AppProcess, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${app.url}/api/v1/music`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ artist: `Artist ${i % 17}`, title: `Song ${i}`, instruments: ['guitar', 'drums'] }),
+    });
+    if (res.status !== 201) throw new Error(`seeding a song: HTTP ${res.status} ${await res.text()}`);
+    ids.push(((await res.json()) as { id: string }).id);
+  }
+  return ids;
+}
+
+async function measure(app: AppProcess, sc: Scenario, secs: number): Promise<number> {
+  const r = await runWrk({ url: app.url, seconds: secs, connections, paths: sc.paths });
+  if (r.errors > 0) throw new Error(`${sc.name}: ${r.errors} failed requests out of ${r.requests} — not a clean measurement`);
+  return r.rps;
+}
+
+async function main(): Promise<void> {
+  const children: BenchChild[] = [];
+  let redis: EmbeddedRedis | undefined;
+  const stopAll = async () => {
+    await Promise.all(children.map((c) => c.stop()));
+    await redis?.stop();
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    redis = await startRedisServer();
+    const dynamo = await startDynaliteProcess();
+    children.push(dynamo);
+    const common = ['--redis', redis.url, '--prefix', PREFIX, '--dynamodb', dynamo.endpoint, '--create-tables'];
+    const on = await startAppProcess(common);
+    children.push(on);
+    const off = await startAppProcess([...common, '--no-monitors']);
+    children.push(off);
+
+    const ids = await seed(on, songs);
+    const scenarios: Scenario[] = [
+      { name: 'GET /api/v1/music/:id (dynalite)', paths: ids.map((id) => `/api/v1/music/${id}`) },
+      { name: 'GET /healthz (no I/O: worst case for the monitors)', paths: ['/healthz'] },
+    ];
+    console.log(`bench:monitors — ${rounds} alternating rounds × ${seconds} s per side, wrk -t1 -c${connections}, one app process each side, loopback`);
+
+    const summary: { name: string; on: number; off: number; ratio: number }[] = [];
+    for (const sc of scenarios) {
+      // warm both (JIT, connection pools, dynalite's caches) before measuring
+      for (const app of [on, off]) await measure(app, sc, 2);
+      const rps = { on: [] as number[], off: [] as number[] };
+      for (let i = 0; i < rounds; i++) {
+        const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+        for (const side of order) rps[side].push(await measure(side === 'on' ? on : off, sc, seconds));
+        console.log(`  ${sc.name} round ${i + 1}: on ${rps.on.at(-1)!.toFixed(0)} rps, off ${rps.off.at(-1)!.toFixed(0)} rps`);
+      }
+      const row = { name: sc.name, on: median(rps.on), off: median(rps.off), ratio: median(rps.on) / median(rps.off) };
+      summary.push(row);
+    }
+
+    // the monitored side really was monitored, the other really was not
+    const fleet = new Fleet(connectRedis(redis.url), PREFIX);
+    const [onStats, offStats] = [await fleet.requests.read(on.address), await fleet.requests.read(off.address)];
+    const memory = await fleet.memory.readAll();
+    fleet.redis.disconnect();
+    if (!onStats || !memory.has(on.address)) throw new Error('the monitors-on app wrote no request or memory reading');
+    if (offStats || memory.has(off.address)) throw new Error('the --no-monitors app wrote monitor data');
+
+    console.log(`\nmonitors-on app counted ${onStats.total} requests (${onStats.s2xx} 2xx), last p50 ${onStats.p50Ms} ms, p95 ${onStats.p95Ms} ms`);
+    console.log('\nscenario                                               on rps    off rps   ratio');
+    for (const r of summary) {
+      console.log(`${r.name.padEnd(52)} ${r.on.toFixed(0).padStart(9)} ${r.off.toFixed(0).padStart(9)}   ${r.ratio.toFixed(3)} ${r.ratio >= TARGET ? 'ok' : `below ${TARGET}`}`);
+    }
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench:monitors failed: ${err.message}`);
+  process.exit(1);
+});
