@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerApp } from './app.js';
 import { registerDynamodb } from './dynamodb.js';
+import { registerFuzz } from './fuzz.js';
+import { registerLoad } from './load.js';
 import { registerProxy } from './proxy.js';
 import { registerSeed } from './seed.js';
 import { registerStatus } from './status.js';
@@ -13,6 +15,8 @@ export type Register = (program: Command) => void;
 export const commands: Register[] = [
   registerApp,
   registerDynamodb,
+  registerFuzz,
+  registerLoad,
   registerProxy,
   registerSeed,
   registerStatus,

@@ -1,0 +1,186 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
+import { renderHtml } from '../../fuzzer/load/html-report.js';
+import { runLoad, type LoadModel } from '../../fuzzer/load/run.js';
+import { constantRate, parseStages, planDurationMs, plannedCount, truncatePlan } from '../../fuzzer/load/schedule.js';
+import { renderText } from '../../fuzzer/load/text-report.js';
+import { evaluateThresholds, parseThreshold, type Threshold } from '../../fuzzer/load/thresholds.js';
+import { readTestsFile } from '../../fuzzer/tests-file.js';
+import { parseDuration } from '../../lib/duration.js';
+import { ConfigError, ShoalError } from '../../lib/errors.js';
+import { createLogger } from '../../lib/log.js';
+import { isLoopbackHost } from '../../lib/loopback.js';
+import { duration, opt, parseOptions, positiveInt, positiveNumber, redisUrl } from '../options.js';
+import { action } from '../run.js';
+
+const Schema = z.object({
+  tests: z.string({ message: 'is required: the file urlfuzzer wrote (generatedTests.json)' }).min(1),
+  target: z.string().refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), { message: 'expected http://host:port or https://…' }).optional(),
+  rate: positiveNumber.optional(),
+  stages: z.string().optional(),
+  users: positiveInt.optional(),
+  think: duration.default(0),
+  duration: duration.optional(),
+  connections: positiveInt.max(10_000, { message: 'expected at most 10000' }).optional(),
+  timeout: duration.default(10_000),
+  late: duration.default(100),
+  maxQueue: z.coerce.number({ message: 'expected a number' }).int({ message: 'expected a whole number' }).min(0, { message: 'expected a whole number ≥ 0' }).default(10_000),
+  maxRequests: positiveInt.optional(),
+  wait: z.boolean().default(true),
+  maxSockets: positiveInt.max(100_000, { message: 'expected at most 100000' }).default(256),
+  hold: duration.default(10_000),
+  seed: z.coerce.number({ message: 'expected a whole number' }).int({ message: 'expected a whole number' }).min(0, { message: 'expected a whole number ≥ 0' }).optional(),
+  json: z.string().min(1).optional(),
+  html: z.string().min(1).optional(),
+  threshold: z.array(z.string()).default([]),
+  redis: redisUrl.optional(),
+  prefix: z.string().min(1).optional(),
+  dataDir: z.string().min(1).optional(),
+  allowRemote: z.boolean().default(false),
+});
+type Options = z.infer<typeof Schema>;
+
+const DEFAULT_DURATION_MS = 30_000;
+const DEFAULT_CONNECTIONS = 16;
+
+/** stack.json as `shoal up` writes it, read field by field so an older or newer file still works. */
+async function readStackFile(dataDir: string): Promise<{ redisUrl?: string; prefix?: string; proxyUrl?: string }> {
+  const file = join(resolve(dataDir), 'stack.json');
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`invalid --data-dir: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is shoal up running?`);
+  }
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+  return { redisUrl: str(obj(data.redis).url), prefix: str(data.prefix), proxyUrl: str(obj(data.proxy).url) };
+}
+
+function buildModel(o: Options, hintRate: number | undefined): { model: LoadModel; windowMs: number } {
+  if (o.users !== undefined) {
+    if (o.rate !== undefined || o.stages !== undefined) throw new ConfigError('invalid --users: the closed model (--users) takes no --rate or --stages');
+    if (!o.wait) throw new ConfigError('invalid --no-wait: the closed model waits for answers by definition; use --rate');
+    const d = o.duration ?? DEFAULT_DURATION_MS;
+    return { model: { kind: 'closed', users: o.users, thinkMs: o.think, durationMs: d }, windowMs: d };
+  }
+  if (o.rate !== undefined && o.stages !== undefined) throw new ConfigError('invalid --stages: give --rate or --stages, not both');
+  let plan;
+  if (o.stages !== undefined) {
+    try {
+      plan = parseStages(o.stages, parseDuration);
+    } catch (err) {
+      throw new ConfigError(`invalid --stages: ${(err as Error).message}`);
+    }
+    if (o.duration !== undefined) plan = truncatePlan(plan, o.duration);
+  } else {
+    const rate = o.rate ?? hintRate;
+    if (rate === undefined) throw new ConfigError('invalid --rate: give --rate R (arrivals/s), --stages or --users N');
+    plan = constantRate(rate, o.duration ?? DEFAULT_DURATION_MS);
+  }
+  return { model: { kind: 'open', plan }, windowMs: planDurationMs(plan) };
+}
+
+export function registerLoad(program: Command): void {
+  const cmd = program
+    .command('load')
+    .description('the chaos monkey: replay a tests file at a planned rate (open model) or with concurrent users (closed model) and report')
+    .addOption(opt('--tests <file>', 'tests file from urlfuzzer (version 1, or the seed system\'s array format)', 'SHOAL_LOAD_TESTS'))
+    .addOption(opt('--target <url>', 'base URL to load (default: the tests file\'s target)'))
+    .addOption(opt('--rate <n>', 'open model: arrivals per second'))
+    .addOption(opt('--stages <list>', 'open model: DURATION:RATE or DURATION:FROM-TO, comma-separated (e.g. 30s:100,60s:100-500,30s:0)'))
+    .addOption(opt('--users <n>', 'closed model: concurrent users, each waiting for its answer'))
+    .addOption(opt('--think <duration>', 'closed model: pause between a user\'s requests').default('0s'))
+    .addOption(opt('--duration <duration>', 'how long to send (default 30s, or the sum of --stages)'))
+    .addOption(opt('--connections <n>', `keep-alive connections (default ${DEFAULT_CONNECTIONS}; --users N for the closed model)`))
+    .addOption(opt('--timeout <duration>', 'per-request timeout').default('10s'))
+    .addOption(opt('--late <duration>', 'a send that reaches a socket later than this after its plan is a missed send').default('100ms'))
+    .addOption(opt('--max-queue <n>', 'sends waiting for a busy connection beyond this are dropped (missed)').default('10000'))
+    .addOption(opt('--max-requests <n>', 'request cap (default planned × 1.1 + 1000)'))
+    .option('--no-wait', 'fire and do not read answers, one socket per request (bounded by --max-sockets)')
+    .addOption(opt('--max-sockets <n>', '--no-wait: sockets open at once').default('256'))
+    .addOption(opt('--hold <duration>', '--no-wait: how long each socket is held open').default('10s'))
+    .addOption(opt('--seed <n>', 'PRNG seed for template choice (default: the tests file\'s seed)'))
+    .addOption(opt('--json <file>', 'write the machine summary here'))
+    .addOption(opt('--html <file>', 'write a self-contained HTML report with charts here'))
+    .option('--threshold <expr>', "exit 1 when violated, e.g. 'p99<200ms', 'errors<1%' (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(opt('--redis <url>', 'elasticity: Redis of the shoal fleet under test'))
+    .addOption(opt('--prefix <prefix>', 'elasticity: Redis key prefix (default shoal: or the stack\'s)', 'SHOAL_PREFIX'))
+    .addOption(opt('--data-dir <dir>', 'elasticity: read Redis (and the default target) from DIR/stack.json written by shoal up'))
+    .option('--allow-remote', 'allow a target that is not this machine');
+  cmd.action(
+    action(async () => {
+      const o = parseOptions(cmd, Schema);
+      let thresholds: Threshold[];
+      try {
+        thresholds = o.threshold.map(parseThreshold);
+      } catch (err) {
+        throw new ConfigError(`invalid --threshold: ${(err as Error).message}`);
+      }
+      const stack = o.dataDir ? await readStackFile(o.dataDir) : undefined;
+      const { file, hints } = await readTestsFile(o.tests);
+      const target = (o.target ?? (o.dataDir && stack?.proxyUrl) ?? file.target).replace(/\/+$/, '');
+      const url = new URL(target);
+      if (!/^https?:$/.test(url.protocol)) throw new ConfigError(`invalid --target: ${target} is not http(s)`);
+      if (!isLoopbackHost(url.hostname) && !o.allowRemote) {
+        throw new ConfigError(`invalid --target: refusing to load ${url.host}, which is not this machine; pass --allow-remote for a target you own`);
+      }
+      const { model, windowMs } = buildModel(o, hints.rate);
+      const planned = model.kind === 'open' ? plannedCount(model.plan) : Math.ceil(model.users * (windowMs / 1000) * 1000);
+      const connections = o.connections ?? (model.kind === 'closed' ? model.users : (hints.connections ?? DEFAULT_CONNECTIONS));
+      const maxRequests = o.maxRequests ?? hints.maxRequests ?? Math.ceil(planned * 1.1) + 1000;
+      const redisUrlToUse = o.redis ?? stack?.redisUrl;
+      if (o.dataDir && !redisUrlToUse) throw new ConfigError(`invalid --data-dir: ${o.dataDir}/stack.json names no Redis URL`);
+      const log = createLogger('load');
+      let redis: Redis | undefined;
+      let fleet: Fleet | undefined;
+      if (redisUrlToUse) {
+        redis = connectRedis(redisUrlToUse, { name: 'shoal-load', offlineQueue: false });
+        await redis.ping().catch((err: Error) => {
+          redis?.disconnect();
+          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redisUrlToUse}: ${err.message}`, 503);
+        });
+        fleet = new Fleet(redis, o.prefix ?? stack?.prefix ?? 'shoal:');
+      }
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const summary = await runLoad(
+          {
+            file,
+            target,
+            model,
+            connections,
+            timeoutMs: o.timeout,
+            lateMs: o.late,
+            maxQueue: o.maxQueue,
+            maxRequests,
+            noWait: !o.wait,
+            maxSockets: o.maxSockets,
+            holdMs: o.hold,
+            seed: o.seed ?? file.seed,
+            setup: true,
+            fleet,
+            signal: abort.signal,
+            progress: process.stderr,
+          },
+          log,
+        );
+        summary.thresholds = evaluateThresholds(thresholds, summary);
+        process.stdout.write(renderText(summary));
+        if (o.json) await writeFile(o.json, JSON.stringify(summary, null, 2) + '\n');
+        if (o.html) await writeFile(o.html, renderHtml(summary));
+        if (summary.thresholds.some((t) => !t.ok)) process.exitCode = 1;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        redis?.disconnect();
+      }
+    }),
+  );
+}

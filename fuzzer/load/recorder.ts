@@ -1,0 +1,139 @@
+import type { Histogram } from 'hdr-histogram-js';
+import type { TemplateClass } from '../templates.js';
+import { latencyHistogram, recordMs } from './histogram.js';
+import type { Outcome } from './http-sender.js';
+import type { CompiledRequest, Rendered } from './request.js';
+
+/** A valid request that got a 4xx, or an invalid one that got a 5xx: a bug on one side. */
+export interface FindingRecord {
+  id: string;
+  name: string;
+  class: TemplateClass;
+  status: number;
+  count: number;
+  /** The first request that showed it, as sent. */
+  example: Rendered;
+}
+
+export interface ClassRecord {
+  total: number;
+  ok: number;
+  errors: number;
+  corrected: Histogram;
+}
+
+export interface SecondRecord {
+  sent: number;
+  ok: number;
+  errors: number;
+  missed: number;
+  corrected: Histogram;
+  raw: Histogram;
+}
+
+/** `ok` means the response matched the template's class: 2xx/3xx for valid, 4xx for invalid. */
+export function isExpected(cls: TemplateClass, status: number): boolean {
+  return cls === 'valid' ? status >= 200 && status < 400 : status >= 400 && status < 500;
+}
+
+export function isFinding(cls: TemplateClass, status: number): boolean {
+  return cls === 'valid' ? status >= 400 && status < 500 : status >= 500;
+}
+
+/**
+ * Everything a run collects, in memory: the hot path increments counters and records two
+ * histogram values; the report is computed from this afterwards.
+ */
+export class Recorder {
+  readonly corrected = latencyHistogram();
+  readonly raw = latencyHistogram();
+  readonly classes = new Map<TemplateClass, ClassRecord>();
+  /** Response status (or error code) → count, over every request. */
+  readonly statuses = new Map<string, number>();
+  /** `class status` → count, over the errors only. */
+  readonly errorsByClass = new Map<string, number>();
+  readonly findings = new Map<string, FindingRecord>();
+  readonly seconds: SecondRecord[] = [];
+  sent = 0;
+  /** When the last send left, ms since the start: a lagging generator stretches the achieved rate's window. */
+  lastSentAt = 0;
+  completed = 0;
+  ok = 0;
+  errors = 0;
+  missedLate = 0;
+  missedDropped = 0;
+  /** Requests skipped before sending because a placeholder had no value. */
+  unresolved = 0;
+  under100Corrected = 0;
+  under100Raw = 0;
+  /** Sockets open at once, for --no-wait. */
+  maxSockets = 0;
+
+  constructor(readonly t0: number) {}
+
+  second(atMs: number): SecondRecord {
+    const i = Math.max(0, Math.floor(atMs / 1000));
+    while (this.seconds.length <= i) this.seconds.push({ sent: 0, ok: 0, errors: 0, missed: 0, corrected: latencyHistogram(2), raw: latencyHistogram(2) });
+    return this.seconds[i]!;
+  }
+
+  /** A send handed to a connection at `at` ms since the start; `late` when known now (--no-wait). */
+  sentOne(at: number, late: boolean): void {
+    this.sent++;
+    if (at > this.lastSentAt) this.lastSentAt = at;
+    this.second(at).sent++;
+    if (late) this.late(at);
+  }
+
+  private late(at: number): void {
+    this.missedLate++;
+    this.second(at).missed++;
+  }
+
+  dropped(at: number): void {
+    this.missedDropped++;
+    this.second(at).missed++;
+  }
+
+  /**
+   * A response (or failure) for a request planned at `plannedAt` ms since the start. It
+   * was late (a missed send) if it reached a socket more than `lateMs` after its plan.
+   */
+  outcome(req: CompiledRequest, rendered: Rendered, plannedAt: number, o: Outcome, lateMs: number): void {
+    const end = o.endedAt - this.t0;
+    if (o.sentAt - this.t0 - plannedAt > lateMs) this.late(o.sentAt - this.t0);
+    const correctedMs = end - plannedAt;
+    const rawMs = o.endedAt - o.sentAt;
+    this.completed++;
+    recordMs(this.corrected, correctedMs);
+    recordMs(this.raw, rawMs);
+    if (correctedMs < 100) this.under100Corrected++;
+    if (rawMs < 100) this.under100Raw++;
+    const sec = this.second(end);
+    recordMs(sec.corrected, correctedMs);
+    recordMs(sec.raw, rawMs);
+    const key = o.status ? String(o.status) : (o.error ?? 'error');
+    this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
+    let cls = this.classes.get(req.class);
+    if (!cls) this.classes.set(req.class, (cls = { total: 0, ok: 0, errors: 0, corrected: latencyHistogram() }));
+    cls.total++;
+    recordMs(cls.corrected, correctedMs);
+    if (o.status && isExpected(req.class, o.status)) {
+      this.ok++;
+      cls.ok++;
+      sec.ok++;
+      return;
+    }
+    this.errors++;
+    cls.errors++;
+    sec.errors++;
+    const ek = `${req.class} ${key}`;
+    this.errorsByClass.set(ek, (this.errorsByClass.get(ek) ?? 0) + 1);
+    if (o.status && isFinding(req.class, o.status)) {
+      const fk = `${req.id} ${o.status}`;
+      const f = this.findings.get(fk);
+      if (f) f.count++;
+      else this.findings.set(fk, { id: req.id, name: req.name, class: req.class, status: o.status, count: 1, example: rendered });
+    }
+  }
+}

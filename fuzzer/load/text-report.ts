@@ -1,0 +1,86 @@
+import { formatDuration } from '../../lib/duration.js';
+import type { LatencyStats } from './histogram.js';
+import type { Summary } from './summary.js';
+
+const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+const row = (label: string, value: string) => `  ${label.padEnd(22)}${value}`;
+
+function latencyRows(c: LatencyStats, r: LatencyStats): string[] {
+  const keys: [keyof LatencyStats, string][] = [
+    ['min', 'min'],
+    ['mean', 'mean'],
+    ['p50', 'median (p50)'],
+    ['p90', 'p90'],
+    ['p95', 'p95'],
+    ['p99', 'p99'],
+    ['p999', 'p99.9'],
+    ['max', 'max'],
+  ];
+  return [`  ${''.padEnd(22)}${'corrected'.padStart(12)}${'raw'.padStart(12)}`, ...keys.map(([k, label]) => `  ${label.padEnd(22)}${ms(c[k]).padStart(12)}${ms(r[k]).padStart(12)}`)];
+}
+
+/** Pure: the summary as the end-of-run text report. */
+export function renderText(s: Summary): string {
+  const out: string[] = [];
+  const model = s.model === 'open' ? `open model, target ${s.rate.target === null ? '?' : n(s.rate.target)} req/s` : `closed model, ${s.users} users`;
+  out.push(`shoal load → ${s.target}  (${model}, ${formatDuration(Math.round(s.durationMs))}, ${s.connections} connections${s.noWait ? ', no-wait' : ''})`);
+  out.push('');
+  out.push('requests');
+  out.push(row('total', n(s.requests.total) + (s.requests.planned !== null ? ` of ${n(s.requests.planned)} planned` : '')));
+  if (!s.noWait) {
+    out.push(row('ok', `${n(s.requests.ok)} (${n(s.rate.okPerSecond)}/s)`));
+    out.push(row('errors', `${n(s.requests.errors)} (${n(s.rate.errorsPerSecond)}/s)`));
+  }
+  out.push(row('requests/min', n(s.rate.perMinute)));
+  out.push(row('achieved rate', `${n(s.rate.achieved)}/s${s.rate.target !== null ? ` (target ${n(s.rate.target)}/s)` : ''}`));
+  out.push(row('missed sends', `${n(s.requests.missed)} (late > ${s.lateMs} ms: ${n(s.requests.missedLate)}, dropped: ${n(s.requests.missedDropped)})`));
+  if (s.requests.unresolved) out.push(row('unresolved', `${n(s.requests.unresolved)} (a placeholder had no id)`));
+  if (s.requests.capped) out.push(row('capped', `stopped at --max-requests ${n(s.requests.maxRequests)}`));
+  if (s.chains.completed || s.chains.aborted) out.push(row('chains', `${n(s.chains.completed)} completed, ${n(s.chains.aborted)} stopped early`));
+  if (s.sockets) out.push(row('sockets (peak)', n(s.sockets.peak)));
+  if (!s.noWait) {
+    out.push('');
+    out.push('latency (corrected = from the planned send time)');
+    out.push(...latencyRows(s.latency.corrected, s.latency.raw));
+    out.push(row('under 100 ms', `${s.percentUnder100ms}% corrected, ${s.percentUnder100msRaw}% raw`));
+    out.push('');
+    out.push('by template class');
+    for (const [cls, c] of Object.entries(s.classes)) {
+      out.push(row(cls, `${n(c.total)} requests, ${n(c.ok)} ok (${c.percentOk}%), ${n(c.errors)} errors, p50 ${ms(c.latency.p50)}, p99 ${ms(c.latency.p99)}`));
+    }
+    out.push('');
+    out.push('responses by status');
+    out.push('  ' + (Object.entries(s.statuses).map(([k, v]) => `${k}: ${n(v)}`).join(', ') || 'none'));
+    if (s.requests.errors) {
+      out.push('errors by class and status');
+      for (const [cls, m] of Object.entries(s.errors.byClass)) out.push(row(cls, Object.entries(m).map(([k, v]) => `${k}: ${n(v)}`).join(', ')));
+    }
+  }
+  if (s.elasticity) {
+    const e = s.elasticity;
+    out.push('');
+    out.push(`elasticity (SPEC RG; demand = offered rate / ${n(e.targetRps)} req/s per server, ${e.samples} samples)`);
+    out.push(row('θU under-provisioning', `${e.thetaU.toFixed(1)}% of demand`));
+    out.push(row('θO over-provisioning', `${e.thetaO.toFixed(1)}% of demand`));
+    out.push(row('τU under timeshare', `${e.tauU.toFixed(1)}% of time`));
+    out.push(row('τO over timeshare', `${e.tauO.toFixed(1)}% of time`));
+    out.push(row('jitter', `${e.jitter.toFixed(2)} adaptations/min`));
+    out.push(row('scaling actions', `${e.scalingActions} (${e.scaleUps} up, ${e.scaleDowns} down; demand changed ${e.demandChanges} times)`));
+  }
+  out.push('');
+  if (s.findings.length === 0) out.push(s.noWait ? 'findings: none (responses not read in --no-wait)' : 'findings: none');
+  else {
+    out.push(`findings (${s.findings.length}): valid requests refused with 4xx, invalid ones answered with 5xx`);
+    for (const f of s.findings) {
+      out.push(`  ${f.class} ${f.template} "${f.name}" → ${f.status} ×${n(f.count)}`);
+      out.push(`    ${f.curl.length > 600 ? f.curl.slice(0, 600) + ' …' : f.curl}`);
+    }
+  }
+  if (s.thresholds.length) {
+    out.push('');
+    out.push('thresholds');
+    for (const t of s.thresholds) out.push(`  ${t.ok ? 'pass' : 'FAIL'}  ${t.expr}  (actual ${n(t.actual)}${t.unit})`);
+  }
+  return out.join('\n') + '\n';
+}
