@@ -106,11 +106,12 @@ export class RetryBudget implements Budget {
     const t = this.now();
     this.reserve = Math.min(this.opts.minPerSecond, this.reserve + ((t - this.reserveAt) / 1000) * this.opts.minPerSecond);
     this.reserveAt = t;
-    if (this.reserve >= 1) {
+    // a hair under 1 counts: five deposits of 0.2 add up to 0.9999…
+    if (this.reserve >= 1 - 1e-9) {
       this.reserve -= 1;
       return true;
     }
-    if (this.balance >= 1) {
+    if (this.balance >= 1 - 1e-9) {
       this.balance -= 1;
       return true;
     }
