@@ -10,6 +10,7 @@ import { startRedisServer, type EmbeddedRedis } from '../lib/redis-server.js';
 import type { BenchChild } from './lib/child-process.js';
 import { startDynaliteProcess } from './lib/dynalite-process.js';
 import { startAppProcess, type AppProcess } from './lib/shoal-app-process.js';
+import { cpuSeconds } from './lib/proc-cpu.js';
 import { runWrk } from './lib/wrk.js';
 
 const TARGET = 0.97;
@@ -63,10 +64,18 @@ async function seed(app: AppProcess, n: number): Promise<string[]> {
   return ids;
 }
 
-async function measure(app: AppProcess, sc: Scenario, secs: number): Promise<number> {
+interface Measurement {
+  rps: number;
+  /** The app process's CPU time per request, in microseconds. */
+  cpuUs: number;
+}
+
+async function measure(app: AppProcess, sc: Scenario, secs: number): Promise<Measurement> {
+  const cpu0 = cpuSeconds(app.pid);
   const r = await runWrk({ url: app.url, seconds: secs, connections, paths: sc.paths });
+  const cpu = cpuSeconds(app.pid) - cpu0;
   if (r.errors > 0) throw new Error(`${sc.name}: ${r.errors} failed requests out of ${r.requests} — not a clean measurement`);
-  return r.rps;
+  return { rps: r.rps, cpuUs: (cpu / r.requests) * 1e6 };
 }
 
 async function main(): Promise<void> {
@@ -94,18 +103,31 @@ async function main(): Promise<void> {
     ];
     console.log(`bench:monitors — ${rounds} alternating rounds × ${seconds} s per side, wrk -t1 -c${connections}, one app process each side, loopback`);
 
-    const summary: { name: string; on: number; off: number; ratio: number }[] = [];
+    const summary: { name: string; on: number; off: number; ratio: number; cpuOn: number; cpuOff: number; cpuRatio: number }[] = [];
     for (const sc of scenarios) {
       // warm both (JIT, connection pools, dynalite's caches) before measuring
-      for (const app of [on, off]) await measure(app, sc, 2);
-      const rps = { on: [] as number[], off: [] as number[] };
+      for (const app of [on, off, on, off]) await measure(app, sc, 2);
+      const m = { on: [] as Measurement[], off: [] as Measurement[] };
       for (let i = 0; i < rounds; i++) {
         const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
-        for (const side of order) rps[side].push(await measure(side === 'on' ? on : off, sc, seconds));
-        console.log(`  ${sc.name} round ${i + 1}: on ${rps.on.at(-1)!.toFixed(0)} rps, off ${rps.off.at(-1)!.toFixed(0)} rps`);
+        for (const side of order) m[side].push(await measure(side === 'on' ? on : off, sc, seconds));
+        const [a, b] = [m.on.at(-1)!, m.off.at(-1)!];
+        console.log(`  ${sc.name} round ${i + 1}: on ${a.rps.toFixed(0)} rps ${a.cpuUs.toFixed(1)} µs cpu/req, off ${b.rps.toFixed(0)} rps ${b.cpuUs.toFixed(1)} µs cpu/req`);
       }
-      const row = { name: sc.name, on: median(rps.on), off: median(rps.off), ratio: median(rps.on) / median(rps.off) };
-      summary.push(row);
+      // a pair runs back to back, so its ratio cancels slow drift; the median drops outliers
+      const pairs = (f: (x: Measurement) => number) => median(m.on.map((x, k) => f(x) / f(m.off[k]!)));
+      const rpsOf = (x: Measurement) => x.rps;
+      const cpuOf = (x: Measurement) => x.cpuUs;
+      summary.push({
+        name: sc.name,
+        on: median(m.on.map(rpsOf)),
+        off: median(m.off.map(rpsOf)),
+        ratio: pairs(rpsOf),
+        cpuOn: median(m.on.map(cpuOf)),
+        cpuOff: median(m.off.map(cpuOf)),
+        // off/on: the throughput ratio a CPU-bound app would see
+        cpuRatio: 1 / pairs(cpuOf),
+      });
     }
 
     // the monitored side really was monitored, the other really was not
@@ -117,9 +139,14 @@ async function main(): Promise<void> {
     if (offStats || memory.has(off.address)) throw new Error('the --no-monitors app wrote monitor data');
 
     console.log(`\nmonitors-on app counted ${onStats.total} requests (${onStats.s2xx} 2xx), last p50 ${onStats.p50Ms} ms, p95 ${onStats.p95Ms} ms`);
-    console.log('\nscenario                                               on rps    off rps   ratio');
+    const verdict = (x: number) => (x >= TARGET ? 'ok' : `below ${TARGET}`);
+    console.log('\nmedians over rounds; ratios are medians of the per-round on/off pairs');
+    console.log(`${'scenario'.padEnd(52)} ${'on rps'.padStart(8)} ${'off rps'.padStart(8)}  rps ratio   ${'on µs'.padStart(7)} ${'off µs'.padStart(7)}  cpu ratio (off/on)`);
     for (const r of summary) {
-      console.log(`${r.name.padEnd(52)} ${r.on.toFixed(0).padStart(9)} ${r.off.toFixed(0).padStart(9)}   ${r.ratio.toFixed(3)} ${r.ratio >= TARGET ? 'ok' : `below ${TARGET}`}`);
+      console.log(
+        `${r.name.padEnd(52)} ${r.on.toFixed(0).padStart(8)} ${r.off.toFixed(0).padStart(8)}  ${r.ratio.toFixed(3)} ${verdict(r.ratio).padEnd(10)}` +
+          ` ${r.cpuOn.toFixed(1).padStart(7)} ${r.cpuOff.toFixed(1).padStart(7)}  ${r.cpuRatio.toFixed(3)} ${verdict(r.cpuRatio)}`,
+      );
     }
   } finally {
     await stopAll();
