@@ -1,8 +1,12 @@
+import type { ServerResponse } from 'node:http';
 import type { Middleware } from 'koa';
 import type { Fleet, RequestStats } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import { FlushLoop } from './flush-loop.js';
 import { SlidingWindow } from './window.js';
+
+const STARTED = Symbol('shoal.requestStarted');
+type TimedResponse = ServerResponse & { [STARTED]?: number };
 
 export interface RequestMonitorOptions {
   /**
@@ -57,20 +61,19 @@ export class RequestMonitor {
   }
 
   middleware(): Middleware {
+    // One shared listener and a start time kept on the response: no closure per request.
+    // A response emits 'close' exactly once — after 'finish' when it completed, or when
+    // the client went away first — so each request is counted once, with the status the
+    // response had then, and in-flight goes down exactly once.
+    const complete = this.complete.bind(this);
+    function onClose(this: TimedResponse): void {
+      complete(this.statusCode, this[STARTED]!);
+    }
     return (ctx, next) => {
       this.open++;
-      const res = ctx.res;
-      const started = performance.now();
-      let counted = false;
-      // 'finish' when the response was handed to the socket; 'close' also covers a client
-      // that went away first. Whichever comes first counts it, with the status it had.
-      const done = () => {
-        if (counted) return;
-        counted = true;
-        this.complete(res.statusCode, started);
-      };
-      res.on('finish', done);
-      res.on('close', done);
+      const res = ctx.res as TimedResponse;
+      res[STARTED] = performance.now();
+      res.once('close', onClose);
       return next();
     };
   }
