@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { runLoad, type LoadConfig } from '../../fuzzer/load/run.js';
+import { constantRate } from '../../fuzzer/load/schedule.js';
+import { createLogger } from '../../lib/log.js';
+import { ROOT, spawnShoal } from '../helpers/proc.js';
+
+t.setTimeout(60_000);
+
+const log = createLogger('test', 'silent');
+const LEGACY = join(ROOT, 'test/fixtures/load-legacy-generatedTests.json');
+
+interface TestServer {
+  url: string;
+  requests: number;
+  /** Most sockets open at once. */
+  peakSockets: number;
+  server: Server;
+}
+
+/** A tiny target; `stallAt` makes that one request (1-based) wait `stallMs` before answering. */
+async function testServer(opts: { stallAt?: number; stallMs?: number; delayMs?: number } = {}): Promise<TestServer> {
+  const ts = { url: '', requests: 0, peakSockets: 0 } as TestServer;
+  const open = new Set<Socket>();
+  ts.server = createServer((req, res) => {
+    const n = ++ts.requests;
+    req.resume();
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    const wait = n === opts.stallAt ? (opts.stallMs ?? 1000) : (opts.delayMs ?? 0);
+    if (wait) setTimeout(answer, wait);
+    else answer();
+  });
+  ts.server.on('connection', (s: Socket) => {
+    open.add(s);
+    ts.peakSockets = Math.max(ts.peakSockets, open.size);
+    s.on('close', () => open.delete(s));
+  });
+  await new Promise<void>((r) => ts.server.listen(0, '127.0.0.1', r));
+  ts.url = `http://127.0.0.1:${(ts.server.address() as AddressInfo).port}`;
+  t.teardown(() => {
+    for (const s of open) s.destroy();
+    return new Promise<void>((r) => ts.server.close(() => r()));
+  });
+  return ts;
+}
+
+const GET = { templates: [{ id: 'get', name: 'get', class: 'valid' as const, method: 'GET' as const, path: '/x', headers: {}, body: null, weight: 1 }], chains: [] };
+
+function config(target: string, over: Partial<LoadConfig>): LoadConfig {
+  return {
+    file: GET,
+    target,
+    model: { kind: 'open', plan: constantRate(100, 2000) },
+    connections: 1,
+    timeoutMs: 10_000,
+    lateMs: 100,
+    maxQueue: 10_000,
+    maxRequests: 10_000,
+    noWait: false,
+    maxSockets: 10,
+    holdMs: 5000,
+    seed: 1,
+    setup: false,
+    ...over,
+  };
+}
+
+t.test('coordinated omission: one connection, a 1 s stall once — corrected p99 shows it, raw p99 does not', async (t) => {
+  const srv = await testServer({ stallAt: 40, stallMs: 1000 });
+  const s = await runLoad(config(srv.url, {}), log);
+  t.equal(s.requests.total, 200, 'every planned send went, the stall did not slow the arrivals');
+  t.equal(s.requests.missedDropped, 0);
+  t.equal(srv.requests, 200);
+  t.ok(s.latency.corrected.p99 >= 500, `corrected p99 ${s.latency.corrected.p99} ms reflects the stall`);
+  t.ok(s.latency.raw.p99 < 500, `raw p99 ${s.latency.raw.p99} ms does not`);
+  t.ok(s.latency.raw.max >= 1000, 'the stalled request itself took the second');
+  t.ok(s.requests.missedLate > 10, `${s.requests.missedLate} sends queued behind the stall count as missed (late)`);
+});
+
+t.test('a slow target with a small queue bound: missed sends are dropped and counted', async (t) => {
+  const srv = await testServer({ delayMs: 100 });
+  const s = await runLoad(config(srv.url, { model: { kind: 'open', plan: constantRate(50, 1000) }, maxQueue: 2 }), log);
+  t.equal(s.requests.planned, 50);
+  t.equal(s.requests.total + s.requests.missedDropped, 50, 'every planned arrival is either sent or dropped');
+  t.ok(s.requests.missedDropped >= 30, `${s.requests.missedDropped} dropped: one connection at ~10 req/s cannot take 50`);
+  t.equal(s.requests.missed, s.requests.missedDropped + s.requests.missedLate);
+});
+
+t.test('--no-wait stays within --max-sockets', async (t) => {
+  const srv = await testServer();
+  const s = await runLoad(config(srv.url, { model: { kind: 'open', plan: constantRate(50, 1000) }, noWait: true, maxSockets: 5, holdMs: 10_000 }), log);
+  t.ok(srv.peakSockets <= 5, `server saw at most ${srv.peakSockets} sockets at once`);
+  t.ok(srv.peakSockets >= 1);
+  t.equal(s.sockets?.peak, 5);
+  t.equal(s.requests.total, 5, 'each held socket carried one request');
+  t.equal(s.requests.missedDropped, 45, 'the rest found every socket busy');
+  t.equal(s.requests.ok + s.requests.errors, 0, 'answers are not read');
+});
+
+t.test("the seed's original array format runs, with its rates as defaults; the JSON has the report's fields", async (t) => {
+  const srv = await testServer();
+  const out = join(tmpdir(), `load-legacy-${process.pid}.json`);
+  const p = spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--duration', '2s', '--json', out]);
+  t.equal(await p.exited(), 0, p.stderr());
+  const s = JSON.parse(await readFile(out, 'utf8'));
+  t.match(s, {
+    requests: { total: 80, ok: 80, errors: 0, planned: 80, missed: Number },
+    rate: { target: 40, achieved: Number, perMinute: Number, okPerSecond: Number, errorsPerSecond: Number },
+    latency: { corrected: { p50: Number, p90: Number, p95: Number, p99: Number, p999: Number, mean: Number }, raw: { p50: Number, p90: Number, p99: Number } },
+    percentUnder100ms: Number,
+    percentUnder100msRaw: Number,
+    errors: { byStatus: {}, byClass: {} },
+    classes: { valid: { total: 80, ok: 80 } },
+    findings: [],
+    connections: 4,
+    timeline: Array,
+  });
+  t.equal(srv.requests, 80);
+  t.match(p.stdout(), /total\s+80 of 80 planned/);
+});
+
+t.test('stages and the closed model', async (t) => {
+  const srv = await testServer();
+  const out = join(tmpdir(), `load-stages-${process.pid}.json`);
+  const a = spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--stages', '1s:20,1s:0,500ms:10', '--json', out]);
+  t.equal(await a.exited(), 0, a.stderr());
+  t.match(JSON.parse(await readFile(out, 'utf8')), { requests: { total: 25, planned: 25 }, durationMs: 2500 });
+  const b = spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--users', '2', '--think', '50ms', '--duration', '1s', '--json', out]);
+  t.equal(await b.exited(), 0, b.stderr());
+  const s = JSON.parse(await readFile(out, 'utf8'));
+  t.match(s, { model: 'closed', users: 2, connections: 2, rate: { target: null } });
+  t.ok(s.requests.total >= 2 && s.requests.total <= 2 * 21, `${s.requests.total} requests from 2 users thinking 50 ms`);
+});
+
+t.test('thresholds set the exit code; bad flags and remote targets exit 2', async (t) => {
+  const srv = await testServer();
+  const run = (...extra: string[]) => spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--rate', '20', '--duration', '500ms', ...extra]);
+  const pass = run('--threshold', 'p99<60s', '--threshold', 'errors<1%');
+  t.equal(await pass.exited(), 0, pass.stderr());
+  t.match(pass.stdout(), /pass {2}p99<60s/);
+  const fail = run('--threshold', 'p99<60s', '--threshold', 'rate>1000000');
+  t.equal(await fail.exited(), 1);
+  t.match(fail.stdout(), /FAIL {2}rate>1000000/);
+  const bad = run('--threshold', 'p99<<3');
+  t.equal(await bad.exited(), 2);
+  t.match(bad.stderr(), /invalid --threshold: bad threshold "p99<<3"/);
+  const remote = spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', 'http://10.255.255.1:8080', '--rate', '1', '--duration', '1s']);
+  t.equal(await remote.exited(), 2);
+  t.match(remote.stderr(), /not this machine; pass --allow-remote/);
+  const both = spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--rate', '5', '--users', '2']);
+  t.equal(await both.exited(), 2);
+  t.match(both.stderr(), /--users/);
+  const missing = spawnShoal(t.teardown, ['load', '--tests', join(tmpdir(), 'load-no-such-file.json'), '--rate', '5']);
+  t.equal(await missing.exited(), 2);
+  t.match(missing.stderr(), /cannot read tests file/);
+});
