@@ -138,7 +138,7 @@ export function registerLoad(program: Command): void {
       let redis: Redis | undefined;
       let fleet: Fleet | undefined;
       if (redisUrlToUse) {
-        redis = connectRedis(redisUrlToUse, { name: 'shoal-load', offlineQueue: false });
+        redis = connectRedis(redisUrlToUse, { name: 'shoal-load' });
         await redis.ping().catch((err: Error) => {
           redis?.disconnect();
           throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redisUrlToUse}: ${err.message}`, 503);

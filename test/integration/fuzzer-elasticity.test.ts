@@ -1,0 +1,55 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { elasticity } from '../../autoscaler/elasticity.js';
+import { ROOT, spawnShoal } from '../helpers/proc.js';
+import { testRedis } from '../helpers/redis.js';
+
+t.setTimeout(60_000);
+
+t.test('with a shoal fleet (--data-dir stack.json): samples ready servers and the target, reports SPEC RG metrics', async (t) => {
+  const r = await testRedis(t.teardown);
+  await r.fleet.registry.ready('a', { address: '127.0.0.1:1', provider: 'manual' });
+  await r.fleet.registry.ready('b', { address: '127.0.0.1:2', provider: 'manual' });
+  await r.fleet.registry.launching('c', { provider: 'local' });
+  await r.fleet.autoscaler.write({ leaderId: 'x', provider: 'local', min: 1, max: 4, targetRps: 10, targetMemory: 0, desired: 2, actual: 2, intervalMs: 1000, lastDecision: 'hold', updatedAt: Date.now() });
+
+  const srv = createServer((req, res) => (req.resume(), res.end('ok')));
+  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+  t.teardown(() => new Promise<void>((ok) => srv.close(() => ok())));
+  const target = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+
+  const dir = await mkdtemp(join(tmpdir(), 'load-elasticity-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // the fields shoal up writes, plus ones this reader does not know
+  await writeFile(join(dir, 'stack.json'), JSON.stringify({ version: 1, redis: { url: r.url, embedded: true }, prefix: r.prefix, somethingNew: { x: 1 } }));
+  const out = join(dir, 'summary.json');
+  const html = join(dir, 'report.html');
+  const p = spawnShoal(t.teardown, ['load', '--tests', join(ROOT, 'test/fixtures/load-legacy-generatedTests.json'), '--target', target, '--rate', '20', '--duration', '3s', '--data-dir', dir, '--json', out, '--html', html]);
+  t.equal(await p.exited(), 0, p.stderr());
+  const s = JSON.parse(await readFile(out, 'utf8'));
+  t.ok(s.elasticity, 'elasticity reported');
+  t.equal(s.elasticity.targetRps, 10);
+  t.ok(s.elasticity.samples >= 2, `${s.elasticity.samples} samples`);
+  t.ok(
+    s.elasticity.series.every((x: { supply: number }) => x.supply === 2),
+    'supply = the ready servers (a launching one is not supply)',
+  );
+  t.same(
+    Object.fromEntries(Object.entries(elasticity(s.elasticity.series)).map(([k, v]) => [k, v])),
+    Object.fromEntries(Object.keys(elasticity([])).map((k) => [k, s.elasticity[k]])),
+    'the figures are those of the recorded series',
+  );
+  t.match(p.stdout(), /elasticity \(SPEC RG; demand = offered rate \/ 10 req\/s per server/);
+  t.match(p.stdout(), /θU under-provisioning/);
+  t.match(await readFile(html, 'utf8'), /demand vs supply/);
+});
+
+t.test('--data-dir without a stack is a config error', async (t) => {
+  const p = spawnShoal(t.teardown, ['load', '--tests', join(ROOT, 'test/fixtures/load-legacy-generatedTests.json'), '--rate', '1', '--data-dir', join(tmpdir(), 'load-no-stack-here')]);
+  t.equal(await p.exited(), 2);
+  t.match(p.stderr(), /invalid --data-dir: cannot read .*stack\.json/);
+});
