@@ -87,7 +87,11 @@ export function decide(input: EngineInput, history: History): Outcome {
     remove = pickVictims(c, current - desired, cfg);
     if (remove.length < current - desired) detail = `only ${remove.length} of the servers are ours to remove`;
   } else {
-    rule = staleHold ? 'stale-hold' : !p.voted ? 'no-metrics' : p.allWithinTolerance ? 'tolerance' : 'steady';
+    if (staleHold) rule = 'stale-hold';
+    else if (!p.voted) rule = 'no-metrics';
+    else if (p.proposed < cfg.min) rule = 'min';
+    else if (p.proposed > cfg.max) rule = 'max';
+    else rule = p.allWithinTolerance ? 'tolerance' : 'steady';
   }
   if (staleHold && rule !== 'min' && rule !== 'replace') detail ||= `${c.stale.length} of ${readyCount} ready servers have stale metrics (a Redis blip?)`;
 
@@ -158,8 +162,13 @@ function reasonText(rule: Rule, current: number, desired: number, launch: number
     'stale-hold': `hold ${current}: too many stale metrics`,
     'stale-no-scale-in': `hold ${current}: metrics ask for fewer (${why})`,
     'booting-no-scale-in': `hold ${current}: metrics ask for fewer (${why})`,
-    min: `launch ${launch} to keep the minimum of ${desired}`,
-    max: desired < current ? `scale in ${current} → ${current - remove.length} to the maximum ${desired}` : `scale out ${current} → ${desired}, launch ${launch}, capped at the maximum: ${why}`,
+    min: launch > 0 ? `launch ${launch} to keep the minimum of ${desired}` : `hold ${current}, the minimum: ${why}`,
+    max:
+      desired < current
+        ? `scale in ${current} → ${current - remove.length} to the maximum ${desired}`
+        : launch > 0
+          ? `scale out ${current} → ${desired}, launch ${launch}, capped at the maximum: ${why}`
+          : `hold ${current}, the maximum: ${why}`,
     'back-off': `want ${desired}, have ${current}, launching nothing`,
     'no-metrics': `hold ${current}: ${metrics.length ? 'no fresh metrics to decide on' : 'no target set'}`,
   };

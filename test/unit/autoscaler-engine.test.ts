@@ -217,7 +217,10 @@ t.test('min and max are hard bounds', async (t) => {
   t.match(over, { rule: 'max', desired: 2 });
   t.equal(over.remove.length, 1);
   const idle = run([srv('a', { rps: 0 })], { config: { min: 1 } }).decision;
-  t.match(idle, { desired: 1, action: 'none' });
+  t.match(idle, { desired: 1, action: 'none', rule: 'min' });
+  t.match(idle.reason, /^hold 1, the minimum: rps: ceil\(0 req\/s \/ 50\) = 0$/);
+  const atMax = run([srv('a', { rps: 200 }), srv('b', { rps: 200 })], { config: { max: 2 } }).decision;
+  t.match(atMax, { desired: 2, action: 'none', rule: 'max' });
 });
 
 t.test('stale or missing metrics never cause a scale-in; more than half stale → hold', async (t) => {
