@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerApp } from './app.js';
+import { registerAutoscaler } from './autoscaler.js';
 import { registerDynamodb } from './dynamodb.js';
 import { registerFuzz } from './fuzz.js';
 import { registerLoad } from './load.js';
@@ -14,6 +15,7 @@ export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
   registerApp,
+  registerAutoscaler,
   registerDynamodb,
   registerFuzz,
   registerLoad,
