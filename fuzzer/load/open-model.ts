@@ -68,8 +68,9 @@ export function runOpenModel(plan: readonly Segment[], opts: OpenModelOptions, h
       }
       if (next.done) return finish();
       if (now > end + opts.lagBoundMs) return finish();
+      // Timers for waits of a millisecond or more; below that, yield to I/O once and look again.
       const wait = next.value - (performance.now() - hooks.t0);
-      if (wait > 2) setTimeout(tick, wait - 1);
+      if (wait >= 1) setTimeout(tick, Math.floor(wait));
       else setImmediate(tick);
     };
     tick();

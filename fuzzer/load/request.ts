@@ -12,6 +12,8 @@ export interface CompiledRequest {
   headers: [string, Part[]][];
   /** Chain variables to take from the JSON response. */
   save: [string, string][];
+  /** Set when nothing needs resolving: every send reuses it (the hot path of simple files). */
+  fixed?: Rendered;
 }
 
 /** What one send puts on the wire. */
@@ -28,11 +30,13 @@ export interface RenderContext {
   seq: number;
 }
 
+const isText = (parts: Part[]) => parts.every((p) => p.kind === 'text');
+
 export function compile(
   id: string,
   spec: { name: string; class: TemplateClass; method: string; path: string; headers: Record<string, string>; body: string | null; save?: Record<string, string> },
 ): CompiledRequest {
-  return {
+  const req: CompiledRequest = {
     id,
     name: spec.name,
     class: spec.class,
@@ -42,6 +46,10 @@ export function compile(
     headers: Object.entries(spec.headers).map(([k, v]) => [k, parseParts(v)]),
     save: Object.entries(spec.save ?? {}),
   };
+  if (isText(req.path) && (req.body === null || isText(req.body)) && req.headers.every(([, v]) => isText(v))) {
+    req.fixed = Object.freeze({ method: spec.method, path: spec.path, headers: Object.freeze({ ...spec.headers }), body: spec.body }) as Rendered;
+  }
+  return req;
 }
 
 /** Thrown when a placeholder has no value (an empty pool, a chain step that saved nothing). */
@@ -86,6 +94,7 @@ export function renderParts(parts: Part[], ctx: RenderContext): string {
 }
 
 export function render(req: CompiledRequest, ctx: RenderContext): Rendered {
+  if (req.fixed) return req.fixed;
   const headers: Record<string, string> = {};
   for (const [k, v] of req.headers) headers[k] = renderParts(v, ctx);
   return { method: req.method, path: renderParts(req.path, ctx), headers, body: req.body === null ? null : renderParts(req.body, ctx) };
