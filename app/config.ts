@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_PREFIX } from '../fleet/index.js';
+import { DEFAULT_PREFIX } from '../fleet/keys.js';
 import type { Logger } from '../lib/log.js';
-import { DEFAULT_TABLE_PREFIX } from './store/tables.js';
+import { DEFAULT_TABLE_PREFIX } from './store/table-names.js';
 
 const UNSPECIFIED = new Set(['0.0.0.0', '::', '[::]', '']);
 

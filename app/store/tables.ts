@@ -1,18 +1,9 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ShoalError } from '../../lib/errors.js';
 import { dbError } from './db-error.js';
+import type { TableNames } from './table-names.js';
 
-export const DEFAULT_TABLE_PREFIX = 'shoal-';
-
-export interface TableNames {
-  users: string;
-  music: string;
-  playlists: string;
-}
-
-export function tableNames(prefix = DEFAULT_TABLE_PREFIX): TableNames {
-  return { users: `${prefix}users`, music: `${prefix}music`, playlists: `${prefix}playlists` };
-}
+export { DEFAULT_TABLE_PREFIX, tableNames, type TableNames } from './table-names.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

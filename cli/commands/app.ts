@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { advertiseAddress, appConfig, serverId, type AppConfig } from '../../app/config.js';
-import { startApp } from '../../app/server.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
 import { duration, opt, parseOptions, port, redisUrl } from '../options.js';
@@ -85,6 +84,8 @@ export function registerApp(program: Command): void {
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
       const log = createLogger('app');
 
+      // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load.
+      const { startApp } = await import('../../app/server.js');
       const app = await startApp(config, { log });
       process.stdout.write(`shoal app ${app.id} ready at ${app.url}\n`);
 

@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { openDynamo } from '../../app/dynamodb/client.js';
-import { seed } from '../../app/seed/index.js';
-import { createTables, tableNames } from '../../app/store/index.js';
+import { tableNames } from '../../app/store/table-names.js';
 import { ConfigError } from '../../lib/errors.js';
 import { opt, parseOptions } from '../options.js';
 import { action } from '../run.js';
@@ -28,6 +26,12 @@ export function registerSeed(program: Command): void {
     action(async () => {
       const o = parseOptions(cmd, Flags);
       if (!o.users && !o.music && !o.playlists) throw new ConfigError('nothing to load: give at least one of --users, --music, --playlists');
+      // Loaded here so other `shoal` commands do not pay for the AWS SDK at start.
+      const [{ openDynamo }, { seed }, { createTables }] = await Promise.all([
+        import('../../app/dynamodb/client.js'),
+        import('../../app/seed/index.js'),
+        import('../../app/store/tables.js'),
+      ]);
       const db = await openDynamo(dynamoSettings(o));
       const names = tableNames(o.tablePrefix);
       // A progress line only for people watching; logs and pipes get the summary alone.

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { tablePrefix } from '../../app/config.js';
-import { openDynamo, type DynamoSettings } from '../../app/dynamodb/client.js';
+import type { DynamoSettings } from '../../app/dynamodb/client.js';
 import { dynamoChoice } from '../../app/dynamodb/choice.js';
 import { MEMORY } from '../../app/dynamodb/embedded.js';
-import { createTables, DEFAULT_TABLE_PREFIX, tableNames } from '../../app/store/index.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../../app/store/table-names.js';
 import { ConfigError } from '../../lib/errors.js';
 import { opt, parseOptions } from '../options.js';
 import { action } from '../run.js';
@@ -53,6 +53,8 @@ export function registerTables(program: Command): void {
   create.action(
     action(async () => {
       const o = parseOptions(create, z.object(dynamoFields));
+      // Loaded here, not at the top: every `shoal` command would otherwise pay for the AWS SDK.
+      const [{ openDynamo }, { createTables }] = await Promise.all([import('../../app/dynamodb/client.js'), import('../../app/store/tables.js')]);
       const db = await openDynamo(dynamoSettings(o));
       try {
         const names = tableNames(o.tablePrefix);
