@@ -3,7 +3,7 @@
 // --no-monitors; wrk loads one at a time, alternating which goes first each round, so
 // drift on a shared machine hits both sides alike. Prints requests/s with monitors on
 // and off and their ratio (target ≥ 0.97).
-//   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16]
+//   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16] [--scenarios music,healthz]
 import { parseArgs } from 'node:util';
 import { connectRedis, Fleet } from '../fleet/index.js';
 import { startRedisServer, type EmbeddedRedis } from '../lib/redis-server.js';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
     songs: { type: 'string', default: '100' },
+    scenarios: { type: 'string', default: 'music,healthz' },
   },
 });
 const rounds = positive('rounds');
@@ -45,6 +46,7 @@ const median = (xs: number[]) => {
 };
 
 interface Scenario {
+  key: string;
   name: string;
   /** Paths wrk picks from at random; relative to each app's URL. */
   paths: string[];
@@ -97,10 +99,12 @@ async function main(): Promise<void> {
     children.push(off);
 
     const ids = await seed(on, songs);
+    const wanted = new Set(values.scenarios!.split(','));
     const scenarios: Scenario[] = [
-      { name: 'GET /api/v1/music/:id (dynalite)', paths: ids.map((id) => `/api/v1/music/${id}`) },
-      { name: 'GET /healthz (no I/O: worst case for the monitors)', paths: ['/healthz'] },
-    ];
+      { key: 'music', name: 'GET /api/v1/music/:id (dynalite)', paths: ids.map((id) => `/api/v1/music/${id}`) },
+      { key: 'healthz', name: 'GET /healthz (no I/O: worst case for the monitors)', paths: ['/healthz'] },
+    ].filter((sc) => wanted.has(sc.key));
+    if (scenarios.length === 0) throw new Error(`--scenarios: expected music and/or healthz, got ${values.scenarios}`);
     console.log(`bench:monitors — ${rounds} alternating rounds × ${seconds} s per side, wrk -t1 -c${connections}, one app process each side, loopback`);
 
     const summary: { name: string; on: number; off: number; ratio: number; cpuOn: number; cpuOff: number; cpuRatio: number }[] = [];

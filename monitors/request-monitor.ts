@@ -67,13 +67,16 @@ export class RequestMonitor {
     // response had then, and in-flight goes down exactly once.
     const complete = this.complete.bind(this);
     function onClose(this: TimedResponse): void {
-      complete(this.statusCode, this[STARTED]!);
+      const started = this[STARTED];
+      if (started === undefined) return; // belt and braces: never count a response twice
+      this[STARTED] = undefined;
+      complete(this.statusCode, started);
     }
     return (ctx, next) => {
       this.open++;
       const res = ctx.res as TimedResponse;
       res[STARTED] = performance.now();
-      res.once('close', onClose);
+      res.on('close', onClose); // not once(): that allocates a wrapper per request
       return next();
     };
   }
