@@ -32,7 +32,7 @@ export function registerStatus(program: Command): void {
     action(async () => {
       const o = parseOptions(cmd, Schema);
       const target = await locateFleet(o);
-      const redis = connectRedis(target.redisUrl, { name: 'shoal-status', offlineQueue: false });
+      const redis = connectRedis(target.redisUrl, { name: 'shoal-status' });
       const fleet = new Fleet(redis, target.prefix);
       try {
         await redis.ping().catch((err: Error) => {
