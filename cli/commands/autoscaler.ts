@@ -8,6 +8,8 @@ import { startAdmin } from '../../autoscaler/admin/server.js';
 import { Daemon } from '../../autoscaler/daemon.js';
 import { engineConfig } from '../../autoscaler/engine/config.js';
 import { LocalProvider } from '../../autoscaler/providers/local.js';
+import { DashboardFeed } from '../../dashboard/feed.js';
+import { dashboardHandler } from '../../dashboard/handler.js';
 import { connectRedis, DEFAULT_PREFIX, Fleet } from '../../fleet/index.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
@@ -115,6 +117,9 @@ export function registerAutoscaler(program: Command): void {
           say(c.role === 'leader' ? `shoal autoscaler ${id} leading (fencing token ${c.token})` : `shoal autoscaler ${id} standby${c.leader ? ` (leader ${c.leader})` : ''}`);
         },
       });
+      // The dashboard at / reads the fleet itself, so a standby's page is as live as the leader's.
+      const feed = new DashboardFeed(fleet, log);
+      feed.start();
       const admin = await startAdmin(
         {
           metrics,
@@ -123,6 +128,7 @@ export function registerAutoscaler(program: Command): void {
         },
         o.adminHost,
         o.adminPort,
+        [dashboardHandler(feed)],
       );
       adminUrl = admin.url;
       // Wait briefly for Redis so the first line says whether we lead; unreachable → standby, retrying.
@@ -140,6 +146,7 @@ export function registerAutoscaler(program: Command): void {
         log.info({ why }, 'stopping: releasing the lock, stopping the app servers this process started');
         void (async () => {
           await daemon.stop();
+          feed.stop();
           await admin.close();
           await provider.close();
           redis.disconnect();
