@@ -2,9 +2,13 @@ import { elasticity, type Elasticity, type ElasticitySample } from '../../autosc
 import type { Fleet, Server } from '../../fleet/index.js';
 import { OnceLog, type Logger } from '../../lib/log.js';
 
-/** Demand in servers: what the offered rate needs at the autoscaler's target per server. */
+/**
+ * Demand in servers: the whole servers the offered rate needs at the autoscaler's target
+ * per server (SPEC RG counts demand in resource units, so a rate that wobbles by a
+ * request is not a demand change).
+ */
 export function toSample(tSeconds: number, offeredRps: number, servers: readonly Pick<Server, 'state'>[], targetRps: number): ElasticitySample {
-  return { t: tSeconds, demand: offeredRps / targetRps, supply: servers.filter((s) => s.state === 'ready').length };
+  return { t: tSeconds, demand: Math.ceil(offeredRps / targetRps - 1e-9), supply: servers.filter((s) => s.state === 'ready').length };
 }
 
 export interface ElasticityResult {

@@ -43,16 +43,17 @@ export class HttpSender {
 
   send(req: Rendered, wantBody: boolean, done: (o: Outcome) => void): void {
     this.inflight++;
-    const queuedAt = performance.now();
     let sentAt = 0;
     let status = 0;
     let finished = false;
     const chunks: Buffer[] | undefined = wantBody ? [] : undefined;
-    const finish = (o: Omit<Outcome, 'sentAt' | 'endedAt'>) => {
+    const finish = (st: number, error?: string, body?: Buffer) => {
       if (finished) return;
       finished = true;
       this.inflight--;
-      done({ ...o, sentAt: sentAt || queuedAt, endedAt: performance.now() });
+      const endedAt = performance.now();
+      // a request that never reached a socket (connect failed) has no raw latency of its own
+      done({ status: st, error, sentAt: sentAt || endedAt, endedAt, body });
     };
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart() {
@@ -65,16 +66,16 @@ export class HttpSender {
         chunks?.push(chunk);
       },
       onResponseEnd() {
-        finish({ status, body: chunks ? Buffer.concat(chunks) : undefined });
+        finish(status, undefined, chunks ? Buffer.concat(chunks) : undefined);
       },
       onResponseError(_c, err) {
-        finish({ status: 0, error: (err as NodeJS.ErrnoException).code ?? err.name });
+        finish(0, (err as NodeJS.ErrnoException).code ?? err.name);
       },
     };
     try {
       this.pool.dispatch({ path: req.path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body }, handler);
     } catch (err) {
-      finish({ status: 0, error: (err as NodeJS.ErrnoException).code ?? 'SHOAL_ERR_DISPATCH' });
+      finish(0, (err as NodeJS.ErrnoException).code ?? 'SHOAL_ERR_DISPATCH');
     }
   }
 
