@@ -77,6 +77,8 @@ export class ProxyMetrics {
 
   /** In a cluster worker: hand this registry to the primary when it asks. */
   shareWithPrimary(): void {
+    // constructing one installs prom-client's worker-side message listener
+    new AggregatorRegistry();
     AggregatorRegistry.setRegistries([this.registry]);
   }
 }

@@ -5,6 +5,7 @@ import { createLogger } from '../../lib/log.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
 import { isWorker, runPrimary, runWorker } from '../../proxy/cluster.js';
 import { startProxy } from '../../proxy/start.js';
+import { readKeyPair } from '../../proxy/tls.js';
 import { duration, logLevel, nonNegativeInt, opt, parseOptions, port, positiveInt, redisUrl } from '../options.js';
 import { action } from '../run.js';
 
@@ -145,6 +146,7 @@ export function registerProxy(program: Command): void {
       action(async (_opts: unknown, cmd: Command) => {
         const parsed = parseOptions(cmd, schema);
         const cfg = toConfig(parsed);
+        if (cfg.tls) readKeyPair(cfg.tls); // an unreadable cert or key fails here, before anything starts
         const log = createLogger('proxy', parsed.logLevel);
         if (isWorker()) {
           await runWorker(cfg, log, Number(process.env.SHOAL_PROXY_WORKER ?? 1), process.env.SHOAL_PROXY_ADMIN_ADDRESS ?? '');
