@@ -10,7 +10,7 @@ import { alive } from '../../lib/parent-watch.js';
 import type { Provider } from './provider.js';
 
 /** dist/cli/shoal.js, next to this file's compiled twin. */
-export const SHOAL_BIN = fileURLToPath(new URL('../../cli/shoal.js', import.meta.url));
+const SHOAL_BIN = fileURLToPath(new URL('../../cli/shoal.js', import.meta.url));
 
 export interface LocalProviderOptions {
   fleet: Fleet;

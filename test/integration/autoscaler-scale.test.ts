@@ -92,7 +92,11 @@ t.test('load over the target scales out; when it goes, servers are drained first
   t.equal(await scaler.metric('shoal_autoscaler_terminated_total{how="drained"}'), 2, 'both drained before termination, none by timeout');
   const stream = await s.fleet.decisions.recent(50);
   t.ok(stream.some((e) => e.data.action === 'scale-in'), 'the decision is on the fleet event stream');
-  t.match(await s.fleet.autoscaler.read(), { min: 1, max: 3, targetRps: 10, desired: 1, actual: 1, leaderId: scaler.id });
+  const state = await waitFor(async () => {
+    const st = await s.fleet.autoscaler.read();
+    return st?.actual === 1 ? st : undefined;
+  }, { what: 'the recorded state to catch up' });
+  t.match(state, { min: 1, max: 3, targetRps: 10, desired: 1, actual: 1, leaderId: scaler.id });
 
   t.equal(await scaler.proc.stop('SIGTERM'), 0, 'SIGTERM: clean exit');
   const last = (await readyServers(s.fleet))[0];
