@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ShoalError } from '../../lib/errors.js';
 
@@ -33,14 +33,15 @@ export interface ChildSpec {
  */
 export async function startChild(spec: ChildSpec): Promise<Child> {
   mkdirSync(dirname(spec.logFile), { recursive: true });
+  // stderr (the JSON logs) goes straight to the file: no pipe through the supervisor that
+  // could fill up and block a child's exit when the supervisor is gone.
+  const errFd = openSync(spec.logFile, 'a');
   const log = createWriteStream(spec.logFile, { flags: 'a' });
-  const proc = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', errFd], detached: true });
+  closeSync(errFd);
   const alive = () => proc.exitCode === null && proc.signalCode === null;
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  proc.stderr!.pipe(log, { end: false });
   let buffered = '';
-  let tail = '';
-  proc.stderr!.on('data', (b: Buffer) => (tail = (tail + b.toString()).slice(-2000)));
   const ready = new Promise<RegExpMatchArray>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new ShoalError('SHOAL_ERR_CHILD_TIMEOUT', `${spec.name} was not ready within ${spec.timeoutMs ?? 30_000} ms (log: ${spec.logFile})`)),
@@ -62,7 +63,7 @@ export async function startChild(spec: ChildSpec): Promise<Child> {
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new ShoalError('SHOAL_ERR_CHILD_EXIT', `${spec.name} exited (${code}) before it was ready: ${lastLine(tail)} (log: ${spec.logFile})`));
+      reject(new ShoalError('SHOAL_ERR_CHILD_EXIT', `${spec.name} exited (${code}) before it was ready: ${lastLine(tailOf(spec.logFile))} (log: ${spec.logFile})`));
     });
   });
   const child: Child = {
@@ -99,6 +100,14 @@ export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void
     } catch {
       // already gone
     }
+  }
+}
+
+function tailOf(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-2000);
+  } catch {
+    return '';
   }
 }
 
