@@ -37,6 +37,23 @@ const hasTaskset = await run('taskset', ['-c', '0', 'true']).then(
 const onCpu = (cpu: number, argv: string[]) => (hasTaskset ? ['taskset', '-c', String(cpu), ...argv] : argv);
 
 /**
+ * Runs a load tool under /usr/bin/time: on a shared machine the CPU seconds a tool spends
+ * per request are steadier than its requests/s, so both are reported.
+ */
+async function timed(argv: string[], env?: NodeJS.ProcessEnv): Promise<{ stdout: string; cpu: number }> {
+  const full = ['/usr/bin/time', '-f', 'cpu %U %S', ...onCpu(1, argv)];
+  const { stdout, stderr } = await run(full[0]!, full.slice(1), { timeout: (seconds + 60) * 1000, env: env ?? process.env, maxBuffer: 1 << 24 });
+  const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+  return { stdout, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
+}
+
+interface Measured {
+  rps: number;
+  /** CPU microseconds per request, start-up included. */
+  cpuUs: number;
+}
+
+/**
  * The tiny server: a child process (pinned to CPU 0) answering every request head with a
  * canned 200, without an HTTP parser, so it outruns every client here.
  */
@@ -72,18 +89,17 @@ async function startServer(): Promise<{ url: string; stop(): void }> {
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
 }
 
-async function wrk(url: string): Promise<number> {
-  const argv = onCpu(1, ['wrk', '-t1', '-c', String(connections), '-d', `${seconds}s`, url]);
-  const { stdout } = await run(argv[0]!, argv.slice(1), { timeout: (seconds + 30) * 1000 });
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
+async function wrk(url: string): Promise<Measured> {
+  const { stdout, cpu } = await timed(['wrk', '-t1', '-c', String(connections), '-d', `${seconds}s`, url]);
+  const total = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0), cpuUs: (cpu / total) * 1e6 };
 }
 
-async function autocannon(url: string): Promise<number> {
-  const argv = onCpu(1, [process.execPath, join(ROOT, 'node_modules/autocannon/autocannon.js'), '-j', '-c', String(connections), '-d', String(seconds), url]);
-  const { stdout } = await run(argv[0]!, argv.slice(1), { timeout: (seconds + 30) * 1000, maxBuffer: 1 << 24 });
+async function autocannon(url: string): Promise<Measured> {
+  const { stdout, cpu } = await timed([process.execPath, join(ROOT, 'node_modules/autocannon/autocannon.js'), '-j', '-c', String(connections), '-d', String(seconds), url]);
   const r = JSON.parse(stdout) as { requests: { total: number }; duration: number; errors: number; non2xx: number };
   if (r.errors || r.non2xx) throw new Error(`autocannon: ${r.errors} errors, ${r.non2xx} non-2xx`);
-  return r.requests.total / r.duration;
+  return { rps: r.requests.total / r.duration, cpuUs: (cpu / r.requests.total) * 1e6 };
 }
 
 interface ShoalRun {
@@ -93,13 +109,14 @@ interface ShoalRun {
   missed: number;
   durationMs: number;
   p99: number;
+  cpu: number;
 }
 
 async function shoal(url: string, tests: string, out: string, mode: string[]): Promise<ShoalRun> {
-  const argv = onCpu(1, [process.execPath, join(ROOT, 'dist/cli/shoal.js'), 'load', '--tests', tests, '--target', url, '--duration', `${seconds}s`, '--json', out, ...mode]);
-  await run(argv[0]!, argv.slice(1), { timeout: (seconds + 60) * 1000, env: { ...process.env, SHOAL_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 24 });
+  const argv = [process.execPath, join(ROOT, 'dist/cli/shoal.js'), 'load', '--tests', tests, '--target', url, '--duration', `${seconds}s`, '--json', out, ...mode];
+  const { cpu } = await timed(argv, { ...process.env, SHOAL_LOG_LEVEL: 'warn' });
   const s = JSON.parse(readFileSync(out, 'utf8'));
-  return { total: s.requests.total, errors: s.requests.errors, achieved: s.rate.achieved, missed: s.requests.missed, durationMs: s.durationMs, p99: s.latency.corrected.p99 };
+  return { total: s.requests.total, errors: s.requests.errors, achieved: s.rate.achieved, missed: s.requests.missed, durationMs: s.durationMs, p99: s.latency.corrected.p99, cpu };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-loadgen-'));
@@ -110,28 +127,33 @@ try {
   writeFileSync(tests, JSON.stringify({ version: 1, target: server.url, seed: 1, templates: [{ id: 'get', method: 'GET', path: '/' }], chains: [] }));
   const out = join(dir, 'summary.json');
   console.log(`bench:loadgen — tiny server on CPU 0, each tool alone on CPU 1${hasTaskset ? '' : ' (no taskset: unpinned)'}; ${connections} connections, ${seconds}s × ${rounds} rounds, median`);
-  const results = { shoal: [] as number[], autocannon: [] as number[], wrk: [] as number[] };
+  const results = { shoal: [] as Measured[], autocannon: [] as Measured[], wrk: [] as Measured[] };
   for (let r = 0; r < rounds; r++) {
     // rotate the order so drift on a shared machine hits every tool alike
     const order = (['shoal', 'autocannon', 'wrk'] as const).map((_, i, a) => a[(i + r) % a.length]!);
     for (const tool of order) {
-      let rps: number;
-      if (tool === 'wrk') rps = await wrk(server.url);
-      else if (tool === 'autocannon') rps = await autocannon(server.url);
+      let m: Measured;
+      if (tool === 'wrk') m = await wrk(server.url);
+      else if (tool === 'autocannon') m = await autocannon(server.url);
       else {
         const s = await shoal(server.url, tests, out, ['--users', String(connections), '--think', '0s']);
         if (s.errors) throw new Error(`shoal load: ${s.errors} errors`);
-        rps = s.total / (s.durationMs / 1000);
+        m = { rps: s.total / (s.durationMs / 1000), cpuUs: (s.cpu / s.total) * 1e6 };
       }
-      results[tool].push(rps);
-      console.log(`  round ${r + 1}  ${tool.padEnd(10)} ${rps.toFixed(0)} req/s`);
+      results[tool].push(m);
+      console.log(`  round ${r + 1}  ${tool.padEnd(10)} ${m.rps.toFixed(0).padStart(6)} req/s  ${m.cpuUs.toFixed(1).padStart(5)} µs CPU/request`);
     }
   }
-  const max = { shoal: median(results.shoal), autocannon: median(results.autocannon), wrk: median(results.wrk) };
+  const rps = (k: keyof typeof results) => median(results[k].map((m) => m.rps));
+  const cpu = (k: keyof typeof results) => median(results[k].map((m) => m.cpuUs));
+  const max = { shoal: rps('shoal'), autocannon: rps('autocannon'), wrk: rps('wrk') };
   console.log('');
   console.log(`max rps    shoal load ${max.shoal.toFixed(0)}   autocannon ${max.autocannon.toFixed(0)}   wrk ${max.wrk.toFixed(0)}`);
   const vsAc = max.shoal / max.autocannon;
   console.log(`ratio      shoal/autocannon ${vsAc.toFixed(2)}× (target ≥ 1.00×: ${vsAc >= 1 ? 'met' : 'NOT met'})   shoal/wrk ${(max.shoal / max.wrk).toFixed(2)}×`);
+  console.log(
+    `CPU/req    shoal load ${cpu('shoal').toFixed(1)} µs   autocannon ${cpu('autocannon').toFixed(1)} µs   wrk ${cpu('wrk').toFixed(1)} µs  → requests per CPU-second, shoal/autocannon ${(cpu('autocannon') / cpu('shoal')).toFixed(2)}×, shoal/wrk ${(cpu('wrk') / cpu('shoal')).toFixed(2)}×`,
+  );
   console.log('');
   let held = true;
   for (const share of [0.5, 0.9]) {

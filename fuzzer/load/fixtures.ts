@@ -25,6 +25,8 @@ async function call(origin: string, method: 'GET' | 'POST' | 'DELETE', path: str
     body: body === undefined ? undefined : JSON.stringify(body),
     headersTimeout: 10_000,
     bodyTimeout: 10_000,
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new ShoalError('SHOAL_ERR_LOAD_SETUP', `setup: ${method} ${origin}${path} failed: ${err.code ?? err.message}`, 502, { cause: err });
   });
   const text = await res.body.text();
   let json: unknown;
