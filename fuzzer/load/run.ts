@@ -102,7 +102,11 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
     } else {
       const res = await runClosedModel({ ...cfg.model, maxRequests: cfg.maxRequests, signal: cfg.signal }, t0, async (take) => {
         let job: Job | undefined = workload.nextUnit();
-        while (job && take()) {
+        while (job) {
+          if (!take()) {
+            if (job.run) workload.park(job.run);
+            return;
+          }
           const plannedAt = performance.now() - t0;
           const rendered = renderOrSkip(job);
           if (!rendered) return;

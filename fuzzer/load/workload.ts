@@ -103,7 +103,12 @@ export class Workload {
     this.finish(false);
   }
 
-  /** Runs left unfinished when the clock stopped, with their remaining steps (for cleanup). */
+  /** A closed-model run the request cap cut short: kept for the cleanup of its DELETE steps. */
+  park(run: ChainRun): void {
+    this.ready.push(run);
+  }
+
+  /** Runs left unfinished when the clock or the cap stopped, with their remaining steps (for cleanup). */
   unfinished(): ChainRun[] {
     return this.ready.splice(0);
   }

@@ -69,12 +69,13 @@ t.test('stateful chains pass ids along and delete only what they created', async
     {
       file: { templates: [], chains: file.chains },
       target: base,
-      model: { kind: 'closed', users: 2, thinkMs: 0, durationMs: 1500 },
+      model: { kind: 'closed', users: 2, thinkMs: 0, durationMs: 20_000 },
       connections: 2,
       timeoutMs: 10_000,
       lateMs: 100,
       maxQueue: 100,
-      maxRequests: 400,
+      // small enough that the cap cuts chains mid-way: their DELETE steps must still run
+      maxRequests: 60,
       noWait: false,
       maxSockets: 1,
       holdMs: 1000,
@@ -84,6 +85,8 @@ t.test('stateful chains pass ids along and delete only what they created', async
     log,
   );
   t.ok(s.chains.completed >= 2, `${s.chains.completed} chains completed`);
+  t.equal(s.requests.total, 60);
+  t.ok(s.requests.capped);
   t.equal(s.chains.aborted, 0, 'no chain stopped early: every saved id worked in the next step');
   t.equal(s.requests.errors, 0);
   t.same(s.findings, []);

@@ -77,7 +77,7 @@ t.test('coordinated omission: one connection, a 1 s stall once — corrected p99
   t.equal(srv.requests, 200);
   t.ok(s.latency.corrected.p99 >= 500, `corrected p99 ${s.latency.corrected.p99} ms reflects the stall`);
   t.ok(s.latency.raw.p99 < 500, `raw p99 ${s.latency.raw.p99} ms does not`);
-  t.ok(s.latency.raw.max >= 1000, 'the stalled request itself took the second');
+  t.ok(s.latency.raw.max >= 900, `the stalled request itself took about a second (raw max ${s.latency.raw.max} ms)`);
   t.ok(s.requests.missedLate > 10, `${s.requests.missedLate} sends queued behind the stall count as missed (late)`);
 });
 
