@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createProxyServer } from 'http-proxy-3';
+import type { ProxyServer } from 'http-proxy-3';
 import type { Logger } from '../lib/log.js';
 import { pick, type BalancerKind } from './balancer.js';
 import type { DemandCounters } from './demand.js';
@@ -23,11 +23,17 @@ export interface UpgradeOptions {
  * The server is chosen like any request; the tunnel then lives on its own connection.
  */
 export function createUpgradeHandler(o: UpgradeOptions): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const proxy = createProxyServer({ ws: true, xfwd: true, proxyTimeout: 0 });
-  proxy.on('error', (err, req, target) => {
-    o.log.warn({ err: err.message, url: req.url }, 'websocket proxying failed');
-    if ('destroy' in target && typeof target.destroy === 'function') target.destroy();
-  });
+  // loaded on the first upgrade: a proxy that never sees one does not carry it in memory
+  let proxy: Promise<ProxyServer> | undefined;
+  const load = () =>
+    (proxy ??= import('http-proxy-3').then(({ createProxyServer }) => {
+      const p = createProxyServer({ ws: true, xfwd: true, proxyTimeout: 0 });
+      p.on('error', (err, req, target) => {
+        o.log.warn({ err: err.message, url: req.url }, 'websocket proxying failed');
+        if ('destroy' in target && typeof target.destroy === 'function') target.destroy();
+      });
+      return p;
+    }));
   return (req, socket, head) => {
     o.counters.offered++;
     socket.on('error', () => socket.destroy());
@@ -43,6 +49,12 @@ export function createUpgradeHandler(o: UpgradeOptions): (req: IncomingMessage, 
     const u = cands[pick(o.balancer, cands, Math.random)]!;
     req.headers['x-request-id'] = requestIdFor(req.headers['x-request-id']);
     o.counters.served++;
-    proxy.ws(req, socket, head, { target: `http://${u.address}` });
+    load().then(
+      (p) => p.ws(req, socket, head, { target: `http://${u.address}` }),
+      (err: unknown) => {
+        o.log.error({ err: String(err) }, 'cannot load http-proxy-3');
+        socket.destroy();
+      },
+    );
   };
 }
