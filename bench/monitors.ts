@@ -1,9 +1,10 @@
 // bench/monitors: what the request and memory monitors cost an app server.
-// Two real `shoal app` processes on one Redis and one dynalite, identical but for
-// --no-monitors; wrk loads one at a time, alternating which goes first each round, so
-// drift on a shared machine hits both sides alike. Prints requests/s with monitors on
+// Per round a fresh pair of real `shoal app` processes on one Redis and one dynalite,
+// identical but for --no-monitors; wrk loads one at a time, alternating which goes first,
+// so drift on a shared machine hits both sides alike. Prints requests/s with monitors on
 // and off and their ratio (target ≥ 0.97).
-//   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16] [--scenarios music,healthz]
+//   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16] [--scenarios music,healthz] [--aa]
+// --aa runs monitors on both sides: the ratios it prints are the machine's noise floor.
 import { parseArgs } from 'node:util';
 import { connectRedis, Fleet } from '../fleet/index.js';
 import { startRedisServer, type EmbeddedRedis } from '../lib/redis-server.js';
@@ -23,12 +24,14 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     songs: { type: 'string', default: '100' },
     scenarios: { type: 'string', default: 'music,healthz' },
+    aa: { type: 'boolean', default: false },
   },
 });
 const rounds = positive('rounds');
 const seconds = positive('seconds');
 const connections = positive('connections');
 const songs = positive('songs');
+const aa = values.aa!;
 
 function positive(name: keyof typeof values): number {
   const n = Number(values[name]);
@@ -80,6 +83,20 @@ async function measure(app: AppProcess, sc: Scenario, secs: number): Promise<Mea
   return { rps: r.rps, cpuUs: (cpu / r.requests) * 1e6 };
 }
 
+/** The monitored side really wrote its hash and memory field; the other side wrote nothing. */
+async function checkMonitored(fleet: Fleet, on: AppProcess, off: AppProcess): Promise<void> {
+  // the monitors flush once a second: give the last flush a moment to land
+  const deadline = Date.now() + 5000;
+  let onStats = await fleet.requests.read(on.address);
+  while ((onStats?.total ?? 0) === 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    onStats = await fleet.requests.read(on.address);
+  }
+  const memory = await fleet.memory.readAll();
+  if (!onStats?.total || !memory.has(on.address)) throw new Error('the monitors-on app wrote no request or memory reading');
+  if (!aa && ((await fleet.requests.read(off.address)) || memory.has(off.address))) throw new Error('the --no-monitors app wrote monitor data');
+}
+
 async function main(): Promise<void> {
   const children: BenchChild[] = [];
   let redis: EmbeddedRedis | undefined;
@@ -93,30 +110,51 @@ async function main(): Promise<void> {
     const dynamo = await startDynaliteProcess();
     children.push(dynamo);
     const common = ['--redis', redis.url, '--prefix', PREFIX, '--dynamodb', dynamo.endpoint, '--create-tables'];
-    const on = await startAppProcess(common);
-    children.push(on);
-    const off = await startAppProcess([...common, '--no-monitors']);
-    children.push(off);
+    const fleet = new Fleet(connectRedis(redis.url), PREFIX);
+    const start = async (args: string[]) => {
+      const app = await startAppProcess(args);
+      children.push(app);
+      return app;
+    };
+    const stop = async (app: AppProcess) => {
+      await app.stop();
+      children.splice(children.indexOf(app), 1);
+    };
 
-    const ids = await seed(on, songs);
+    // the songs go in through a third server, so neither measured process is warmer
+    const seeder = await start([...common, '--no-monitors']);
+    const ids = await seed(seeder, songs);
+    await stop(seeder);
+
     const wanted = new Set(values.scenarios!.split(','));
     const scenarios: Scenario[] = [
       { key: 'music', name: 'GET /api/v1/music/:id (dynalite)', paths: ids.map((id) => `/api/v1/music/${id}`) },
       { key: 'healthz', name: 'GET /healthz (no I/O: worst case for the monitors)', paths: ['/healthz'] },
     ].filter((sc) => wanted.has(sc.key));
     if (scenarios.length === 0) throw new Error(`--scenarios: expected music and/or healthz, got ${values.scenarios}`);
-    console.log(`bench:monitors — ${rounds} alternating rounds × ${seconds} s per side, wrk -t1 -c${connections}, one app process each side, loopback`);
+    const offArgs = aa ? common : [...common, '--no-monitors'];
+    console.log(
+      `bench:monitors — ${rounds} rounds × ${seconds} s per side, a fresh pair of app processes per round, wrk -t1 -c${connections}, loopback` +
+        (aa ? '\nA/A run: both sides have monitors ON — the ratios show the noise floor of this machine' : ''),
+    );
 
     const summary: { name: string; on: number; off: number; ratio: number; cpuOn: number; cpuOff: number; cpuRatio: number }[] = [];
+    let lastOn: AppProcess | undefined;
     for (const sc of scenarios) {
-      // warm both (JIT, connection pools, dynalite's caches) before measuring
-      for (const app of [on, off, on, off]) await measure(app, sc, 2);
       const m = { on: [] as Measurement[], off: [] as Measurement[] };
       for (let i = 0; i < rounds; i++) {
+        // A new pair each round: one process's luck (JIT, heap layout, its core) is not
+        // carried into every round.
+        const [on, off] = await Promise.all([start(common), start(offArgs)]);
         const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
-        for (const side of order) m[side].push(await measure(side === 'on' ? on : off, sc, seconds));
+        const app = (side: 'on' | 'off') => (side === 'on' ? on : off);
+        for (const side of order) await measure(app(side), sc, 2); // warm: JIT, connection pools
+        for (const side of order) m[side].push(await measure(app(side), sc, seconds));
         const [a, b] = [m.on.at(-1)!, m.off.at(-1)!];
         console.log(`  ${sc.name} round ${i + 1}: on ${a.rps.toFixed(0)} rps ${a.cpuUs.toFixed(1)} µs cpu/req, off ${b.rps.toFixed(0)} rps ${b.cpuUs.toFixed(1)} µs cpu/req`);
+        await checkMonitored(fleet, on, off);
+        lastOn = on;
+        await Promise.all([stop(on), stop(off)]);
       }
       // a pair runs back to back, so its ratio cancels slow drift; the median drops outliers
       const pairs = (f: (x: Measurement) => number) => median(m.on.map((x, k) => f(x) / f(m.off[k]!)));
@@ -133,16 +171,10 @@ async function main(): Promise<void> {
         cpuRatio: 1 / pairs(cpuOf),
       });
     }
-
-    // the monitored side really was monitored, the other really was not
-    const fleet = new Fleet(connectRedis(redis.url), PREFIX);
-    const [onStats, offStats] = [await fleet.requests.read(on.address), await fleet.requests.read(off.address)];
-    const memory = await fleet.memory.readAll();
+    const onStats = (await fleet.requests.read(lastOn!.address))!;
     fleet.redis.disconnect();
-    if (!onStats || !memory.has(on.address)) throw new Error('the monitors-on app wrote no request or memory reading');
-    if (offStats || memory.has(off.address)) throw new Error('the --no-monitors app wrote monitor data');
 
-    console.log(`\nmonitors-on app counted ${onStats.total} requests (${onStats.s2xx} 2xx), last p50 ${onStats.p50Ms} ms, p95 ${onStats.p95Ms} ms`);
+    console.log(`\nlast monitors-on app: its hash says ${onStats.total} requests (${onStats.s2xx} 2xx), p50 ${onStats.p50Ms} ms, p95 ${onStats.p95Ms} ms`);
     const verdict = (x: number) => (x >= TARGET ? 'ok' : `below ${TARGET}`);
     console.log('\nmedians over rounds; ratios are medians of the per-round on/off pairs');
     console.log(`${'scenario'.padEnd(52)} ${'on rps'.padStart(8)} ${'off rps'.padStart(8)}  rps ratio   ${'on µs'.padStart(7)} ${'off µs'.padStart(7)}  cpu ratio (off/on)`);
