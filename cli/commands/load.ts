@@ -1,5 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
@@ -15,6 +14,7 @@ import { createLogger } from '../../lib/log.js';
 import { isLoopbackHost } from '../../lib/loopback.js';
 import { duration, opt, parseOptions, positiveInt, positiveNumber, redisUrl } from '../options.js';
 import { action } from '../run.js';
+import { readStack, stackPath } from '../stack/stack-file.js';
 
 const Schema = z.object({
   tests: z.string({ message: 'is required: the file urlfuzzer wrote (generatedTests.json)' }).min(1),
@@ -46,18 +46,11 @@ type Options = z.infer<typeof Schema>;
 const DEFAULT_DURATION_MS = 30_000;
 const DEFAULT_CONNECTIONS = 16;
 
-/** stack.json as `shoal up` writes it, read field by field so an older or newer file still works. */
-async function readStackFile(dataDir: string): Promise<{ redisUrl?: string; prefix?: string; proxyUrl?: string }> {
-  const file = join(resolve(dataDir), 'stack.json');
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new ConfigError(`invalid --data-dir: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is shoal up running?`);
-  }
-  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-  const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
-  return { redisUrl: str(obj(data.redis).url), prefix: str(data.prefix), proxyUrl: str(obj(data.proxy).url) };
+/** The Redis, prefix and proxy of the stack `shoal up` recorded in the data dir. */
+async function readStackFile(dataDir: string): Promise<{ redisUrl: string; prefix: string; proxyUrl?: string }> {
+  const stack = await readStack(dataDir);
+  if (!stack) throw new ConfigError(`invalid --data-dir: no running stack recorded at ${stackPath(dataDir)}; is shoal up running?`);
+  return { redisUrl: stack.redis.url, prefix: stack.prefix, proxyUrl: stack.proxy?.url };
 }
 
 function buildModel(o: Options, hintRate: number | undefined): { model: LoadModel; windowMs: number } {

@@ -24,8 +24,9 @@ t.test('with a shoal fleet (--data-dir stack.json): samples ready servers and th
 
   const dir = await mkdtemp(join(tmpdir(), 'load-elasticity-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  // the fields shoal up writes, plus ones this reader does not know
-  await writeFile(join(dir, 'stack.json'), JSON.stringify({ version: 1, redis: { url: r.url, embedded: true }, prefix: r.prefix, somethingNew: { x: 1 } }));
+  // the fields shoal up writes, plus one this reader does not know
+  const stack = { version: 1, pid: process.pid, startedAt: Date.now(), dataDir: dir, prefix: r.prefix, redis: { url: r.url, embedded: true }, dynamodb: { endpoint: 'http://127.0.0.1:1', embedded: false } };
+  await writeFile(join(dir, 'stack.json'), JSON.stringify({ ...stack, somethingNew: { x: 1 } }));
   const out = join(dir, 'summary.json');
   const html = join(dir, 'report.html');
   const p = spawnShoal(t.teardown, ['load', '--tests', join(ROOT, 'test/fixtures/load-legacy-generatedTests.json'), '--target', target, '--rate', '20', '--duration', '3s', '--data-dir', dir, '--json', out, '--html', html]);
@@ -51,5 +52,5 @@ t.test('with a shoal fleet (--data-dir stack.json): samples ready servers and th
 t.test('--data-dir without a stack is a config error', async (t) => {
   const p = spawnShoal(t.teardown, ['load', '--tests', join(ROOT, 'test/fixtures/load-legacy-generatedTests.json'), '--rate', '1', '--data-dir', join(tmpdir(), 'load-no-stack-here')]);
   t.equal(await p.exited(), 2);
-  t.match(p.stderr(), /invalid --data-dir: cannot read .*stack\.json/);
+  t.match(p.stderr(), /invalid --data-dir: no running stack recorded at .*stack\.json/);
 });
