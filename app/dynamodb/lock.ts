@@ -1,17 +1,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ShoalError } from '../../lib/errors.js';
+import { pidAlive } from '../../lib/process.js';
 
 /** Pids holding a lock in this process, so a second dynalite in-process is refused too. */
 const held = new Set<string>();
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Takes `<file>` holding our pid, or throws SHOAL_ERR_DATA_DIR_LOCKED naming the holder.

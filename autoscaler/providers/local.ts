@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Fleet, Server } from '../../fleet/index.js';
 import { ShoalError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import { alive } from '../../lib/parent-watch.js';
+import { pidAlive as alive, signalGroup as signal, waitGone } from '../../lib/process.js';
 import type { Provider } from './provider.js';
 
 /** dist/cli/shoal.js, next to this file's compiled twin. */
@@ -127,26 +127,4 @@ export class LocalProvider implements Provider {
     if (s.provider !== this.name || s.host !== this.host || !Number.isInteger(pid) || pid <= 0) return undefined;
     return alive(pid) ? pid : undefined;
   }
-}
-
-/** Signals the child's process group (its own, being detached), or the pid if the group is gone. */
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ShoalError } from '../../lib/errors.js';
+import { signalGroup as killGroup } from '../../lib/process.js';
 
 export interface Child {
   name: string;
@@ -90,18 +91,6 @@ export async function startChild(spec: ChildSpec): Promise<Child> {
   return child;
 }
 
-export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
 
 function tailOf(file: string): string {
   try {

@@ -3,7 +3,8 @@
 // stopping its children (SIGKILL, OOM), the reaper stops them: every child pid
 // recorded in stack.json, newest tier first, then removes the file.
 import { readFileSync, rmSync } from 'node:fs';
-import { alive, watchParent } from '../../lib/parent-watch.js';
+import { watchParent } from '../../lib/parent-watch.js';
+import { pidAlive as alive, signalGroup as signal } from '../../lib/process.js';
 
 const [supervisorPid, stackFile] = [Number(process.argv[2]), process.argv[3]!];
 
@@ -13,17 +14,6 @@ function pids(): number[] {
     return ['autoscaler', 'proxy', 'dynamodb', 'redis'].map((k) => s[k]?.pid).filter((p): p is number => !!p);
   } catch {
     return [];
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, sig);
-      return;
-    } catch {
-      // try the pid itself, or it is gone
-    }
   }
 }
 

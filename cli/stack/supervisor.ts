@@ -7,9 +7,9 @@ import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
 import { ShoalError } from '../../lib/errors.js';
 import { formatDuration } from '../../lib/duration.js';
 import type { Logger } from '../../lib/log.js';
-import { alive } from '../../lib/parent-watch.js';
+import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
-import { killGroup, startChild, type Child } from './child.js';
+import { startChild, type Child } from './child.js';
 import { readStack, removeStack, stackPath, writeStack, type Stack } from './stack-file.js';
 
 export interface UpConfig {
@@ -197,12 +197,14 @@ export class Supervisor {
     }
   }
 
+  /** Waits until `n` app servers are ready in the registry and the proxy routes to them. */
   private async waitForServers(n: number): Promise<void> {
     const seen = new Set<string>();
     const deadline = Date.now() + this.cfg.readyTimeout;
-    while (seen.size < n) {
+    for (;;) {
+      const routable = await this.routableByProxy();
       for (const s of await this.fleet!.registry.list()) {
-        if (s.state === 'ready' && !seen.has(s.id)) {
+        if (s.state === 'ready' && routable.has(s.id) && !seen.has(s.id)) {
           seen.add(s.id);
           this.say(`app         ready  ${s.address} (server ${s.id})`);
         }
@@ -215,6 +217,17 @@ export class Supervisor {
         throw new ShoalError('SHOAL_ERR_CHILD_EXIT', `the autoscaler exited (log: ${this.logFile('autoscaler')})`);
       }
       await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Ids the proxy would send a request to now: ready in its pool, passing health checks. */
+  private async routableByProxy(): Promise<Set<string>> {
+    try {
+      const res = await fetch(`${this.stack!.proxy!.adminUrl}/pool`, { signal: AbortSignal.timeout(2000) });
+      const pool = (await res.json()) as { members?: { id: string; state: string; up: boolean; ejected: boolean }[] };
+      return new Set((pool.members ?? []).filter((m) => m.state === 'ready' && m.up && !m.ejected).map((m) => m.id));
+    } catch {
+      return new Set();
     }
   }
 

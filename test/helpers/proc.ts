@@ -87,12 +87,4 @@ export function spawnShoal(teardown: Teardown, args: string[], opts: SpawnOption
   return p;
 }
 
-/** True while a process with `pid` exists. */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive } from '../../lib/process.js';
