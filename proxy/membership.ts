@@ -33,17 +33,24 @@ export class Membership {
 
   async start(): Promise<void> {
     const { fleet, subscriber } = this.o;
-    // Announcements carry the new version: older ones (or our own resync's) need no read.
-    fleet.registry
-      .onChange(subscriber, (c) => {
-        if (c.version > this.applied) void this.resync();
-      })
-      .catch((err: unknown) => this.once.warn('subscribe', { err: String(err) }, 'pool-change subscription failed; relying on the periodic resync'));
     // ioredis re-subscribes by itself; a reconnect may have missed announcements, so read everything
     subscriber.on('ready', () => void this.resync());
     fleet.redis.on('ready', () => void this.resync());
     this.timer = setInterval(() => void this.resync(), this.o.resyncMs);
     this.timer.unref();
+    // Subscribe first, then read: a change between the two is caught by one or the other.
+    // Announcements carry the new version, so older ones (or our own read's) need no read.
+    const subscribed = fleet.registry
+      .onChange(subscriber, (c) => {
+        this.o.log.debug({ change: c, applied: this.applied }, 'pool change announced');
+        if (c.version > this.applied) void this.resync();
+      })
+      .then(
+        () => this.o.log.debug('subscribed to pool changes'),
+        (err: unknown) => this.once.warn('subscribe', { err: String(err) }, 'pool-change subscription failed; relying on the periodic resync'),
+      );
+    // a Redis that is down must not hold up startup: the resync timer covers the gap
+    await Promise.race([subscribed, new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.resync();
   }
 
