@@ -3,13 +3,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AutoscalerMetrics } from '../../autoscaler/admin/metrics.js';
-import { startAdmin } from '../../autoscaler/admin/server.js';
-import { Daemon } from '../../autoscaler/daemon.js';
 import { engineConfig } from '../../autoscaler/engine/config.js';
-import { LocalProvider } from '../../autoscaler/providers/local.js';
-import { DashboardFeed } from '../../dashboard/feed.js';
-import { dashboardHandler } from '../../dashboard/handler.js';
 import { connectRedis, DEFAULT_PREFIX, Fleet } from '../../fleet/index.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
@@ -73,6 +67,13 @@ export function registerAutoscaler(program: Command): void {
   cmd.action(
     action(async () => {
       const o = parseOptions(cmd, Schema);
+      // Heavy modules load only when this command runs, so every other shoal process stays lean.
+      const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');
+      const { startAdmin } = await import('../../autoscaler/admin/server.js');
+      const { Daemon } = await import('../../autoscaler/daemon.js');
+      const { LocalProvider } = await import('../../autoscaler/providers/local.js');
+      const { DashboardFeed } = await import('../../dashboard/feed.js');
+      const { dashboardHandler } = await import('../../dashboard/handler.js');
       const log = createLogger('autoscaler');
       const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 4)}`;
       const redis = connectRedis(o.redis, { name: `shoal-autoscaler:${id}` });

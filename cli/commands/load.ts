@@ -2,10 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
-import { renderHtml } from '../../fuzzer/load/html-report.js';
-import { runLoad, type LoadModel } from '../../fuzzer/load/run.js';
+import type { LoadModel } from '../../fuzzer/load/run.js';
 import { constantRate, parseStages, planDurationMs, plannedCount, truncatePlan } from '../../fuzzer/load/schedule.js';
-import { renderText } from '../../fuzzer/load/text-report.js';
 import { evaluateThresholds, parseThreshold, type Threshold } from '../../fuzzer/load/thresholds.js';
 import { readTestsFile } from '../../fuzzer/tests-file.js';
 import { parseDuration } from '../../lib/duration.js';
@@ -107,6 +105,10 @@ export function registerLoad(program: Command): void {
   cmd.action(
     action(async () => {
       const o = parseOptions(cmd, Schema);
+      // The load engine loads only when this command runs, so every other shoal process stays lean.
+      const { runLoad } = await import('../../fuzzer/load/run.js');
+      const { renderHtml } = await import('../../fuzzer/load/html-report.js');
+      const { renderText } = await import('../../fuzzer/load/text-report.js');
       let thresholds: Threshold[];
       try {
         thresholds = o.threshold.map(parseThreshold);

@@ -3,8 +3,6 @@ import { z } from 'zod';
 import { DEFAULT_PREFIX } from '../../fleet/index.js';
 import { createLogger } from '../../lib/log.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
-import { isWorker, runPrimary, runWorker } from '../../proxy/cluster.js';
-import { startProxy } from '../../proxy/start.js';
 import { readKeyPair } from '../../proxy/tls.js';
 import { duration, logLevel, nonNegativeInt, opt, parseOptions, port, positiveInt, redisUrl } from '../options.js';
 import { action } from '../run.js';
@@ -148,6 +146,9 @@ export function registerProxy(program: Command): void {
         const cfg = toConfig(parsed);
         if (cfg.tls) readKeyPair(cfg.tls); // an unreadable cert or key fails here, before anything starts
         const log = createLogger('proxy', parsed.logLevel);
+        // The proxy's modules load only when this command runs: every shoal process stays lean.
+        const { isWorker, runPrimary, runWorker } = await import('../../proxy/cluster.js');
+        const { startProxy } = await import('../../proxy/start.js');
         if (isWorker()) {
           await runWorker(cfg, log, Number(process.env.SHOAL_PROXY_WORKER ?? 1), process.env.SHOAL_PROXY_ADMIN_ADDRESS ?? '');
           return;
