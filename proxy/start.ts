@@ -9,6 +9,7 @@ import { ShoalError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { startAdmin } from './admin.js';
 import type { ProxyConfig } from './config.js';
+import { upstreamConnector } from './connector.js';
 import { DemandCounters, DemandReporter } from './demand.js';
 import { createForwarder } from './forward.js';
 import { ActiveChecker } from './health.js';
@@ -59,7 +60,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     pool: {
       connections: cfg.limits.upstreamConnections,
       pipelining: 1,
-      connect: { timeout: cfg.timeouts.connectMs },
+      connect: upstreamConnector(cfg.timeouts.connectMs),
       // below the app's 65 s keep-alive, so the proxy never reuses a socket the app is closing
       keepAliveTimeout: cfg.timeouts.upstreamIdleMs,
       keepAliveMaxTimeout: cfg.timeouts.upstreamIdleMs,
