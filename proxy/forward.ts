@@ -138,7 +138,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.current) this.o.upstreams.record(this.current, statusCode >= 500, Date.now());
     if (this.clientGone) return controller.abort(new ClientGoneError());
     const h = clientHeaders(headers, this.requestId);
-    if (this.o.closing()) h.connection = 'close';
+    // an early answer (413, 415 …) leaves the client's body unread: close rather than parse it as the next request
+    if (this.o.closing() || !this.req.complete) h.connection = 'close';
     this.res.writeHead(statusCode, statusMessage || undefined, h);
   }
 
@@ -198,13 +199,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   private refuse(code: ProxyErrorCode, message: string): void {
     this.o.metrics.refused(code, this.elapsed());
     if (this.clientGone) return;
-    if (this.req.complete || this.body !== null) {
-      sendError(this.res, code, message, this.requestId);
-    } else {
-      // an unread body would otherwise be parsed as the next request: answer, then close
-      this.res.setHeader('connection', 'close');
-      sendError(this.res, code, message, this.requestId);
-    }
+    // an unread body would otherwise be parsed as the next request: answer, then close
+    if (!this.req.complete) this.res.setHeader('connection', 'close');
+    sendError(this.res, code, message, this.requestId);
   }
 
   private release(): void {
