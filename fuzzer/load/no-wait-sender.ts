@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Rendered } from './request.js';
+import { INVALID_REQUEST, toWire } from './wire.js';
 
 /**
  * `--no-wait`: the seed's chaos monkey mode. Each request goes out on its own socket,
@@ -38,7 +39,12 @@ export class NoWaitSender {
   }
 
   send(req: Rendered): void {
-    const bytes = requestBytes(req, this.hostHeader);
+    const wire = toWire(req, this.hostHeader);
+    if (wire === INVALID_REQUEST) {
+      this.failures++;
+      return;
+    }
+    const bytes = wire.bytes;
     const s = this.tls ? tlsConnect({ host: this.host, port: this.port, servername: this.host, rejectUnauthorized: false }) : netConnect({ host: this.host, port: this.port });
     s.pause();
     this.open.add(s);
@@ -57,19 +63,4 @@ export class NoWaitSender {
     const closing = [...this.open].map((s) => new Promise<void>((resolve) => (s.once('close', () => resolve()), s.destroy())));
     await Promise.all(closing);
   }
-}
-
-/** The HTTP/1.1 request as bytes; Content-Length is added for a body unless the template set one. */
-export function requestBytes(req: Rendered, host: string): Buffer {
-  let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${host}\r\n`;
-  let hasLength = false;
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (k.toLowerCase() === 'host') continue;
-    if (k.toLowerCase() === 'content-length') hasLength = true;
-    head += `${k}: ${v}\r\n`;
-  }
-  const body = req.body === null ? undefined : Buffer.from(req.body, 'utf8');
-  if (body && !hasLength) head += `content-length: ${body.length}\r\n`;
-  head += '\r\n';
-  return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
 }

@@ -57,11 +57,12 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   const stopProgress = cfg.progress ? startProgress(rec, cfg.progress, windowMs) : () => {};
   const sender = cfg.noWait ? undefined : new HttpSender(cfg.target, { connections: cfg.connections, timeoutMs: cfg.timeoutMs });
   const noWait = cfg.noWait ? new NoWaitSender(cfg.target, cfg.maxSockets, cfg.holdMs) : undefined;
-  const send = (job: Job, rendered: Rendered, plannedAt: number, then?: (o: Outcome) => void) =>   {
-    rec.sentOne(performance.now() - t0, false);
+  // `at`: now, in ms since t0, as the caller already knows it
+  const send = (job: Job, rendered: Rendered, plannedAt: number, at: number, then?: (o: Outcome) => void) => {
+    rec.sentOne(at, false);
     sender!.send(rendered, wantsBody(job), (o) => {
       rec.outcome(job.req, rendered, plannedAt, o, cfg.lateMs);
-      then?.(o);
+      if (then) then(o);
     });
   };
   const renderOrSkip = (job: Job): Rendered | undefined => {
@@ -94,25 +95,27 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
               rec.sentOne(now, now - plannedAt > cfg.lateMs);
               noWait.send(rendered);
               rec.maxSockets = noWait.peak;
-            } else send(job, rendered, plannedAt, job.run && ((o) => workload.advance(job.run!, o, { queue: true })));
+            } else send(job, rendered, plannedAt, now, job.run && ((o) => workload.advance(job.run!, o, { queue: true })));
           },
         },
       );
       capped = res.capped;
     } else {
-      const res = await runClosedModel({ ...cfg.model, maxRequests: cfg.maxRequests, signal: cfg.signal }, t0, async (take) => {
-        let job: Job | undefined = workload.nextUnit();
-        while (job) {
+      const res = await runClosedModel({ ...cfg.model, maxRequests: cfg.maxRequests, signal: cfg.signal }, t0, (take, done) => {
+        const step = (job: Job | undefined): void => {
+          if (!job) return done();
           if (!take()) {
             if (job.run) workload.park(job.run);
-            return;
+            return done();
           }
           const plannedAt = performance.now() - t0;
           const rendered = renderOrSkip(job);
-          if (!rendered) return;
-          const o = await new Promise<Outcome>((resolve) => send(job!, rendered, plannedAt, resolve));
-          job = job.run && workload.advance(job.run, o, { queue: false }) ? { req: job.run.steps[job.run.step]!, run: job.run } : undefined;
-        }
+          if (!rendered) return done();
+          const run = job.run;
+          if (!run) return send(job, rendered, plannedAt, plannedAt, done);
+          send(job, rendered, plannedAt, plannedAt, (o) => step(workload.advance(run, o, { queue: false }) ? { req: run.steps[run.step]!, run } : undefined));
+        };
+        step(workload.nextUnit());
       });
       capped = res.capped;
     }
@@ -122,7 +125,7 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
     }
   } finally {
     stopProgress();
-    await sender?.destroy();
+    sender?.destroy();
     await noWait?.close();
   }
   const elasticity = (await sampler?.stop()) ?? null;
