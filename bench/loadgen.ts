@@ -110,13 +110,14 @@ interface ShoalRun {
   durationMs: number;
   p99: number;
   cpu: number;
+  capped: boolean;
 }
 
 async function shoal(url: string, tests: string, out: string, mode: string[]): Promise<ShoalRun> {
   const argv = [process.execPath, join(ROOT, 'dist/cli/shoal.js'), 'load', '--tests', tests, '--target', url, '--duration', `${seconds}s`, '--json', out, ...mode];
   const { cpu } = await timed(argv, { ...process.env, SHOAL_LOG_LEVEL: 'warn' });
   const s = JSON.parse(readFileSync(out, 'utf8'));
-  return { total: s.requests.total, errors: s.requests.errors, achieved: s.rate.achieved, missed: s.requests.missed, durationMs: s.durationMs, p99: s.latency.corrected.p99, cpu };
+  return { total: s.requests.total, errors: s.requests.errors, achieved: s.rate.achieved, missed: s.requests.missed, durationMs: s.durationMs, p99: s.latency.corrected.p99, cpu, capped: s.requests.capped };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-loadgen-'));
@@ -136,7 +137,9 @@ try {
       if (tool === 'wrk') m = await wrk(server.url);
       else if (tool === 'autocannon') m = await autocannon(server.url);
       else {
-        const s = await shoal(server.url, tests, out, ['--users', String(connections), '--think', '0s']);
+        // no request cap: the closed model's default (1000/s per user) would stop a fast run early
+        const s = await shoal(server.url, tests, out, ['--users', String(connections), '--think', '0s', '--max-requests', '1000000000']);
+        if (s.capped) throw new Error('shoal load: the request cap ended the run early');
         if (s.errors) throw new Error(`shoal load: ${s.errors} errors`);
         m = { rps: s.total / (s.durationMs / 1000), cpuUs: (s.cpu / s.total) * 1e6 };
       }
