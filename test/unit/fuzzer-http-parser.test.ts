@@ -72,7 +72,7 @@ const cases: Case[] = [
 
 /** Feeds `pieces` to a fresh parser and returns what it reported. */
 function parse(c: Case, pieces: Buffer[]): { answers: Answer[]; error?: string } {
-  const requests = [...(c.requests ?? Array.from({ length: c.answers.length + 1 }, () => ({})))];
+  const requests: { head?: boolean; body?: boolean }[] = [...(c.requests ?? Array.from({ length: c.answers.length + 1 }, () => ({})))];
   const answers: Answer[] = [];
   const p = new ResponseParser({
     onHead() {
