@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../lib/log.js';
@@ -38,10 +38,24 @@ export function createForwarder(o: ForwarderOptions): (req: IncomingMessage, res
   return (req, res) => new Exchange(o, req, res).start();
 }
 
+const kExchange = Symbol('exchange');
+type Tagged = ServerResponse & { [kExchange]?: Exchange };
+
+/** One shared 'close' listener for every response (no closure per request). */
+function onClientClose(this: Tagged): void {
+  this[kExchange]?.clientClosed();
+}
+
+/** Reused by every attempt: the candidates are read and picked from synchronously. */
+const scratch: Upstream[] = [];
+
 /**
  * One client request on its way through: body handling, server choice, the undici dispatch
  * (this object is the dispatch handler), streaming the answer back with back-pressure, and
  * the retry decision when an attempt fails before any of the answer was sent.
+ * It speaks undici's core handler interface (onConnect/onHeaders/onData/onComplete/onError):
+ * the newer controller interface is an adapter over it that parses every header block into
+ * an object, which the proxy would only turn back into a list.
  */
 class Exchange implements Dispatcher.DispatchHandler {
   private readonly startedAt = performance.now();
@@ -50,10 +64,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   private headers: string[] = [];
   private body: Buffer | IncomingMessage | null = null;
   private replayable = true;
-  private tried: Set<Upstream> | undefined;
+  /** Servers that failed this request; allocated on the first failure only. */
+  private tried: Upstream[] | undefined;
   private attempts = 0;
   private current: Upstream | undefined;
-  private controller: Dispatcher.DispatchController | undefined;
+  private abort: ((err?: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
   private clientGone = false;
   private status = 0;
 
@@ -67,8 +83,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { o, req, res } = this;
     o.counters.offered++;
     o.budget.deposit();
-    req.on('error', noop);
-    res.on('close', this.onClientClose);
+    (res as Tagged)[kExchange] = this;
+    res.on('close', onClientClose);
     this.requestId = requestIdFor(req.headers['x-request-id']);
     const path = toPath(req.url ?? '');
     if (!path) return this.refuse(ProxyErrorCode.BAD_REQUEST, 'request target must be an absolute path');
@@ -103,62 +119,57 @@ class Exchange implements Dispatcher.DispatchHandler {
   private attempt(): void {
     const now = Date.now();
     const set = this.o.upstreams;
-    const cands = set.candidates(now, this.tried);
+    const cands = set.candidates(now, this.tried, scratch);
     if (cands.length === 0) {
       if (set.allFull(now)) return this.refuse(ProxyErrorCode.QUEUE_FULL, 'every server is at its connection and queue limit');
       return this.refuse(ProxyErrorCode.NO_UPSTREAM, 'no app server is ready to take this request');
     }
     const u = cands[pick(this.o.balancer, cands, Math.random)]!;
-    (this.tried ??= new Set()).add(u);
+    cands.length = 0;
     this.current = u;
     this.attempts++;
     u.inflight++;
-    this.controller = undefined;
-    u.pool.dispatch(
-      {
-        path: this.path,
-        method: this.req.method as Dispatcher.HttpMethod,
-        headers: this.headers,
-        body: this.body,
-        headersTimeout: this.o.responseTimeoutMs,
-        bodyTimeout: this.o.bodyIdleMs,
-      },
-      this,
-    );
+    this.abort = undefined;
+    // timeouts are the pool's (--response-timeout, --idle-timeout)
+    u.pool.dispatch({ path: this.path, method: this.req.method as Dispatcher.HttpMethod, headers: this.headers, body: this.body }, this);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.clientGone) controller.abort(new ClientGoneError());
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    if (this.clientGone) abort(new ClientGoneError());
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusMessage: string): boolean {
+    if (statusCode < 200) return true; // 1xx: interim, the real answer follows
     this.status = statusCode;
+    this.resume = resume;
     this.o.counters.served++;
     if (this.current) this.o.upstreams.record(this.current, statusCode >= 500, Date.now());
-    if (this.clientGone) return controller.abort(new ClientGoneError());
-    const h = clientHeaders(headers, this.requestId);
-    // an early answer (413, 415 …) leaves the client's body unread: close rather than parse it as the next request
-    if (this.o.closing() || !this.req.complete) h.connection = 'close';
-    this.res.writeHead(statusCode, statusMessage || undefined, h);
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.clientGone) return;
-    if (!this.res.write(chunk)) {
-      // the client reads slower than the server writes: stop reading upstream until it drains
-      controller.pause();
-      this.res.once('drain', () => controller.resume());
+    if (this.clientGone) {
+      this.abort?.(new ClientGoneError());
+      return false;
     }
+    // an early answer (413, 415 …) leaves the client's body unread: close rather than parse it as the next request
+    const h = clientHeaders(rawHeaders, this.requestId, this.o.closing() || !this.req.complete);
+    this.res.writeHead(statusCode, statusMessage || undefined, h);
+    return true;
   }
 
-  onResponseEnd(): void {
+  onData(chunk: Buffer): boolean {
+    if (this.clientGone) return true;
+    if (this.res.write(chunk)) return true;
+    // the client reads slower than the server writes: stop reading upstream until it drains
+    this.res.once('drain', this.resume!);
+    return false;
+  }
+
+  onComplete(): void {
     this.release();
     this.res.end();
     this.o.metrics.answered(this.status, this.elapsed());
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+  onError(err: Error): void {
     const u = this.current;
     this.release();
     const failure = classifyFailure(err as NodeJS.ErrnoException, this.clientGone);
@@ -168,7 +179,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     this.o.metrics.upstreamErrors.inc({ kind: failure });
     const now = Date.now();
-    if (u) this.o.upstreams.record(u, true, now);
+    if (u) {
+      this.o.upstreams.record(u, true, now);
+      (this.tried ??= []).push(u);
+    }
     if (this.res.headersSent) {
       // part of the answer is already out: all we can do is cut the client off
       this.o.log.warn({ requestId: this.requestId, server: u?.id, err: err.message }, 'upstream failed mid-response');
@@ -215,11 +229,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     return (performance.now() - this.startedAt) / 1000;
   }
 
-  private readonly onClientClose = (): void => {
+  clientClosed(): void {
+    (this.res as Tagged)[kExchange] = undefined;
     if (this.res.writableFinished) return;
     this.clientGone = true;
-    this.controller?.abort(new ClientGoneError());
-  };
+    this.abort?.(new ClientGoneError());
+  }
 }
 
 class ClientGoneError extends Error {
@@ -243,4 +258,3 @@ function toPath(url: string): string | undefined {
   return u.pathname + u.search;
 }
 
-function noop(): void {}

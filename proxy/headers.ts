@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1): never forwarded.
 // `expect` is answered by the proxy itself (Node sends 100 Continue), and undici refuses it.
@@ -7,6 +6,16 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 
 // Set by the proxy from what it saw, so a client cannot forge them (X-Forwarded-For is appended to instead).
 const OVERWRITTEN = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-request-id']);
+
+/** Lengths of the names above: most headers are ruled out without lower-casing them. */
+const HOP_LENGTHS = new Set([...HOP_BY_HOP, 'x-request-id'].map((n) => n.length));
+
+/** True for hop-by-hop names and for x-request-id, which the proxy sets itself. */
+function dropInResponse(name: string): boolean {
+  if (!HOP_LENGTHS.has(name.length)) return false;
+  const lower = name.toLowerCase();
+  return HOP_BY_HOP.has(lower) || lower === 'x-request-id';
+}
 
 /** Header names a `Connection: a, b` line declares hop-by-hop for this one message. */
 function connectionTokens(value: string | undefined): Set<string> | undefined {
@@ -21,9 +30,16 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
+// New ids are UUID-shaped: a random per-process prefix and a counter in the last group —
+// unique per process and across proxies, without drawing random bytes per request.
+const ID_PREFIX = randomUUID().slice(0, 24);
+let idCounter = Math.floor(Math.random() * 2 ** 40);
+
 /** The client's X-Request-Id if it is a sane token, else a new one. */
 export function requestIdFor(sent: string | string[] | undefined): string {
-  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+  if (typeof sent === 'string' && REQUEST_ID.test(sent)) return sent;
+  idCounter = (idCounter + 1) % 2 ** 48;
+  return ID_PREFIX + idCounter.toString(16).padStart(12, '0');
 }
 
 export interface ForwardedFor {
@@ -73,14 +89,29 @@ export function upstreamHeaders(rawHeaders: readonly string[], connection: strin
   return out;
 }
 
-/** The server's response headers for the client, minus hop-by-hop ones, plus the request id. */
-export function clientHeaders(headers: IncomingHttpHeaders, requestId: string): OutgoingHttpHeaders {
-  const extra = connectionTokens(typeof headers.connection === 'string' ? headers.connection : undefined);
-  const out: OutgoingHttpHeaders = {};
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || extra?.has(name)) continue;
-    out[name] = headers[name];
+/**
+ * The server's raw response headers as the flat [name, value, ...] list `writeHead` takes,
+ * minus hop-by-hop ones (and any the server's Connection line names), plus the request id.
+ * Names keep the server's spelling; undici hands them over as latin1 buffers.
+ */
+export function clientHeaders(raw: readonly (Buffer | string)[], requestId: string, close: boolean): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    if (dropInResponse(name)) {
+      if (name.length === 10 && name.toLowerCase() === 'connection') connection = raw[i + 1]!.toString('latin1');
+      continue;
+    }
+    out.push(name, raw[i + 1]!.toString('latin1'));
   }
-  out['x-request-id'] = requestId;
-  return out;
+  const extra = connectionTokens(connection);
+  if (extra) {
+    extra.delete('close');
+    extra.delete('keep-alive');
+  }
+  const kept = extra?.size ? out.filter((_, i) => !extra.has(out[i - (i % 2)]!.toLowerCase())) : out;
+  kept.push('x-request-id', requestId);
+  if (close) kept.push('connection', 'close');
+  return kept;
 }

@@ -104,12 +104,15 @@ export class UpstreamSet {
     this.synced = true;
   }
 
-  /** Servers that may take a new request now, minus `tried`; each with its current slow start weight. */
-  candidates(now: number, tried?: ReadonlySet<Upstream>): Upstream[] {
-    const out: Upstream[] = [];
+  /**
+   * Servers that may take a new request now, minus `tried`; each with its current slow start
+   * weight. Fills `out` (emptied first), so the request path can reuse one array.
+   */
+  candidates(now: number, tried?: readonly Upstream[], out: Upstream[] = []): Upstream[] {
+    out.length = 0;
     for (const u of this.byId.values()) {
       if (u.state !== 'ready' || !u.health.up || u.inflight >= this.o.maxPending) continue;
-      if (tried?.has(u) || stillEjected(u.health, now)) continue;
+      if (tried?.includes(u) || stillEjected(u.health, now)) continue;
       u.weight = slowStartWeight(now - u.health.admittedAt, this.o.slowStartMs);
       out.push(u);
     }

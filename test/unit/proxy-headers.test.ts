@@ -21,11 +21,18 @@ t.test('upstream headers: hop-by-hop stripped, X-Forwarded-* set, XFF appended',
 });
 
 t.test('client headers: hop-by-hop stripped, request id added', async (t) => {
-  t.same(clientHeaders({ 'content-type': 'a', connection: 'close', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'] }, 'r'), {
-    'content-type': 'a',
-    'set-cookie': ['a=1', 'b=2'],
-    'x-request-id': 'r',
-  });
+  const raw = (...l: string[]) => l.map((x) => Buffer.from(x, 'latin1'));
+  t.same(
+    clientHeaders(raw('Content-Type', 'a', 'Connection', 'close', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'X-Request-Id', 'theirs'), 'r', false),
+    ['Content-Type', 'a', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'x-request-id', 'r'],
+    'duplicates and spelling kept, the server cannot set the request id',
+  );
+  t.same(
+    clientHeaders(raw('Connection', 'keep-alive, X-Hop', 'X-Hop', 'secret', 'Keep-Alive', 'timeout=5', 'ETag', '"1"'), 'r', true),
+    ['ETag', '"1"', 'x-request-id', 'r', 'connection', 'close'],
+    'headers the Connection line names are dropped; close is added when asked',
+  );
+  t.same(clientHeaders(raw('X-Latin', 'caf\xe9'), 'r', false)[1], 'caf\xe9', 'values pass byte for byte (latin1)');
 });
 
 t.test('request id kept when sane, made when absent or odd', async (t) => {
@@ -33,4 +40,7 @@ t.test('request id kept when sane, made when absent or odd', async (t) => {
   t.match(requestIdFor(undefined), /^[0-9a-f-]{36}$/);
   t.match(requestIdFor('bad id\n'), /^[0-9a-f-]{36}$/);
   t.match(requestIdFor(['a', 'b']), /^[0-9a-f-]{36}$/);
+  const ids = new Set(Array.from({ length: 1000 }, () => requestIdFor(undefined)));
+  t.equal(ids.size, 1000, 'new ids do not repeat');
+  t.match([...ids][0], /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'and are UUID v4 shaped');
 });
