@@ -57,12 +57,15 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   const stopProgress = cfg.progress ? startProgress(rec, cfg.progress, windowMs) : () => {};
   const sender = cfg.noWait ? undefined : new HttpSender(cfg.target, { connections: cfg.connections, timeoutMs: cfg.timeoutMs });
   const noWait = cfg.noWait ? new NoWaitSender(cfg.target, cfg.maxSockets, cfg.holdMs) : undefined;
+  /** The open model's pump, run after every answer. */
+  let pump: (() => void) | undefined;
   // `at`: now, in ms since t0, as the caller already knows it
   const send = (job: Job, rendered: Rendered, plannedAt: number, at: number, then?: (o: Outcome) => void) => {
     rec.sentOne(at, false);
     sender!.send(rendered, wantsBody(job), (o) => {
       rec.outcome(job.req, rendered, plannedAt, o, cfg.lateMs);
       if (then) then(o);
+      pump?.();
     });
   };
   const renderOrSkip = (job: Job): Rendered | undefined => {
@@ -79,7 +82,7 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   let capped = false;
   try {
     if (cfg.model.kind === 'open') {
-      const res = await runOpenModel(
+      const open = runOpenModel(
         cfg.model.plan,
         { maxRequests: cfg.maxRequests, lagBoundMs: Math.max(1000, cfg.lateMs), signal: cfg.signal },
         {
@@ -99,7 +102,8 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
           },
         },
       );
-      capped = res.capped;
+      pump = open.pump;
+      capped = (await open.result).capped;
     } else {
       const res = await runClosedModel({ ...cfg.model, maxRequests: cfg.maxRequests, signal: cfg.signal }, t0, (take, done) => {
         const step = (job: Job | undefined): void => {
