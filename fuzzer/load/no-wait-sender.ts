@@ -17,6 +17,8 @@ export class NoWaitSender {
   /** Most sockets open at the same time during the run. */
   peak = 0;
   failures = 0;
+  /** Request bytes handed to sockets. */
+  bytesSent = 0;
 
   constructor(
     origin: string,
@@ -45,6 +47,7 @@ export class NoWaitSender {
       return;
     }
     const bytes = wire.bytes;
+    this.bytesSent += bytes.length;
     const s = this.tls ? tlsConnect({ host: this.host, port: this.port, servername: this.host, rejectUnauthorized: false }) : netConnect({ host: this.host, port: this.port });
     s.pause();
     this.open.add(s);

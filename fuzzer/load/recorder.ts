@@ -66,6 +66,9 @@ export class Recorder {
   unresolved = 0;
   under100Corrected = 0;
   under100Raw = 0;
+  /** Response bytes read (head and body), and request bytes written (set by the run). */
+  bytesReceived = 0;
+  bytesSent = 0;
   /** Sockets open at once, for --no-wait. */
   maxSockets = 0;
 
@@ -105,6 +108,7 @@ export class Recorder {
     const correctedMs = end - plannedAt;
     const rawMs = o.endedAt - o.sentAt;
     this.completed++;
+    if (o.bytes) this.bytesReceived += o.bytes;
     recordMs(this.corrected, correctedMs);
     recordMs(this.raw, rawMs);
     if (correctedMs < 100) this.under100Corrected++;

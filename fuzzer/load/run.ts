@@ -128,6 +128,7 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
       await finishChains(workload, sender);
     }
   } finally {
+    rec.bytesSent = sender?.bytesSent ?? noWait?.bytesSent ?? 0;
     stopProgress();
     sender?.destroy();
     await noWait?.close();

@@ -78,6 +78,8 @@ export interface Summary {
     capped: boolean;
   };
   rate: { target: number | null; achieved: number; perMinute: number; okPerSecond: number; errorsPerSecond: number };
+  /** Request bytes written and response bytes read (head and body). */
+  bytes: { sent: number; received: number };
   latency: { corrected: LatencyStats; raw: LatencyStats };
   percentUnder100ms: number;
   percentUnder100msRaw: number;
@@ -156,6 +158,7 @@ export function summarize(rec: Recorder, meta: RunMeta): Summary {
       okPerSecond: per(rec.ok),
       errorsPerSecond: per(rec.errors),
     },
+    bytes: { sent: rec.bytesSent, received: rec.bytesReceived },
     latency: { corrected: latencyStats(rec.corrected), raw: latencyStats(rec.raw) },
     percentUnder100ms: pct(rec.under100Corrected, rec.completed),
     percentUnder100msRaw: pct(rec.under100Raw, rec.completed),

@@ -4,6 +4,8 @@ import type { Summary } from './summary.js';
 
 const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+const MB = 1024 * 1024;
+const size = (b: number) => (b >= MB ? `${(b / MB).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
 const row = (label: string, value: string) => `  ${label.padEnd(22)}${value}`;
 
 function latencyRows(c: LatencyStats, r: LatencyStats): string[] {
@@ -35,6 +37,7 @@ export function renderText(s: Summary): string {
   out.push(row('requests/min', n(s.rate.perMinute)));
   out.push(row('achieved rate', `${n(s.rate.achieved)}/s${s.rate.target !== null ? ` (target ${n(s.rate.target)}/s)` : ''}`));
   out.push(row('missed sends', `${n(s.requests.missed)} (late > ${s.lateMs} ms: ${n(s.requests.missedLate)}, dropped: ${n(s.requests.missedDropped)})`));
+  out.push(row('bytes', s.noWait ? `${size(s.bytes.sent)} sent` : `${size(s.bytes.sent)} sent, ${size(s.bytes.received)} received`));
   if (s.requests.unresolved) out.push(row('unresolved', `${n(s.requests.unresolved)} (a placeholder had no id)`));
   if (s.requests.capped) out.push(row('capped', `stopped at --max-requests ${n(s.requests.maxRequests)}`));
   if (s.chains.completed || s.chains.aborted) out.push(row('chains', `${n(s.chains.completed)} completed, ${n(s.chains.aborted)} stopped early`));

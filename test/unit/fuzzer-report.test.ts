@@ -17,14 +17,14 @@ function recorded(): Recorder {
   const rec = new Recorder(0);
   const add = (req: typeof getSong, plannedAt: number, sentAt: number, endedAt: number, status: number, error?: string) => {
     rec.sentOne(plannedAt, false);
-    const o: Outcome = { status, error, sentAt, endedAt };
+    const o: Outcome = { status, error, sentAt, endedAt, bytes: status ? 100 : 0 };
     rec.outcome(req, render(req, ctx), plannedAt, o, 100);
   };
   for (let i = 0; i < 90; i++) add(getSong, i * 10, i * 10, i * 10 + 5, 200);
   add(getSong, 900, 1500, 1510, 200); // queued 600 ms: late, corrected 610 ms, raw 10 ms
   add(getSong, 910, 910, 920, 404); // a finding: valid → 4xx
   add(getSong, 920, 920, 930, 503);
-  add(getSong, 930, 930, 10930, 0, 'UND_ERR_HEADERS_TIMEOUT');
+  add(getSong, 930, 930, 10930, 0, 'SHOAL_ERR_HEADERS_TIMEOUT');
   for (let i = 0; i < 5; i++) add(badUser, 940 + i, 940 + i, 950 + i, 400);
   add(badUser, 990, 990, 995, 500); // a finding: invalid → 5xx
   rec.dropped(995);
@@ -52,9 +52,9 @@ t.test('the summary counts by expectation: valid → 2xx/3xx, invalid → 4xx', 
   const s = summarize(recorded(), meta);
   t.match(s.requests, { total: 100, ok: 96, errors: 4, planned: 100, missed: 2, missedLate: 1, missedDropped: 1, capped: false });
   t.match(s.rate, { target: 100, achieved: 100, perMinute: 6000, okPerSecond: 96, errorsPerSecond: 4 });
-  t.same(s.statuses, { '200': 91, '400': 5, '404': 1, '500': 1, '503': 1, UND_ERR_HEADERS_TIMEOUT: 1 });
-  t.same(s.errors.byClass, { valid: { '404': 1, '503': 1, UND_ERR_HEADERS_TIMEOUT: 1 }, invalid: { '500': 1 } });
-  t.same(s.errors.byStatus, { '404': 1, '500': 1, '503': 1, UND_ERR_HEADERS_TIMEOUT: 1 });
+  t.same(s.statuses, { '200': 91, '400': 5, '404': 1, '500': 1, '503': 1, SHOAL_ERR_HEADERS_TIMEOUT: 1 });
+  t.same(s.errors.byClass, { valid: { '404': 1, '503': 1, SHOAL_ERR_HEADERS_TIMEOUT: 1 }, invalid: { '500': 1 } });
+  t.same(s.errors.byStatus, { '404': 1, '500': 1, '503': 1, SHOAL_ERR_HEADERS_TIMEOUT: 1 });
   t.match(s.classes, { valid: { total: 94, ok: 91, errors: 3 }, invalid: { total: 6, ok: 5, errors: 1 } });
   t.equal(s.percentUnder100ms, 98, 'the late send and the timeout are over 100 ms corrected');
   t.equal(s.percentUnder100msRaw, 99, 'only the timeout is over 100 ms raw');
@@ -95,7 +95,8 @@ t.test('the JSON summary has every figure the text report shows', async (t) => {
     [/under 100 ms\s+98% corrected, 99% raw/, json.percentUnder100msRaw],
     [/valid\s+94 requests, 91 ok/, json.classes.valid.ok],
     [/invalid\s+6 requests, 5 ok/, json.classes.invalid.ok],
-    [/UND_ERR_HEADERS_TIMEOUT: 1/, json.errors.byClass.valid.UND_ERR_HEADERS_TIMEOUT],
+    [/SHOAL_ERR_HEADERS_TIMEOUT: 1/, json.errors.byClass.valid.SHOAL_ERR_HEADERS_TIMEOUT],
+    [/bytes\s+0 B sent, 9.7 KiB received/, json.bytes.received === 9900],
     [/p99\.9/, json.latency.corrected.p999],
     [/median \(p50\)/, json.latency.raw.p50],
     [/FAIL {2}p99<200ms/, json.thresholds[0].ok === false],
