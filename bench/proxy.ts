@@ -1,5 +1,5 @@
 // bench/proxy: one run, one backend, the same wrk settings for every target, one worker each:
-// direct, shoal proxy, http-proxy-3 (keep-alive agent), nginx and haproxy. Prints peak rps,
+// direct, shoal proxy, http-proxy-3 with a keep-alive agent and without one (the seed's raw example), nginx and haproxy. Prints peak rps,
 // p50/p99 and the ratio to shoal; p99 added over direct at half shoal's peak rate (wrk paced
 // with a Lua delay); and each proxy's RSS before and while holding 10k idle client sockets.
 //   npm run bench:proxy          (node --import tsx bench/proxy.ts)
@@ -54,7 +54,9 @@ async function main(): Promise<void> {
   say('building dist/ (tsc)…');
   spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
   targets.push(await nodeTarget('shoal', ['dist/cli/shoal.js', 'proxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn'], /ready at (http:\/\/\S+) /));
-  targets.push(await nodeTarget('http-proxy-3', ['--input-type=module', '-e', httpProxy3Script(backendAddr)], /listening (http:\/\/\S+)/));
+  targets.push(await nodeTarget('http-proxy-3', ['--input-type=module', '-e', httpProxy3Script(backendAddr, true)], /listening (http:\/\/\S+)/));
+  // the seed system's raw example (and the DESIGN quality bar's peer): no agent, a new upstream connection per request
+  targets.push(await nodeTarget('http-proxy-3 raw', ['--input-type=module', '-e', httpProxy3Script(backendAddr, false)], /listening (http:\/\/\S+)/));
   const nginx = await nginxTarget(bHost, bPort);
   if (nginx) targets.push(nginx);
   const haproxy = await haproxyTarget(bHost, bPort);
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
     await wrk(t.url, WRK.warmup);
     const r = await wrk(t.url, WRK.seconds);
     rows.push({ name: t.name, ...r });
-    say(`peak  ${t.name.padEnd(13)} ${r.rps.toFixed(0)} rps  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`);
+    say(`peak  ${t.name.padEnd(16)} ${r.rps.toFixed(0)} rps  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`);
   }
   const shoal = rows.find((r) => r.name === 'shoal')!;
   const rate = Math.round(shoal.rps / 2);
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
       row.baseRssMb = treeRssKb(t.pid) / 1024;
       row.rssMb = await rssWithIdleSockets(t.url, t.pid, IDLE_SOCKETS);
     }
-    say(`half  ${t.name.padEnd(13)} p99 ${row.halfP99.toFixed(2)} ms at ${half.rps.toFixed(0)} rps${row.rssMb ? `, RSS ${row.baseRssMb!.toFixed(0)} → ${row.rssMb.toFixed(0)} MB with ${IDLE_SOCKETS} idle sockets` : ''}`);
+    say(`half  ${t.name.padEnd(16)} p99 ${row.halfP99.toFixed(2)} ms at ${half.rps.toFixed(0)} rps${row.rssMb ? `, RSS ${row.baseRssMb!.toFixed(0)} → ${row.rssMb.toFixed(0)} MB with ${IDLE_SOCKETS} idle sockets` : ''}`);
   }
   print(rows, rate);
 }
@@ -104,11 +106,11 @@ async function nodeTarget(name: string, args: string[], ready: RegExp): Promise<
   return { name, url: m[1]!, pid: c.pid, stop: () => c.stop() };
 }
 
-function httpProxy3Script(backend: string): string {
+function httpProxy3Script(backend: string, keepAlive: boolean): string {
   return `
 import http from 'node:http';
 import { createProxyServer } from 'http-proxy-3';
-const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+const agent = ${keepAlive ? 'new http.Agent({ keepAlive: true, maxSockets: 128 })' : 'undefined'};
 const proxy = createProxyServer({ target: 'http://${backend}', agent, xfwd: true });
 proxy.on('error', (e, req, res) => { if (res.writeHead) { res.writeHead(502); res.end(); } else res.destroy(); });
 const s = http.createServer((req, res) => proxy.web(req, res));

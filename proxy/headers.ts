@@ -19,7 +19,8 @@ function dropInResponse(name: string): boolean {
 
 /** Header names a `Connection: a, b` line declares hop-by-hop for this one message. */
 function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (!value) return undefined;
+  // the usual values name no other header: skip the split
+  if (!value || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return undefined;
   const out = new Set<string>();
   for (const t of value.split(',')) {
     const name = t.trim().toLowerCase();
