@@ -55,6 +55,17 @@ export class Connection implements ResponseEvents {
     else if (this.connected) this.write(ex);
   }
 
+  /** Opens the socket ahead of the first request; resolves once it connected or failed. */
+  preconnect(): Promise<void> {
+    if (this.socket) return Promise.resolve();
+    this.open();
+    const s = this.socket!;
+    return new Promise((resolve) => {
+      s.once(this.ep.tls ? 'secureConnect' : 'connect', () => resolve());
+      s.once('close', () => resolve());
+    });
+  }
+
   /**
    * Called by the owner's timeout sweep: fails a request that got no byte for
    * `timeoutMs`, or whose socket has not connected within `connectTimeoutMs`.

@@ -47,6 +47,7 @@ export class HttpSender implements ConnectionOwner {
   /** Serialized fixed requests (frozen, reused by every send of their template). */
   private readonly wires = new WeakMap<Rendered, Wire>();
   private readonly sweep: NodeJS.Timeout;
+  private readonly connectTimeoutMs: number;
 
   constructor(origin: string, opts: SenderOptions) {
     const u = new URL(origin);
@@ -58,7 +59,7 @@ export class HttpSender implements ConnectionOwner {
       this.conns.push(c);
       this.idle.push(c);
     }
-    const connectTimeoutMs = Math.min(opts.timeoutMs, 10_000);
+    const connectTimeoutMs = (this.connectTimeoutMs = Math.min(opts.timeoutMs, 10_000));
     this.sweep = setInterval(
       () => {
         const now = performance.now();
@@ -67,6 +68,17 @@ export class HttpSender implements ConnectionOwner {
       Math.min(1000, Math.max(10, opts.timeoutMs / 10)),
     );
     this.sweep.unref();
+  }
+
+  /**
+   * Opens every connection before the clock starts (as wrk does), so the first second
+   * of a run does not queue arrivals behind connects. Waits at most the connect timeout.
+   */
+  async connect(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.connectTimeoutMs)));
+    await Promise.race([Promise.all(this.conns.map((c) => c.preconnect())), limit]);
+    clearTimeout(timer);
   }
 
   send(req: Rendered, wantBody: boolean, done: (o: Outcome) => void): void {

@@ -49,13 +49,14 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   const fixtures = cfg.setup && needs.size ? await prepareFixtures(cfg.target, needs, log) : NO_FIXTURES;
   const workload = new Workload(cfg.file, fixtures.pools, new Prng(cfg.seed), { chains: !cfg.noWait });
   const windowMs = cfg.model.kind === 'open' ? planDurationMs(cfg.model.plan) : cfg.model.durationMs;
+  const sender = cfg.noWait ? undefined : new HttpSender(cfg.target, { connections: cfg.connections, timeoutMs: cfg.timeoutMs });
+  await sender?.connect();
   const startedAt = Date.now();
   const t0 = performance.now();
   const rec = new Recorder(t0);
   const sampler = cfg.fleet ? new ElasticitySampler(cfg.fleet, () => rec.sent, t0, log) : undefined;
   sampler?.start();
   const stopProgress = cfg.progress ? startProgress(rec, cfg.progress, windowMs) : () => {};
-  const sender = cfg.noWait ? undefined : new HttpSender(cfg.target, { connections: cfg.connections, timeoutMs: cfg.timeoutMs });
   const noWait = cfg.noWait ? new NoWaitSender(cfg.target, cfg.maxSockets, cfg.holdMs) : undefined;
   /** The open model's pump, run after every answer. */
   let pump: (() => void) | undefined;

@@ -72,6 +72,7 @@ export class Workload {
   }
 
   render(job: Job): Rendered {
+    if (job.req.fixed) return job.req.fixed; // the hot path: no render context to build
     return render(job.req, { pick: (k) => this.pick(k), chainVars: job.run?.vars, seq: this.seq++ });
   }
 
