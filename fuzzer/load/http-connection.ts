@@ -140,9 +140,9 @@ export class Connection implements ResponseEvents {
       if (this.socket !== s) return;
       this.socket = undefined;
       this.connected = false;
-      // a body that runs until the close ends here
-      if (this.ex && this.parser.finish() === undefined && !this.ex) return;
-      this.fail(this.error ?? SOCKET_CLOSED);
+      if (!this.ex) return; // an idle keep-alive socket the server closed: reopened on demand
+      this.parser.finish(); // a body that runs until the close ends here (through onEnd)
+      if (this.ex) this.fail(this.error ?? SOCKET_CLOSED);
     });
   }
 
