@@ -11,8 +11,9 @@ import { runOpenModel } from './open-model.js';
 import { startProgress } from './progress.js';
 import { Recorder } from './recorder.js';
 import { Unresolved, type Rendered } from './request.js';
-import { meanRate, planDurationMs, plannedCount, type Segment } from './schedule.js';
+import { constantRate, meanRate, peakRate, planDurationMs, plannedCount, type Segment } from './schedule.js';
 import { summarize, type Summary } from './summary.js';
+import { startCannedServer, WARM_UP_FILE, WARM_UP_FROM_RATE } from './warm-up.js';
 import { wantsBody, Workload, type Job } from './workload.js';
 
 export type LoadModel = { kind: 'open'; plan: Segment[] } | { kind: 'closed'; users: number; thinkMs: number; durationMs: number };
@@ -39,7 +40,12 @@ export interface LoadConfig {
   fleet?: Fleet;
   signal?: AbortSignal;
   progress?: NodeJS.WriteStream;
+  /** Off for the warm-up run itself. */
+  warmUp?: boolean;
 }
+
+/** Long enough for V8 to optimize the send path. */
+const WARM_UP_MS = 300;
 
 const NO_FIXTURES: Fixtures = { pools: { song: [], user: [], playlist: [] }, created: [] };
 
@@ -49,6 +55,7 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   const fixtures = cfg.setup && needs.size ? await prepareFixtures(cfg.target, needs, log) : NO_FIXTURES;
   const workload = new Workload(cfg.file, fixtures.pools, new Prng(cfg.seed), { chains: !cfg.noWait });
   const windowMs = cfg.model.kind === 'open' ? planDurationMs(cfg.model.plan) : cfg.model.durationMs;
+  if (cfg.warmUp !== false && !cfg.noWait && cfg.model.kind === 'open' && peakRate(cfg.model.plan) >= WARM_UP_FROM_RATE) await warmUp(cfg, peakRate(cfg.model.plan), log);
   const sender = cfg.noWait ? undefined : new HttpSender(cfg.target, { connections: cfg.connections, timeoutMs: cfg.timeoutMs });
   await sender?.connect();
   const startedAt = Date.now();
@@ -152,6 +159,20 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
     chains: { completed: workload.chainsCompleted, aborted: workload.chainsAborted },
     elasticity,
   });
+}
+
+/**
+ * The same run, briefly, against a canned in-process server (see warm-up.ts): the JIT
+ * shares the optimized code of this module's functions and closures with the real run.
+ */
+async function warmUp(cfg: LoadConfig, rate: number, log: Logger): Promise<void> {
+  const canned = await startCannedServer();
+  try {
+    const plan = constantRate(Math.min(rate, 50_000), WARM_UP_MS);
+    await runLoad({ ...cfg, file: WARM_UP_FILE, target: canned.url, model: { kind: 'open', plan }, maxRequests: Number.MAX_SAFE_INTEGER, setup: false, fleet: undefined, signal: undefined, progress: undefined, warmUp: false }, log);
+  } finally {
+    await canned.close();
+  }
 }
 
 async function drain(sender: HttpSender, timeoutMs: number): Promise<void> {

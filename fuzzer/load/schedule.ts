@@ -56,6 +56,11 @@ export function plannedCount(segments: readonly Segment[]): number {
   return Math.max(0, Math.ceil(total - EPS));
 }
 
+/** The highest planned rate anywhere in the plan, arrivals/s. */
+export function peakRate(segments: readonly Segment[]): number {
+  return segments.reduce((m, s) => Math.max(m, s.from, s.to), 0);
+}
+
 /** Mean planned rate over the plan, arrivals/s. */
 export function meanRate(segments: readonly Segment[]): number {
   const d = planDurationMs(segments);

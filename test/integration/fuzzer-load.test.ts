@@ -158,3 +158,12 @@ t.test('thresholds set the exit code; bad flags and remote targets exit 2', asyn
   t.equal(await missing.exited(), 2);
   t.match(missing.stderr(), /cannot read tests file/);
 });
+
+t.test('a high-rate run warms up against its own canned server first: the target sees only the planned requests', async (t) => {
+  const srv = await testServer();
+  const s = await runLoad(config(srv.url, { model: { kind: 'open', plan: constantRate(5000, 200) }, connections: 4 }), log);
+  t.equal(s.requests.planned, 1000);
+  t.equal(s.requests.total + s.requests.missedDropped, 1000);
+  t.equal(srv.requests, s.requests.total, 'no warm-up request reached the target');
+  t.equal(srv.peakSockets, 4, 'the run opened its --connections');
+});

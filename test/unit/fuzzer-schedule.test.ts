@@ -1,5 +1,5 @@
 import t from 'tap';
-import { constantRate, meanRate, parseStages, planDurationMs, plannedCount, plannedTimes, truncatePlan } from '../../fuzzer/load/schedule.js';
+import { constantRate, meanRate, parseStages, peakRate, planDurationMs, plannedCount, plannedTimes, truncatePlan } from '../../fuzzer/load/schedule.js';
 import { parseDuration } from '../../lib/duration.js';
 
 const times = (plan: Parameters<typeof plannedTimes>[0]) => [...plannedTimes(plan)].map((x) => Math.round(x * 1000) / 1000);
@@ -55,4 +55,9 @@ t.test('bad stages say what is expected', async (t) => {
   t.throws(() => parseStages('xs:100', parseDuration), /bad stage/);
   t.throws(() => parseStages('10s:-5', parseDuration), /bad stage/);
   t.throws(() => parseStages('0s:100', parseDuration), /no time/);
+});
+
+t.test('peak rate of a plan', async (t) => {
+  t.equal(peakRate(parseStages('30s:100,60s:100-500,30s:0', parseDuration)), 500);
+  t.equal(peakRate(constantRate(42, 1000)), 42);
 });
