@@ -21,7 +21,8 @@ export interface SenderOptions {
   timeoutMs: number;
 }
 
-interface Pending extends Exchange {
+/** A request in the client; once it ends, the same object is handed to `done` as its Outcome. */
+interface Pending extends Exchange, Outcome {
   done: (o: Outcome) => void;
 }
 
@@ -94,7 +95,7 @@ export class HttpSender implements ConnectionOwner {
     }
     this.inflight++;
     this.bytesSent += wire.bytes.length;
-    const p: Pending = { wire, wantBody, sentAt: 0, done };
+    const p: Pending = { wire, wantBody, sentAt: 0, done, status: 0, error: undefined, endedAt: 0, bytes: 0, body: undefined };
     const conn = this.idle.pop();
     if (conn) conn.start(p);
     else this.queue.push(p);
@@ -106,8 +107,15 @@ export class HttpSender implements ConnectionOwner {
     const next = this.dequeue();
     if (next) conn.start(next);
     else this.idle.push(conn);
+    const p = ex as Pending;
+    p.status = status;
+    p.error = error;
     // a request that never reached a socket (connect failed) has no raw latency of its own
-    (ex as Pending).done({ status, error, sentAt: ex.sentAt || endedAt, endedAt, bytes, body });
+    p.sentAt ||= endedAt;
+    p.endedAt = endedAt;
+    p.bytes = bytes;
+    p.body = body;
+    p.done(p);
   }
 
   /** Closes every socket; requests still queued or in flight fail with SHOAL_ERR_DESTROYED. */

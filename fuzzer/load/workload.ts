@@ -29,6 +29,8 @@ const MAX_ACTIVE_CHAINS = 1000;
  */
 export class Workload {
   private readonly templates: CompiledRequest[];
+  /** One immutable job per template, handed out on every pick (no allocation per arrival). */
+  private readonly templateJobs: readonly Job[];
   private readonly chains: { id: string; steps: CompiledRequest[] }[];
   /** Cumulative weights: templates first, then chains. */
   private readonly cumulative: number[];
@@ -46,6 +48,7 @@ export class Workload {
     opts: { chains?: boolean } = {},
   ) {
     this.templates = file.templates.map((t) => compile(t.id, t));
+    this.templateJobs = this.templates.map((req) => Object.freeze({ req }));
     this.chains = opts.chains === false ? [] : file.chains.map((c) => ({ id: c.id, steps: c.steps.map((s, i) => compile(`${c.id}#${i + 1}`, { ...s, name: `${c.name || c.id}: ${s.name || `step ${i + 1}`}` })) }));
     let sum = 0;
     this.cumulative = [...file.templates.map((t) => (sum += t.weight)), ...(opts.chains === false ? [] : file.chains.map((c) => (sum += c.weight)))];
@@ -60,15 +63,15 @@ export class Workload {
     const run = this.ready.shift();
     if (run) return { req: run.steps[run.step]!, run };
     const i = this.pickIndex();
-    if (i < this.templates.length) return { req: this.templates[i]! };
-    if (this.active >= MAX_ACTIVE_CHAINS) return this.templates.length ? { req: this.templates[this.pickTemplate()]! } : undefined;
+    if (i < this.templates.length) return this.templateJobs[i]!;
+    if (this.active >= MAX_ACTIVE_CHAINS) return this.templates.length ? this.templateJobs[this.pickTemplate()]! : undefined;
     return this.start(i - this.templates.length);
   }
 
   /** A whole unit of work for a closed-model user: a template, or a new chain run. */
   nextUnit(): Job {
     const i = this.pickIndex();
-    return i < this.templates.length ? { req: this.templates[i]! } : this.start(i - this.templates.length);
+    return i < this.templates.length ? this.templateJobs[i]! : this.start(i - this.templates.length);
   }
 
   render(job: Job): Rendered {
