@@ -3,12 +3,19 @@ import type { Fleet, Server } from '../../fleet/index.js';
 import { OnceLog, type Logger } from '../../lib/log.js';
 
 /**
+ * Within this share over the target a server still counts as enough: the autoscaler's
+ * default tolerance band, so 200 req/s wobbling to 201 at 50 per server stays 4 servers.
+ */
+export const DEMAND_TOLERANCE = 0.1;
+
+/**
  * Demand in servers: the whole servers the offered rate needs at the autoscaler's target
  * per server (SPEC RG counts demand in resource units, so a rate that wobbles by a
  * request is not a demand change).
  */
 export function toSample(tSeconds: number, offeredRps: number, servers: readonly Pick<Server, 'state'>[], targetRps: number): ElasticitySample {
-  return { t: tSeconds, demand: Math.ceil(offeredRps / targetRps - 1e-9), supply: servers.filter((s) => s.state === 'ready').length };
+  const demand = Math.max(0, Math.ceil(offeredRps / targetRps - DEMAND_TOLERANCE));
+  return { t: tSeconds, demand, supply: servers.filter((s) => s.state === 'ready').length };
 }
 
 export interface ElasticityResult {

@@ -63,7 +63,7 @@ export function renderText(s: Summary): string {
   if (s.elasticity) {
     const e = s.elasticity;
     out.push('');
-    out.push(`elasticity (SPEC RG; demand = ⌈offered rate / ${n(e.targetRps)} req/s per server⌉, ${e.samples} samples)`);
+    out.push(`elasticity (SPEC RG; demand = ⌈offered rate / ${n(e.targetRps)} req/s per server − 0.1⌉, ${e.samples} samples)`);
     out.push(row('θU under-provisioning', `${e.thetaU.toFixed(1)}% of demand`));
     out.push(row('θO over-provisioning', `${e.thetaO.toFixed(1)}% of demand`));
     out.push(row('τU under timeshare', `${e.tauU.toFixed(1)}% of time`));

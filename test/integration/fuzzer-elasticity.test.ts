@@ -44,7 +44,7 @@ t.test('with a shoal fleet (--data-dir stack.json): samples ready servers and th
     Object.fromEntries(Object.keys(elasticity([])).map((k) => [k, s.elasticity[k]])),
     'the figures are those of the recorded series',
   );
-  t.match(p.stdout(), /elasticity \(SPEC RG; demand = ⌈offered rate \/ 10 req\/s per server⌉/);
+  t.match(p.stdout(), /elasticity \(SPEC RG; demand = ⌈offered rate \/ 10 req\/s per server − 0\.1⌉/);
   t.match(p.stdout(), /θU under-provisioning/);
   t.match(await readFile(html, 'utf8'), /demand vs supply/);
 });

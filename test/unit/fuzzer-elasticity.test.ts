@@ -5,7 +5,8 @@ import { toSample } from '../../fuzzer/load/elasticity-sampler.js';
 t.test('demand is the offered rate over the target per server, in whole servers; supply counts ready servers only', async (t) => {
   const servers = [{ state: 'ready' }, { state: 'ready' }, { state: 'launching' }, { state: 'draining' }, { state: 'gone' }] as const;
   t.same(toSample(3, 250, servers, 50), { t: 3, demand: 5, supply: 2 });
-  t.same(toSample(4, 251, servers, 50), { t: 4, demand: 6, supply: 2 });
+  t.same(toSample(4, 251, servers, 50), { t: 4, demand: 5, supply: 2 }, 'a wobble within the tolerance band is no demand change');
+  t.same(toSample(4, 256, servers, 50), { t: 4, demand: 6, supply: 2 }, 'past the band it is');
   t.same(toSample(5, 0, [], 50), { t: 5, demand: 0, supply: 0 });
 });
 
