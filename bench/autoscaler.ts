@@ -3,7 +3,7 @@
 //   npm run bench:autoscaler            (or: node --import tsx bench/autoscaler.ts [--json])
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { elasticity, type Elasticity } from '../autoscaler/elasticity.js';
+import { elasticity, type Elasticity } from '../capacity/elasticity.js';
 import { engineConfig } from '../autoscaler/engine/config.js';
 import { EngineScaler } from '../autoscaler/sim/engine-scaler.js';
 import { HpaModel } from '../autoscaler/sim/hpa-model.js';

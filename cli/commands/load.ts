@@ -2,9 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
-import type { LoadModel } from '../../fuzzer/load/run.js';
-import { constantRate, parseStages, planDurationMs, plannedCount, truncatePlan } from '../../fuzzer/load/schedule.js';
-import { evaluateThresholds, parseThreshold, type Threshold } from '../../fuzzer/load/thresholds.js';
+import type { LoadModel } from '../../load/run.js';
+import { constantRate, parseStages, planDurationMs, plannedCount, truncatePlan } from '../../load/schedule.js';
+import { evaluateThresholds, parseThreshold, type Threshold } from '../../load/thresholds.js';
 import { readTestsFile } from '../../fuzzer/tests-file.js';
 import { parseDuration } from '../../lib/duration.js';
 import { ConfigError, ShoalError } from '../../lib/errors.js';
@@ -106,9 +106,9 @@ export function registerLoad(program: Command): void {
     action(async () => {
       const o = parseOptions(cmd, Schema);
       // The load engine loads only when this command runs, so every other shoal process stays lean.
-      const { runLoad } = await import('../../fuzzer/load/run.js');
-      const { renderHtml } = await import('../../fuzzer/load/html-report.js');
-      const { renderText } = await import('../../fuzzer/load/text-report.js');
+      const { runLoad } = await import('../../load/run.js');
+      const { renderHtml } = await import('../../load/html-report.js');
+      const { renderText } = await import('../../load/text-report.js');
       let thresholds: Threshold[];
       try {
         thresholds = o.threshold.map(parseThreshold);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { elasticity } from '../../autoscaler/elasticity.js';
+import { elasticity } from '../../capacity/elasticity.js';
 
 t.test('SPEC RG elasticity metrics on a hand-computed series', async (t) => {
   // [0,10) d2 s1: under ½·10   [10,20) d2 s2: exact   [20,30) d4 s2: under ½·10

@@ -1,6 +1,6 @@
-import { ShoalError } from '../../lib/errors.js';
-import type { Logger } from '../../lib/log.js';
-import type { PoolKind } from '../templates.js';
+import { ShoalError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { PoolKind } from '../fuzzer/templates.js';
 
 /** Ids `{{song}}`, `{{user}}` and `{{playlist}}` resolve to during a run. */
 export type IdPools = Record<PoolKind, string[]>;

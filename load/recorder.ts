@@ -1,7 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
-import type { TemplateClass } from '../templates.js';
+import type { TemplateClass } from '../fuzzer/templates.js';
 import { latencyHistogram, recordMs } from './histogram.js';
-import type { Outcome } from './http-sender.js';
+import type { Outcome } from './http/http-sender.js';
 import type { CompiledRequest, Rendered } from './request.js';
 
 /** A valid request that got a 4xx, or an invalid one that got a 5xx: a bug on one side. */

@@ -1,4 +1,4 @@
-import { parseParts, type Part, type PoolKind, type TemplateClass } from '../templates.js';
+import { parseParts, type Part, type PoolKind, type TemplateClass } from '../fuzzer/templates.js';
 
 /** A template or chain step made ready to render many times without re-parsing. */
 export interface CompiledRequest {

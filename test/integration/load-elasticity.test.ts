@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { elasticity } from '../../autoscaler/elasticity.js';
+import { elasticity } from '../../capacity/elasticity.js';
 import { ROOT, spawnShoal } from '../helpers/proc.js';
 import { testRedis } from '../helpers/redis.js';
 

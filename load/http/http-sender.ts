@@ -1,5 +1,5 @@
 import { Connection, type ConnectionOwner, type Endpoint, type Exchange } from './http-connection.js';
-import type { Rendered } from './request.js';
+import type { Rendered } from '../request.js';
 import { INVALID_REQUEST, toWire, type Wire } from './wire.js';
 
 /** How one request ended. Times are performance.now() milliseconds. */

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { elasticity } from '../../autoscaler/elasticity.js';
-import { toSample } from '../../fuzzer/load/elasticity-sampler.js';
+import { elasticity } from '../../capacity/elasticity.js';
+import { toSample } from '../../load/elasticity-sampler.js';
 
 t.test('demand is the offered rate over the target per server, in whole servers; supply counts ready servers only', async (t) => {
   const servers = [{ state: 'ready' }, { state: 'ready' }, { state: 'launching' }, { state: 'draining' }, { state: 'gone' }] as const;

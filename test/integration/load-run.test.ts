@@ -4,8 +4,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { runLoad, type LoadConfig } from '../../fuzzer/load/run.js';
-import { constantRate } from '../../fuzzer/load/schedule.js';
+import { runLoad, type LoadConfig } from '../../load/run.js';
+import { constantRate } from '../../load/schedule.js';
 import { createLogger } from '../../lib/log.js';
 import { ROOT, spawnShoal } from '../helpers/proc.js';
 

@@ -1,6 +1,6 @@
-import { elasticity, type Elasticity, type ElasticitySample } from '../../autoscaler/elasticity.js';
-import type { Fleet, Server } from '../../fleet/index.js';
-import { OnceLog, type Logger } from '../../lib/log.js';
+import { elasticity, type Elasticity, type ElasticitySample } from '../capacity/elasticity.js';
+import type { Fleet, Server } from '../fleet/index.js';
+import { OnceLog, type Logger } from '../lib/log.js';
 
 /**
  * Within this share over the target a server still counts as enough: the autoscaler's

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { constantRate, meanRate, parseStages, peakRate, planDurationMs, plannedCount, plannedTimes, truncatePlan } from '../../fuzzer/load/schedule.js';
+import { constantRate, meanRate, parseStages, peakRate, planDurationMs, plannedCount, plannedTimes, truncatePlan } from '../../load/schedule.js';
 import { parseDuration } from '../../lib/duration.js';
 
 const times = (plan: Parameters<typeof plannedTimes>[0]) => [...plannedTimes(plan)].map((x) => Math.round(x * 1000) / 1000);

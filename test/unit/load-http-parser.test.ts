@@ -1,5 +1,5 @@
 import t from 'tap';
-import { PARSE_ERROR, ResponseParser } from '../../fuzzer/load/http-parser.js';
+import { PARSE_ERROR, ResponseParser } from '../../load/http/http-parser.js';
 
 interface Answer {
   status: number;

@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Rendered } from './request.js';
+import type { Rendered } from '../request.js';
 import { INVALID_REQUEST, toWire } from './wire.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import type { TestsFile } from '../templates.js';
+import type { TestsFile } from '../fuzzer/templates.js';
 
 /** Below this planned peak rate a cold start is absorbed without late sends. */
 export const WARM_UP_FROM_RATE = 5000;

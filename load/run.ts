@@ -1,12 +1,12 @@
-import type { Fleet } from '../../fleet/index.js';
-import type { Logger } from '../../lib/log.js';
-import { Prng } from '../prng.js';
-import { poolsUsed, type TestsFile } from '../templates.js';
+import type { Fleet } from '../fleet/index.js';
+import type { Logger } from '../lib/log.js';
+import { Prng } from '../fuzzer/prng.js';
+import { poolsUsed, type TestsFile } from '../fuzzer/templates.js';
 import { runClosedModel } from './closed-model.js';
 import { ElasticitySampler } from './elasticity-sampler.js';
 import { cleanupFixtures, prepareFixtures, type Fixtures } from './fixtures.js';
-import { HttpSender, type Outcome } from './http-sender.js';
-import { NoWaitSender } from './no-wait-sender.js';
+import { HttpSender, type Outcome } from './http/http-sender.js';
+import { NoWaitSender } from './http/no-wait-sender.js';
 import { runOpenModel } from './open-model.js';
 import { startProgress } from './progress.js';
 import { Recorder } from './recorder.js';

@@ -1,7 +1,7 @@
-import type { Prng } from '../prng.js';
-import type { PoolKind, TestsFile } from '../templates.js';
+import type { Prng } from '../fuzzer/prng.js';
+import type { PoolKind, TestsFile } from '../fuzzer/templates.js';
 import type { IdPools } from './fixtures.js';
-import type { Outcome } from './http-sender.js';
+import type { Outcome } from './http/http-sender.js';
 import { isExpected } from './recorder.js';
 import { compile, extract, render, type CompiledRequest, type Rendered } from './request.js';
 

@@ -6,8 +6,8 @@ import { createServer as createNetServer, type AddressInfo, type Server, type So
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { HttpSender, type Outcome } from '../../fuzzer/load/http-sender.js';
-import type { Rendered } from '../../fuzzer/load/request.js';
+import { HttpSender, type Outcome } from '../../load/http/http-sender.js';
+import type { Rendered } from '../../load/request.js';
 
 t.setTimeout(30_000);
 

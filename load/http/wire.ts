@@ -1,4 +1,4 @@
-import type { Rendered } from './request.js';
+import type { Rendered } from '../request.js';
 
 /** A request serialized for an HTTP/1.1 socket. */
 export interface Wire {

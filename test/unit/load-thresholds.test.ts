@@ -1,6 +1,6 @@
 import t from 'tap';
-import { evaluateThresholds, parseThreshold } from '../../fuzzer/load/thresholds.js';
-import type { Summary } from '../../fuzzer/load/summary.js';
+import { evaluateThresholds, parseThreshold } from '../../load/thresholds.js';
+import type { Summary } from '../../load/summary.js';
 
 t.test('thresholds parse into metric, comparison, bound and unit', async (t) => {
   t.match(parseThreshold('p99<200ms'), { metric: 'p99', op: '<', value: 200, unit: 'ms' });

@@ -1,12 +1,12 @@
 import t from 'tap';
-import { curlLine } from '../../fuzzer/load/curl.js';
-import { renderHtml } from '../../fuzzer/load/html-report.js';
-import type { Outcome } from '../../fuzzer/load/http-sender.js';
-import { Recorder } from '../../fuzzer/load/recorder.js';
-import { compile, render } from '../../fuzzer/load/request.js';
-import { summarize, type RunMeta } from '../../fuzzer/load/summary.js';
-import { renderText } from '../../fuzzer/load/text-report.js';
-import { evaluateThresholds, parseThreshold } from '../../fuzzer/load/thresholds.js';
+import { curlLine } from '../../load/curl.js';
+import { renderHtml } from '../../load/html-report.js';
+import type { Outcome } from '../../load/http/http-sender.js';
+import { Recorder } from '../../load/recorder.js';
+import { compile, render } from '../../load/request.js';
+import { summarize, type RunMeta } from '../../load/summary.js';
+import { renderText } from '../../load/text-report.js';
+import { evaluateThresholds, parseThreshold } from '../../load/thresholds.js';
 
 const getSong = compile('t1', { name: 'get song', class: 'valid', method: 'GET', path: '/api/v1/music/{{song}}', headers: { accept: '*/*' }, body: null });
 const badUser = compile('t2', { name: 'user wrong types', class: 'invalid', method: 'POST', path: '/api/v1/users', headers: { 'content-type': 'application/json' }, body: '{"fname":1}' });

@@ -1,5 +1,5 @@
-import type { Elasticity, ElasticitySample } from '../../autoscaler/elasticity.js';
-import type { TemplateClass } from '../templates.js';
+import type { Elasticity, ElasticitySample } from '../capacity/elasticity.js';
+import type { TemplateClass } from '../fuzzer/templates.js';
 import { curlLine } from './curl.js';
 import { latencyStats, type LatencyStats } from './histogram.js';
 import type { Recorder } from './recorder.js';

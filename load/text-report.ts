@@ -1,4 +1,4 @@
-import { formatDuration } from '../../lib/duration.js';
+import { formatDuration } from '../lib/duration.js';
 import type { LatencyStats } from './histogram.js';
 import type { Summary } from './summary.js';
 
