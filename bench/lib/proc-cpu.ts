@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
+
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces): field 3 onwards. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
 
 /**
  * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux).
@@ -10,8 +16,33 @@ let ticksPerSecond: number | undefined;
  */
 export function cpuSeconds(pid: number): number {
   ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // fields after the command name (which may hold spaces) start at field 3
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  const f = statFields(pid);
+  return (Number(f[11]) + Number(f[12])) / ticksPerSecond;
+}
+
+/** Direct children of `pid` (a proxy's workers, a tsx loader's esbuild). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (Number(statFields(Number(d))[1]) === pid) out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU seconds of a process and its direct children (children that exit take theirs along). */
+export function treeCpuSeconds(pid: number): number {
+  let s = cpuSeconds(pid);
+  for (const c of childPids(pid)) {
+    try {
+      s += cpuSeconds(c);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return s;
 }
