@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify, parseArgs } from 'node:util';
+import { buildOrExit } from './lib/build.js';
 import { ROOT } from './lib/child-process.js';
 
 const run = promisify(execFile);
@@ -120,10 +121,10 @@ async function shoal(url: string, tests: string, out: string, mode: string[]): P
   return { total: s.requests.total, errors: s.requests.errors, achieved: s.rate.achieved, missed: s.requests.missed, durationMs: s.durationMs, p99: s.latency.corrected.p99, cpu, capped: s.requests.capped };
 }
 
+buildOrExit('bench:loadgen');
 const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-loadgen-'));
 const server = await startServer();
 try {
-  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')]).catch(() => {});
   const tests = join(dir, 'tests.json');
   writeFileSync(tests, JSON.stringify({ version: 1, target: server.url, seed: 1, templates: [{ id: 'get', method: 'GET', path: '/' }], chains: [] }));
   const out = join(dir, 'summary.json');
