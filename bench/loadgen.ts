@@ -3,7 +3,7 @@
 // server is never the bottleneck), each load tool alone on CPU 1 (taskset when present).
 // Max rps: `shoal load --users C --think 0` (closed model, like the other two tools) vs
 // `autocannon -c C` vs `wrk -t1 -c C`, median of --rounds, printed as ratios (target
-// ≥ 1.0× autocannon). Then the open model at 50 % and 90 % of shoal's max: achieved vs
+// ≥ 1.0× autocannon), and a closed loop on undici's Pool (the client shoal load replaced). Then the open model at 50 % and 90 % of shoal's max: achieved vs
 // requested rate (target within 2 %), median of --rounds.
 //   npm run bench:loadgen -- [--rounds 3] [--seconds 5] [--connections 32]
 import { execFile, spawn } from 'node:child_process';
@@ -103,6 +103,14 @@ async function autocannon(url: string): Promise<Measured> {
   return { rps: r.requests.total / r.duration, cpuUs: (cpu / r.requests.total) * 1e6 };
 }
 
+/** undici's Pool as a load client (bench/lib/undici-load.mjs): what shoal load's own client replaced. */
+async function undici(url: string): Promise<Measured> {
+  const { stdout, cpu } = await timed([process.execPath, join(ROOT, 'bench/lib/undici-load.mjs'), '--url', url, '--connections', String(connections), '--seconds', String(seconds)]);
+  const r = JSON.parse(stdout) as { requests: number; failed: number; seconds: number };
+  if (r.failed) throw new Error(`undici: ${r.failed} non-200 answers`);
+  return { rps: r.requests / r.seconds, cpuUs: (cpu / r.requests) * 1e6 };
+}
+
 interface ShoalRun {
   total: number;
   errors: number;
@@ -129,13 +137,14 @@ try {
   writeFileSync(tests, JSON.stringify({ version: 1, target: server.url, seed: 1, templates: [{ id: 'get', method: 'GET', path: '/' }], chains: [] }));
   const out = join(dir, 'summary.json');
   console.log(`bench:loadgen — tiny server on CPU 0, each tool alone on CPU 1${hasTaskset ? '' : ' (no taskset: unpinned)'}; ${connections} connections, ${seconds}s × ${rounds} rounds, median`);
-  const results = { shoal: [] as Measured[], autocannon: [] as Measured[], wrk: [] as Measured[] };
+  const results = { shoal: [] as Measured[], autocannon: [] as Measured[], wrk: [] as Measured[], undici: [] as Measured[] };
   for (let r = 0; r < rounds; r++) {
     // rotate the order so drift on a shared machine hits every tool alike
-    const order = (['shoal', 'autocannon', 'wrk'] as const).map((_, i, a) => a[(i + r) % a.length]!);
+    const order = (['shoal', 'autocannon', 'wrk', 'undici'] as const).map((_, i, a) => a[(i + r) % a.length]!);
     for (const tool of order) {
       let m: Measured;
       if (tool === 'wrk') m = await wrk(server.url);
+      else if (tool === 'undici') m = await undici(server.url);
       else if (tool === 'autocannon') m = await autocannon(server.url);
       else {
         // no request cap: the closed model's default (1000/s per user) would stop a fast run early
@@ -152,11 +161,11 @@ try {
   const cpu = (k: keyof typeof results) => median(results[k].map((m) => m.cpuUs));
   const max = { shoal: rps('shoal'), autocannon: rps('autocannon'), wrk: rps('wrk') };
   console.log('');
-  console.log(`max rps    shoal load ${max.shoal.toFixed(0)}   autocannon ${max.autocannon.toFixed(0)}   wrk ${max.wrk.toFixed(0)}`);
+  console.log(`max rps    shoal load ${max.shoal.toFixed(0)}   autocannon ${max.autocannon.toFixed(0)}   wrk ${max.wrk.toFixed(0)}   undici Pool ${rps('undici').toFixed(0)}`);
   const vsAc = max.shoal / max.autocannon;
   console.log(`ratio      shoal/autocannon ${vsAc.toFixed(2)}× (target ≥ 1.00×: ${vsAc >= 1 ? 'met' : 'NOT met'})   shoal/wrk ${(max.shoal / max.wrk).toFixed(2)}×`);
   console.log(
-    `CPU/req    shoal load ${cpu('shoal').toFixed(1)} µs   autocannon ${cpu('autocannon').toFixed(1)} µs   wrk ${cpu('wrk').toFixed(1)} µs  → requests per CPU-second, shoal/autocannon ${(cpu('autocannon') / cpu('shoal')).toFixed(2)}×, shoal/wrk ${(cpu('wrk') / cpu('shoal')).toFixed(2)}×`,
+    `CPU/req    shoal load ${cpu('shoal').toFixed(1)} µs   autocannon ${cpu('autocannon').toFixed(1)} µs   wrk ${cpu('wrk').toFixed(1)} µs   undici Pool ${cpu('undici').toFixed(1)} µs  → requests per CPU-second, shoal/autocannon ${(cpu('autocannon') / cpu('shoal')).toFixed(2)}×, shoal/wrk ${(cpu('wrk') / cpu('shoal')).toFixed(2)}×`,
   );
   console.log('');
   let held = true;
