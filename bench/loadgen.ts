@@ -2,9 +2,10 @@
 // it holds a requested rate. One tiny canned-response server on CPU 0 (raw TCP, so the
 // server is never the bottleneck), each load tool alone on CPU 1 (taskset when present).
 // Max rps: `shoal load --users C --think 0` (closed model, like the other two tools) vs
-// `autocannon -c C` vs `wrk -t1 -c C`, median of --rounds, printed as ratios (target
-// ≥ 1.0× autocannon), and a closed loop on undici's Pool (the client shoal load replaced). Then the open model at 50 % and 90 % of shoal's max: achieved vs
-// requested rate (target within 2 %), median of --rounds.
+// `autocannon -c C` vs `wrk -t1 -c C` vs a closed loop on undici's Pool (the client shoal
+// load replaced), median of --rounds, printed as ratios (target ≥ 1.0× autocannon). Then the
+// open model at 50 % and 90 % of shoal's max: achieved vs requested rate (target within
+// 2 %), median of --rounds.
 //   npm run bench:loadgen -- [--rounds 3] [--seconds 5] [--connections 32]
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -8,7 +8,7 @@
 // CPU is the target process's (and its children's) user + system time from /proc/<pid>/stat
 // over the run, divided by the requests answered; for "direct" it is the backend's own.
 // Then each proxy's RSS before and while holding --idle-sockets idle client sockets.
-//   npm run bench:proxy -- [--rounds 3] [--seconds 5] [--rates 2000,8000] [--rate-seconds 6] [--connections 64]
+//   npm run bench:proxy -- [--rounds 3] [--seconds 5] [--rates 1000,5000] [--rate-seconds 6] [--connections 64]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import { startRedisServer } from '../lib/redis-server.js';
 import { buildOrExit } from './lib/build.js';
 import { spawnNode } from './lib/child-process.js';
 import { rssWithIdleSockets, treeRssKb } from './lib/idle-sockets.js';
-import { treeCpuSeconds } from './lib/proc-cpu.js';
+import { treeCpuTimes } from './lib/proc-cpu.js';
 import { haproxyTarget, nginxTarget, nodeTarget, type Target } from './lib/proxy-targets.js';
 import { openModel, type OpenModelRun } from './lib/shoal-load.js';
 import { median, positiveInt, spread } from './lib/stats.js';
@@ -28,7 +28,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
-    rates: { type: 'string', default: '2000,8000' },
+    rates: { type: 'string', default: '1000,5000' },
     'rate-seconds': { type: 'string', default: '6' },
     connections: { type: 'string', default: '64' },
     'idle-sockets': { type: 'string', default: '10000' },
@@ -52,9 +52,11 @@ interface Peak {
   p50: number;
   p99: number;
   cpuUs: number;
+  kernelPct: number;
 }
 interface AtRate extends OpenModelRun {
   cpuUs: number;
+  kernelPct: number;
 }
 interface Samples {
   peak: Peak[];
@@ -123,12 +125,14 @@ async function main(): Promise<void> {
   print(targets.map((t) => t.name), samples);
 }
 
-/** Runs `fn` and adds the target's CPU µs per answered request over it. */
-async function measured<T>(t: Target, fn: () => Promise<{ answered: number; result: T }>): Promise<T & { cpuUs: number }> {
-  const cpu0 = treeCpuSeconds(t.pid);
+/** Runs `fn` and adds the target's CPU µs per answered request over it, and the kernel's share of that CPU. */
+async function measured<T>(t: Target, fn: () => Promise<{ answered: number; result: T }>): Promise<T & { cpuUs: number; kernelPct: number }> {
+  const a = treeCpuTimes(t.pid);
   const { answered, result } = await fn();
-  const cpu = treeCpuSeconds(t.pid) - cpu0;
-  return { ...result, cpuUs: answered ? (cpu / answered) * 1e6 : NaN };
+  const b = treeCpuTimes(t.pid);
+  const user = b.user - a.user;
+  const system = b.system - a.system;
+  return { ...result, cpuUs: answered ? ((user + system) / answered) * 1e6 : NaN, kernelPct: (100 * system) / (user + system) };
 }
 
 function print(names: string[], samples: Map<string, Samples>): void {
@@ -138,12 +142,12 @@ function print(names: string[], samples: Map<string, Samples>): void {
   const nproc = spawnSync('nproc').stdout.toString().trim();
   console.log(`\nbench/proxy — ${new Date().toISOString()} — ${nproc} cores, node ${process.version}, ${ROUNDS} rounds (medians; min–max in brackets), one worker per target`);
   console.log(`\npeak: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s --latency ${PATH} after a ${WARMUP_SECONDS} s warm-up (closed loop); CPU = the target process's µs per request\n`);
-  console.log('| target | rps | p50 ms | p99 ms | CPU µs/request | shoal ÷ target (rps) |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| target | rps | p50 ms | p99 ms | CPU µs/request | kernel % of it | shoal ÷ target (rps) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const n of names) {
     const p = of(n).peak;
     const rps = median(p.map((x) => x.rps));
-    console.log(`| ${n} | ${rps.toFixed(0)} | ${f(median(p.map((x) => x.p50)))} | ${f(median(p.map((x) => x.p99)))} | ${f(median(p.map((x) => x.cpuUs)), 1)} (${spread(p.map((x) => x.cpuUs), 1)}) | ${f(shoalRps / rps)} |`);
+    console.log(`| ${n} | ${rps.toFixed(0)} | ${f(median(p.map((x) => x.p50)))} | ${f(median(p.map((x) => x.p99)))} | ${f(median(p.map((x) => x.cpuUs)), 1)} (${spread(p.map((x) => x.cpuUs), 1)}) | ${median(p.map((x) => x.kernelPct)).toFixed(0)} | ${f(shoalRps / rps)} |`);
   }
   for (const rate of RATES) {
     console.log(`\nfixed rate: shoal load --rate ${rate} --duration ${RATE_SECONDS}s --connections ${CONNECTIONS} (open model; latency from the planned send time)\n`);

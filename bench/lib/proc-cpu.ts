@@ -15,9 +15,21 @@ function statFields(pid: number): string[] {
  * another process takes the core away for a while.
  */
 export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+export interface CpuTimes {
+  /** Seconds in user space and in the kernel (system calls: the sockets' reads and writes). */
+  user: number;
+  system: number;
+}
+
+/** User and system CPU seconds a process has used so far (utime and stime of /proc/<pid>/stat). */
+export function cpuTimes(pid: number): CpuTimes {
   ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   const f = statFields(pid);
-  return (Number(f[11]) + Number(f[12])) / ticksPerSecond;
+  return { user: Number(f[11]) / ticksPerSecond, system: Number(f[12]) / ticksPerSecond };
 }
 
 /** Direct children of `pid` (a proxy's workers, a tsx loader's esbuild). */
@@ -34,15 +46,17 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
-/** CPU seconds of a process and its direct children (children that exit take theirs along). */
-export function treeCpuSeconds(pid: number): number {
-  let s = cpuSeconds(pid);
+/** CPU times of a process and its direct children (children that exit take theirs along). */
+export function treeCpuTimes(pid: number): CpuTimes {
+  const t = cpuTimes(pid);
   for (const c of childPids(pid)) {
     try {
-      s += cpuSeconds(c);
+      const x = cpuTimes(c);
+      t.user += x.user;
+      t.system += x.system;
     } catch {
       // gone meanwhile
     }
   }
-  return s;
+  return t;
 }
