@@ -180,12 +180,18 @@ try {
   }
 }
 buildOrExit('bench:proxy');
+const stopAll = async () => {
+  for (const stop of cleanup.reverse()) await stop().catch(() => {});
+  cleanup.length = 0;
+  rmSync(dir, { recursive: true, force: true });
+};
+// Ctrl-C or a kill stops every process the bench started, not only the bench
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopAll().then(() => process.exit(sig === 'SIGINT' ? 130 : 143)));
 try {
   await main();
 } catch (err) {
   say(`bench:proxy failed: ${(err as Error).message}`);
   process.exitCode = 1;
 } finally {
-  for (const stop of cleanup.reverse()) await stop().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
+  await stopAll();
 }
