@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     await Promise.all(children.map((c) => c.stop()));
     await redis?.stop();
   };
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopAll().then(() => process.exit(sig === 'SIGINT' ? 130 : 143)));
   try {
     redis = await startRedisServer();
     const fleet = new Fleet(connectRedis(redis.url), PREFIX);
