@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify, parseArgs } from 'node:util';
 import { buildOrExit } from './lib/build.js';
 import { ROOT } from './lib/child-process.js';
+import { load1 } from './lib/stats.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' } } });
@@ -137,7 +138,7 @@ try {
   const tests = join(dir, 'tests.json');
   writeFileSync(tests, JSON.stringify({ version: 1, target: server.url, seed: 1, templates: [{ id: 'get', method: 'GET', path: '/' }], chains: [] }));
   const out = join(dir, 'summary.json');
-  console.log(`bench:loadgen — tiny server on CPU 0, each tool alone on CPU 1${hasTaskset ? '' : ' (no taskset: unpinned)'}; ${connections} connections, ${seconds}s × ${rounds} rounds, median`);
+  console.log(`bench:loadgen — tiny server on CPU 0, each tool alone on CPU 1${hasTaskset ? '' : ' (no taskset: unpinned)'}; load average ${load1()}; ${connections} connections, ${seconds}s × ${rounds} rounds, median`);
   const results = { shoal: [] as Measured[], autocannon: [] as Measured[], wrk: [] as Measured[], undici: [] as Measured[] };
   for (let r = 0; r < rounds; r++) {
     // rotate the order so drift on a shared machine hits every tool alike
@@ -185,7 +186,7 @@ try {
       `open model at ${share * 100}% of max: requested ${rate}/s, achieved ${achieved.toFixed(1)}/s (${dev >= 0 ? '+' : ''}${dev.toFixed(2)}%, target within ±2%), median ${median(runs.map((s) => s.missed))} missed of ${median(runs.map((s) => s.total))} sent, corrected p99 ${median(runs.map((s) => s.p99))} ms`,
     );
   }
-  console.log(`rate held within 2%: ${held ? 'yes' : 'NO'}`);
+  console.log(`rate held within 2%: ${held ? 'yes' : 'NO'}; load average ${load1()} at the end`);
 } finally {
   server.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@
 // and off and their ratio (target ≥ 0.97).
 //   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16] [--scenarios music,healthz] [--aa] [--micro-only]
 // --aa runs monitors on both sides: the ratios it prints are the machine's noise floor.
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connectRedis, Fleet } from '../fleet/index.js';
 import { startRedisServer, type EmbeddedRedis } from '../lib/redis-server.js';
@@ -16,7 +17,7 @@ import { startDynaliteProcess } from './lib/dynalite-process.js';
 import { monitorCost, type MonitorCost } from './lib/monitor-cost.js';
 import { startAppProcess, type AppProcess } from './lib/shoal-app-process.js';
 import { cpuSeconds } from './lib/proc-cpu.js';
-import { median, positiveInt } from './lib/stats.js';
+import { load1, median, positiveInt } from './lib/stats.js';
 import { runWrk } from './lib/wrk.js';
 
 const TARGET = 0.97;
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
     if (scenarios.length === 0) throw new Error(`--scenarios: expected music and/or healthz, got ${values.scenarios}`);
     const offArgs = aa ? common : [...common, '--no-monitors'];
     console.log(
-      `bench:monitors — ${rounds} rounds × ${seconds} s per side, a fresh pair of app processes per round, wrk -t1 -c${connections}, loopback` +
+      `bench:monitors — load average ${load1()} on ${cpus().length} cores — ${rounds} rounds × ${seconds} s per side, a fresh pair of app processes per round, wrk -t1 -c${connections}, loopback` +
         (aa ? '\nA/A run: both sides have monitors ON — the ratios show the noise floor of this machine' : ''),
     );
 
@@ -177,7 +178,8 @@ async function main(): Promise<void> {
     const onStats = (await fleet.requests.read(lastOn!.address))!;
     fleet.redis.disconnect();
 
-    console.log(`\nlast monitors-on app: its hash says ${onStats.total} requests (${onStats.s2xx} 2xx), p50 ${onStats.p50Ms} ms, p95 ${onStats.p95Ms} ms`);
+    console.log(`\nload average ${load1()} at the end (${cpus().length} cores)`);
+    console.log(`last monitors-on app: its hash says ${onStats.total} requests (${onStats.s2xx} 2xx), p50 ${onStats.p50Ms} ms, p95 ${onStats.p95Ms} ms`);
     const verdict = (x: number) => (x >= TARGET ? 'ok' : `below ${TARGET}`);
     // what the monitors cost per request in isolation, at each scenario's measured rate
     console.log('\nin isolation, per request at the monitors-on side\'s rate: request path + (flush + memory sample) ÷ rps');

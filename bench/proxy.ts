@@ -21,7 +21,7 @@ import { rssWithIdleSockets, treeRssKb } from './lib/idle-sockets.js';
 import { treeCpuTimes } from './lib/proc-cpu.js';
 import { haproxyTarget, nginxTarget, nodeTarget, type Target } from './lib/proxy-targets.js';
 import { openModel, type OpenModelRun } from './lib/shoal-load.js';
-import { median, positiveInt, spread } from './lib/stats.js';
+import { load1, median, positiveInt, spread } from './lib/stats.js';
 import { runWrk } from './lib/wrk.js';
 
 const { values } = parseArgs({
@@ -68,6 +68,7 @@ interface Samples {
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-proxy-'));
 const cleanup: (() => Promise<void>)[] = [];
+let loadAtStart = '';
 
 async function main(): Promise<void> {
   const redis = await startRedisServer();
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
   add(await nginxTarget(dir, backendAddr));
   add(await haproxyTarget(dir, backendAddr));
 
+  loadAtStart = load1();
   const samples = new Map<string, Samples>(targets.map((t) => [t.name, { peak: [], rates: new Map(RATES.map((r) => [r, []])) }]));
   for (let round = 0; round < ROUNDS; round++) {
     // rotate the order so drift on a shared machine hits every target alike
@@ -140,7 +142,7 @@ function print(names: string[], samples: Map<string, Samples>): void {
   const of = (name: string) => samples.get(name)!;
   const shoalRps = median(of('shoal').peak.map((p) => p.rps));
   const nproc = spawnSync('nproc').stdout.toString().trim();
-  console.log(`\nbench/proxy — ${new Date().toISOString()} — ${nproc} cores, node ${process.version}, ${ROUNDS} rounds (medians; min–max in brackets), one worker per target`);
+  console.log(`\nbench/proxy — ${new Date().toISOString()} — ${nproc} cores (load average ${loadAtStart} at the start, ${load1()} at the end), node ${process.version}, ${ROUNDS} rounds (medians; min–max in brackets), one worker per target`);
   console.log(`\npeak: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s --latency ${PATH} after a ${WARMUP_SECONDS} s warm-up (closed loop); CPU = the target process's µs per request\n`);
   console.log('| target | rps | p50 ms | p99 ms | CPU µs/request | kernel % of it | shoal ÷ target (rps) |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');

@@ -1,3 +1,5 @@
+import { loadavg } from 'node:os';
+
 /** The middle value (mean of the two middle ones for an even count); NaN for none. */
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -16,4 +18,9 @@ export function positiveInt(flag: string, value: string, bad: (msg: string) => n
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) bad(`--${flag} must be a positive integer, got ${value}`);
   return n;
+}
+
+/** The 1-minute load average, to print beside figures taken on a shared machine. */
+export function load1(): string {
+  return loadavg()[0]!.toFixed(1);
 }
