@@ -31,9 +31,12 @@ export function registerIngest(program: Command): void {
   midi.action(
     action(async (source: string) => {
       const o = parseOptions(midi, MidiFlags);
-      const src = await openSource(source, o.s3Endpoint);
       const [{ ingestMidi }, { ParserPool }, { progress }] = await Promise.all([import('../../ingest/midi-ingest.js'), import('../../ingest/midi/parser-pool.js'), import('../../ingest/progress.js')]);
       const db = await openStackDynamo(o);
+      const src = await openSource(source, o.s3Endpoint).catch(async (err: unknown) => {
+        await db.close();
+        throw err;
+      });
       const parser = new ParserPool(o.concurrency);
       let bar: ReturnType<typeof progress> | undefined;
       try {
@@ -90,7 +93,13 @@ export function registerIngest(program: Command): void {
 async function openSource(source: string, s3Endpoint: string | undefined) {
   const { parseS3Url, S3Source } = await import('../../ingest/sources/s3.js');
   const s3 = parseS3Url(source);
-  if (s3) return new S3Source({ ...s3, endpoint: s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3, region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined });
+  if (s3) {
+    const env = process.env;
+    const endpoint = s3Endpoint ?? env.AWS_ENDPOINT_URL_S3;
+    // An S3 look-alike takes any signature; AWS itself gets the default credential chain.
+    const dummy = endpoint && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
+    return new S3Source({ ...s3, endpoint, region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined, credentials: dummy ? { accessKeyId: 'shoal', secretAccessKey: 'shoal' } : undefined });
+  }
   if (!existsSync(source) || !statSync(source).isDirectory()) throw new ConfigError(`invalid source: ${JSON.stringify(source)} is neither a folder nor s3://bucket/prefix`);
   const { LocalSource } = await import('../../ingest/sources/local.js');
   return new LocalSource(source);

@@ -19,11 +19,14 @@ export class CorruptMidiError extends Error {
  * kit. Title and artist come from meta events, else from a "Artist - Title" file name.
  */
 export function readMidi(bytes: Uint8Array, fileName: string): MidiSong {
+  const flaw = structuralFlaw(bytes);
+  if (flaw) throw new CorruptMidiError(`not a MIDI file: ${flaw}`);
   let tracks: MidiEvent[][];
   try {
     tracks = parseMidi(bytes).tracks;
   } catch (err) {
-    throw new CorruptMidiError(`not a MIDI file: ${(err as Error).message}`);
+    // midi-file throws strings as well as Errors.
+    throw new CorruptMidiError(`not a MIDI file: ${err instanceof Error ? err.message : String(err)}`);
   }
   const instruments = new Set<string>();
   // Channel state is global across tracks in a format 1 file, so track order matters only
@@ -41,6 +44,27 @@ export function readMidi(bytes: Uint8Array, fileName: string): MidiSong {
   });
   const fromName = nameParts(fileName);
   return { title: metaTitle || fromName.title, artist: metaArtist || fromName.artist || 'Unknown artist', instruments: [...instruments] };
+}
+
+/**
+ * The chunk layout, checked before parsing: midi-file reads a truncated file without
+ * complaint (it stops at the end of the bytes), so a cut-off download would pass as a song.
+ */
+function structuralFlaw(bytes: Uint8Array): string | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const id = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (bytes.length < 14 || id(0) !== 'MThd' || view.getUint32(4) !== 6) return 'no MThd header';
+  if (view.getUint16(8) > 2) return `unknown format ${view.getUint16(8)}`;
+  const promised = view.getUint16(10);
+  let tracks = 0;
+  for (let at = 14; at < bytes.length; ) {
+    if (at + 8 > bytes.length) return `a chunk header is cut off at byte ${at}`;
+    const length = view.getUint32(at + 4);
+    if (at + 8 + length > bytes.length) return `the chunk at byte ${at} runs past the end of the file`;
+    if (id(at) === 'MTrk') tracks++;
+    at += 8 + length;
+  }
+  return tracks < promised ? `the header promises ${promised} tracks, the file holds ${tracks}` : undefined;
 }
 
 /** "Artist - Title.mid" → both; "Title.mid" → the title alone. */

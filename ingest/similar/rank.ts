@@ -102,8 +102,9 @@ export class SimilarityIndex {
   /** Every song sharing an instrument with `id`, as a Neighbour of `id`. */
   candidates(id: string): Neighbour[] {
     const out: Neighbour[] = [];
-    const a = this.scan(id, (b, score, rarity) => out.push(this.neighbour(a!, b, score, rarity)));
-    return a === undefined ? [] : out;
+    const a = this.positions.get(id);
+    if (a !== undefined) this.scan(id, (b, score, rarity) => out.push(this.neighbour(a, b, score, rarity)));
+    return out;
   }
 
   /** `id` as seen from `other`: the entry `other`'s list would hold for it. */

@@ -7,6 +7,7 @@ export interface S3Settings {
   /** An S3-compatible endpoint (path-style addressing); AWS itself when absent. */
   endpoint?: string;
   region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /** `s3://bucket/prefix` → bucket and prefix; undefined for anything else. */
@@ -22,7 +23,7 @@ export class S3Source implements MidiSource {
 
   constructor(private readonly s: S3Settings) {
     this.description = `s3://${s.bucket}/${s.prefix}`;
-    this.client = new S3Client({ region: s.region ?? 'us-east-1', ...(s.endpoint ? { endpoint: s.endpoint, forcePathStyle: true } : {}) });
+    this.client = new S3Client({ region: s.region ?? 'us-east-1', credentials: s.credentials, ...(s.endpoint ? { endpoint: s.endpoint, forcePathStyle: true } : {}) });
   }
 
   async *list(): AsyncIterable<SourceFile> {
