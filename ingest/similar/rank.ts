@@ -18,7 +18,7 @@ export interface Neighbour {
 
 export interface RankStats {
   songs: number;
-  /** Song pairs that share at least one instrument, each counted once per direction. */
+  /** Song pairs scored: ones that share an instrument, less those prefix filtering ruled out unread. */
   candidatePairs: number;
 }
 
@@ -44,6 +44,12 @@ export class SimilarityIndex {
   private counts = new Int32Array(0);
   private rarity = new Float64Array(0);
   private touched: number[] = [];
+  // Per-query "met already" marks: a stamp per query instead of clearing n entries.
+  private seen = new Int32Array(0);
+  private stamp = 0;
+  private lastRarity = 0;
+  /** Each song's instruments ordered rarest first (fewest songs), for prefix filtering. */
+  private rarestFirst: number[][] = [];
   private readonly positions = new Map<string, number>();
   candidatePairs = 0;
 
@@ -63,7 +69,7 @@ export class SimilarityIndex {
   private add(song: SongInstruments): void {
     if (this.positions.has(song.id)) return;
     const position = this.ids.length;
-    const set = [...new Set(song.instruments.map((name) => this.instrumentId(name.trim())).filter((i) => i >= 0))];
+    const set = [...new Set(song.instruments.map((name) => this.instrumentId(name.trim())).filter((i) => i >= 0))].sort((x, y) => x - y);
     this.positions.set(song.id, position);
     this.ids.push(song.id);
     this.sets.push(set);
@@ -89,21 +95,70 @@ export class SimilarityIndex {
     this.idf = Float64Array.from(this.postings, (p) => Math.log(n / p.length));
     this.counts = new Int32Array(n);
     this.rarity = new Float64Array(n);
+    this.seen = new Int32Array(n);
+    this.rarestFirst = this.sets.map((set) => [...set].sort((x, y) => this.postings[x]!.length - this.postings[y]!.length || x - y));
   }
 
-  /** The `k` songs most like `id` (never itself), best first. */
+  /**
+   * The `k` songs most like `id` (never itself), best first. Exact, with prefix filtering
+   * (Bayardo et al., "Scaling up all pairs similarity search"): `id`'s instruments are
+   * scanned rarest first, and once j of them are done a song not yet met shares at most
+   * |A| − j with it, so its Jaccard is at most (|A| − j) / |A|; when the k-th best so far
+   * beats that, the common instruments' long posting lists are never read.
+   */
   neighbours(id: string, k: number): Neighbour[] {
-    const best = new TopK(k);
-    const a = this.scan(id, (b, score, rarity) => best.offer(b, score, rarity, this.ids[b]!));
+    const a = this.positions.get(id);
     if (a === undefined) return [];
+    const setA = this.sets[a]!;
+    const order = this.rarestFirst[a]!;
+    const best = new TopK(k);
+    const seen = this.seen;
+    const stamp = ++this.stamp;
+    seen[a] = stamp;
+    for (let j = 0; j < order.length; j++) {
+      if (best.full() && best.worstScore() > (setA.length - j) / setA.length) break;
+      for (const b of this.postings[order[j]!]!) {
+        if (seen[b] === stamp) continue;
+        seen[b] = stamp;
+        this.candidatePairs++;
+        const setB = this.sets[b]!;
+        const shared = this.intersect(setA, setB);
+        best.offer(b, shared / (setA.length + setB.length - shared), this.lastRarity, this.ids[b]!);
+      }
+    }
     return best.sorted().map((c) => this.neighbour(a, c.position, c.score, c.rarity));
+  }
+
+  /** |A ∩ B| of two sorted instrument lists; their summed IDF is left in lastRarity. */
+  private intersect(a: number[], b: number[]): number {
+    let i = 0;
+    let j = 0;
+    let shared = 0;
+    let rarity = 0;
+    while (i < a.length && j < b.length) {
+      const x = a[i]!;
+      const y = b[j]!;
+      if (x === y) {
+        shared++;
+        rarity += this.idf[x]!;
+        i++;
+        j++;
+      } else if (x < y) i++;
+      else j++;
+    }
+    this.lastRarity = rarity;
+    return shared;
   }
 
   /** Every song sharing an instrument with `id`, as a Neighbour of `id`. */
   candidates(id: string): Neighbour[] {
-    const out: Neighbour[] = [];
     const a = this.positions.get(id);
-    if (a !== undefined) this.scan(id, (b, score, rarity) => out.push(this.neighbour(a, b, score, rarity)));
+    if (a === undefined) return [];
+    this.accumulate(a);
+    const { counts, rarity, touched } = this;
+    const sizeA = this.sets[a]!.length;
+    const out = touched.map((b) => this.neighbour(a, b, counts[b]! / (sizeA + this.sets[b]!.length - counts[b]!), rarity[b]!));
+    this.reset();
     return out;
   }
 
@@ -112,13 +167,10 @@ export class SimilarityIndex {
     return { id: this.ids[b]!, score: round(score), rarity: round(rarity), shared: this.sharedNames(this.sets[a]!, this.sets[b]!) };
   }
 
-  /** Visits each song sharing an instrument with `id` once, with its score; the position of `id`. */
-  private scan(id: string, visit: (b: number, score: number, rarity: number) => void): number | undefined {
-    const a = this.positions.get(id);
-    if (a === undefined) return undefined;
-    const setA = this.sets[a]!;
+  /** Counts, for every song sharing an instrument with song `a`, how many and how rare. */
+  private accumulate(a: number): void {
     const { counts, rarity, touched } = this;
-    for (const i of setA) {
+    for (const i of this.sets[a]!) {
       const w = this.idf[i]!;
       for (const b of this.postings[i]!) {
         if (b === a) continue;
@@ -128,14 +180,15 @@ export class SimilarityIndex {
       }
     }
     this.candidatePairs += touched.length;
+  }
+
+  private reset(): void {
+    const { counts, rarity, touched } = this;
     for (const b of touched) {
-      const shared = counts[b]!;
-      visit(b, shared / (setA.length + this.sets[b]!.length - shared), rarity[b]!);
       counts[b] = 0;
       rarity[b] = 0;
     }
     touched.length = 0;
-    return a;
   }
 
   private sharedNames(a: number[], b: number[]): string[] {
@@ -164,13 +217,25 @@ class TopK {
   constructor(private readonly k: number) {}
 
   offer(position: number, score: number, rarity: number, id: string): void {
-    const c = { position, score, rarity, id };
     const items = this.items;
-    if (items.length === this.k && compareNeighbours(c, items[items.length - 1]!) >= 0) return;
+    // Most candidates lose to the current k-th: decide that before allocating anything.
+    if (items.length === this.k) {
+      const worst = items[items.length - 1]!;
+      if (score < worst.score || (score === worst.score && (rarity < worst.rarity || (rarity === worst.rarity && id >= worst.id)))) return;
+    }
+    const c = { position, score, rarity, id };
     let at = items.length;
     while (at > 0 && compareNeighbours(c, items[at - 1]!) < 0) at--;
     items.splice(at, 0, c);
     if (items.length > this.k) items.pop();
+  }
+
+  full(): boolean {
+    return this.items.length === this.k;
+  }
+
+  worstScore(): number {
+    return this.items[this.items.length - 1]!.score;
   }
 
   sorted(): Candidate[] {

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { mergeNeighbour, rankAll, SimilarityIndex } from '../../ingest/similar/rank.js';
+import { Prng } from '../../fuzzer/prng.js';
+import { compareNeighbours, mergeNeighbour, rankAll, SimilarityIndex } from '../../ingest/similar/rank.js';
 
 // Hand-checked set: a = {piano, bass, drums}, b = {piano, bass, violin}, c = {piano, drums},
 // d = {theremin}, e = {piano, bass, drums} (same set as a), f = {Piano} (case differs).
@@ -37,11 +38,28 @@ t.test('a tie on Jaccard goes to the song sharing the rarer instrument', async (
   t.ok(lists.get('x')![0]!.rarity > lists.get('x')![1]!.rarity);
 });
 
-t.test('top k keeps the k best; work counts candidate pairs only', async (t) => {
-  const { lists, stats } = rankAll(songs, 2);
-  t.equal(lists.get('a')!.length, 2);
-  // piano: a b c e f (5) → 20 ordered pairs; bass a b e adds none new; drums a c e none new.
+t.test('top k keeps the k best; without pruning the work is every pair sharing an instrument', async (t) => {
+  const { lists, stats } = rankAll(songs, 5);
+  t.equal(lists.get('a')!.length, 4);
+  // piano: a b c e f (5) → 20 ordered pairs; bass and drums add no new pair. k = 5 never prunes.
   t.equal(stats.candidatePairs, 20);
+  t.ok(rankAll(songs, 1).stats.candidatePairs < 20, 'k = 1 prunes');
+});
+
+t.test('prefix filtering returns exactly what scoring every candidate returns', async (t) => {
+  const prng = new Prng(42);
+  const vocab = Array.from({ length: 30 }, (_, i) => `i${i}`);
+  // Skewed: low-numbered instruments are common, so pruning has work to skip.
+  const set = Array.from({ length: 400 }, (_, n) => ({ id: `s${n}`, instruments: Array.from({ length: prng.int(1, 6) }, () => vocab[Math.floor(prng.next() ** 2 * vocab.length)]!) }));
+  const index = new SimilarityIndex(set);
+  for (const k of [1, 3, 10]) {
+    let differ = 0;
+    for (const s of set) {
+      const brute = index.candidates(s.id).sort(compareNeighbours).slice(0, k);
+      if (JSON.stringify(index.neighbours(s.id, k)) !== JSON.stringify(brute)) differ++;
+    }
+    t.equal(differ, 0, `k = ${k}: every list identical`);
+  }
 });
 
 t.test('merging an entry keeps order and k, replaces an older entry for the same id', async (t) => {
