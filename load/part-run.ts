@@ -50,6 +50,9 @@ export class PartRun {
   private t0 = 0;
   /** The open model's pump, run after every answer. */
   private pump: (() => void) | undefined;
+  private markSendingOver!: () => void;
+  /** Settles when this part sends nothing more (answers may still be on their way). */
+  readonly sendingOver = new Promise<void>((resolve) => (this.markSendingOver = resolve));
   private readonly workload: Workload;
   private readonly sender?: HttpSender;
   private readonly noWait?: NoWaitSender;
@@ -93,12 +96,14 @@ export class PartRun {
     try {
       const capped = this.part.model.kind === 'open' ? await this.runOpen(this.part.model.plan) : await this.runClosed(this.part.model);
       this.ended = capped ? 'request-cap' : this.o.signal?.aborted ? 'interrupted' : 'completed';
+      this.markSendingOver();
       if (this.sender) {
         await drain(this.sender, this.o.timeoutMs + 1000);
         await this.finishChains(this.sender);
       }
     } finally {
       this.ended ??= 'interrupted';
+      this.markSendingOver();
       this.rec.bytesSent = this.sender?.bytesSent ?? this.noWait?.bytesSent ?? 0;
       this.sender?.destroy();
       await this.noWait?.close();

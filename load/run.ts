@@ -1,7 +1,7 @@
 import type { Fleet } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import { poolsUsed, type PoolKind } from '../fuzzer/templates.js';
-import { ElasticitySampler } from './elasticity-sampler.js';
+import { ElasticitySampler, type ElasticityResult } from './elasticity-sampler.js';
 import { cleanupFixtures, prepareFixtures, type Fixtures } from './fixtures.js';
 import { PartRun, type EndReason, type LoadPart } from './part-run.js';
 import { startProgress } from './progress.js';
@@ -64,12 +64,15 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   sampler?.start();
   const stopProgress = cfg.progress ? startProgress(recs, cfg.progress, windowMs) : () => {};
   let reasons: EndReason[];
+  let elasticity: ElasticityResult | null = null;
   try {
+    // the series ends with the sending: waiting for the last answers is no demand change
+    await Promise.all(runs.map((r) => r.sendingOver));
+    elasticity = (await sampler?.stop()) ?? null;
     reasons = await ended;
   } finally {
     stopProgress();
   }
-  const elasticity = (await sampler?.stop()) ?? null;
   if (fixtures.created.length) await cleanupFixtures(cfg.target, fixtures, log);
   const open = cfg.parts.every((p) => p.model.kind === 'open');
   const first = cfg.parts[0]!;

@@ -9,7 +9,8 @@ import { constantRate } from '../../load/schedule.js';
 import { createLogger } from '../../lib/log.js';
 import { ROOT, spawnShoal } from '../helpers/proc.js';
 
-t.setTimeout(60_000);
+// the file spawns a dozen shoal processes; a shared machine makes each start take seconds
+t.setTimeout(180_000);
 
 const log = createLogger('test', 'silent');
 const LEGACY = join(ROOT, 'test/fixtures/load-legacy-generatedTests.json');
@@ -108,7 +109,7 @@ t.test('--no-wait stays within --max-sockets', async (t) => {
   t.equal(s.requests.ok + s.requests.errors, 0, 'answers are not read');
 });
 
-t.test("the seed's original array format runs, with its rates as defaults; the JSON has the report's fields", async (t) => {
+t.test("the seed's original array format runs each entry at its own rate; the JSON has the report's fields", async (t) => {
   const srv = await testServer();
   const out = join(tmpdir(), `load-legacy-${process.pid}.json`);
   const p = spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--duration', '2s', '--json', out]);
@@ -123,11 +124,52 @@ t.test("the seed's original array format runs, with its rates as defaults; the J
     errors: { byStatus: {}, byClass: {} },
     classes: { valid: { total: 80, ok: 80 } },
     findings: [],
-    connections: 4,
+    connections: 10,
     timeline: Array,
+    ended: { reason: 'completed', early: false },
+    parts: [
+      { name: 'GET /api/v1/music', targetRate: 20, connections: 4, total: 40, planned: 40 },
+      { name: 'GET /api/v1/music?limit=5', targetRate: 10, connections: 4, total: 20, planned: 20 },
+      { name: 'GET /healthz', targetRate: 10, connections: 2, total: 20, planned: 20 },
+    ],
   });
   t.equal(srv.requests, 80);
   t.match(p.stdout(), /total\s+80 of 80 planned/);
+  t.notMatch(p.stdout(), /ended early/);
+});
+
+t.test('legacy entries stopped by their own request caps: rates over the time measured, per entry, and why they ended', async (t) => {
+  // three entries, 350 requests at 80/s in all: 200 at 40/s and 100 at 20/s take 5 s, 50 at 20/s take 2.5 s.
+  // Before, this reported "achieved 11.67/s (target 80/s)": 350 requests over the nominal 30 s.
+  const srv = await testServer();
+  const out = join(tmpdir(), `load-legacy-capped-${process.pid}.json`);
+  const html = join(tmpdir(), `load-legacy-capped-${process.pid}.html`);
+  const p = spawnShoal(t.teardown, ['load', '--tests', join(ROOT, 'test/fixtures/load-legacy-capped.json'), '--target', srv.url, '--json', out, '--html', html]);
+  t.equal(await p.exited(), 0, p.stderr());
+  const s = JSON.parse(await readFile(out, 'utf8'));
+  t.equal(srv.requests, 350, 'the target saw each entry up to its cap, no more');
+  t.ok(srv.peakSockets <= 10, `each entry on its own connections (4 + 4 + 2; saw ${srv.peakSockets})`);
+  t.match(s, { requests: { total: 350, ok: 350, capped: true }, ended: { reason: 'request-cap', early: true }, durationMs: 30_000, rate: { target: 80 } });
+  // generous bounds: the machine is shared, and a late send stretches the measured span
+  const near = (actual: number, want: number, what: string) => t.ok(Math.abs(actual - want) <= want * 0.1, `${what}: ${actual}/s, want ${want}/s ± 10 %`);
+  const want = [
+    { name: 'GET /api/v1/music', rate: 40, total: 200 },
+    { name: 'GET /api/v1/music?limit=5', rate: 20, total: 100 },
+    { name: 'GET /healthz', rate: 20, total: 50 },
+  ];
+  t.equal(s.parts.length, 3);
+  want.forEach((w, i) => {
+    const part = s.parts[i];
+    t.match(part, { name: w.name, targetRate: w.rate, total: w.total, ok: w.total, maxRequests: w.total, ended: { reason: 'request-cap', early: true } });
+    near(part.achieved, w.rate, w.name);
+  });
+  t.ok(s.measuredMs >= 4900 && s.measuredMs < 6000, `measured ${s.measuredMs} ms: the 5 s the longest entries took, not the nominal 30 s`);
+  near(s.rate.achieved, 350 / 5, 'the run as a whole, over its measured span');
+  const text = p.stdout();
+  t.match(text, /ended early\s+every entry reached its own request cap/);
+  t.match(text, /GET \/healthz\n\s+50 of 600 planned in 2\.\d\d s: achieved \d+(\.\d+)?\/s \(target 20\/s\)[^\n]*\n\s+ended early: request cap reached \(maxRequests 50\)/);
+  t.notMatch(text, /achieved rate\s+11\.67/);
+  t.match(await readFile(html, 'utf8'), /per entry/);
 });
 
 t.test('stages and the closed model', async (t) => {
