@@ -4,7 +4,8 @@ import { getJson, spread, startBackend, startProxy } from '../fixtures/backend.j
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(60_000);
+// each subtest starts redis-server, backends and a proxy: seconds each on a busy shared machine
+t.setTimeout(240_000);
 
 t.test('spreads over 3 servers; forwards headers; follows joins, removals and drains', async (t) => {
   const r = await testRedis(t.teardown);
