@@ -150,8 +150,9 @@ t.test('legacy entries stopped by their own request caps: rates over the time me
   t.equal(srv.requests, 350, 'the target saw each entry up to its cap, no more');
   t.ok(srv.peakSockets <= 10, `each entry on its own connections (4 + 4 + 2; saw ${srv.peakSockets})`);
   t.match(s, { requests: { total: 350, ok: 350, capped: true }, ended: { reason: 'request-cap', early: true }, durationMs: 30_000, rate: { target: 80 } });
-  // generous bounds: the machine is shared, and a late send stretches the measured span
-  const near = (actual: number, want: number, what: string) => t.ok(Math.abs(actual - want) <= want * 0.1, `${what}: ${actual}/s, want ${want}/s ± 10 %`);
+  // generous bounds (the old report was off by 83 %): on a busy shared machine a late last
+  // send or answer stretches the measured span by a few hundred ms
+  const near = (actual: number, want: number, what: string) => t.ok(Math.abs(actual - want) <= want * 0.2, `${what}: ${actual}/s, want ${want}/s ± 20 %`);
   const want = [
     { name: 'GET /api/v1/music', rate: 40, total: 200 },
     { name: 'GET /api/v1/music?limit=5', rate: 20, total: 100 },
@@ -163,7 +164,7 @@ t.test('legacy entries stopped by their own request caps: rates over the time me
     t.match(part, { name: w.name, targetRate: w.rate, total: w.total, ok: w.total, maxRequests: w.total, ended: { reason: 'request-cap', early: true } });
     near(part.achieved, w.rate, w.name);
   });
-  t.ok(s.measuredMs >= 4900 && s.measuredMs < 6000, `measured ${s.measuredMs} ms: the 5 s the longest entries took, not the nominal 30 s`);
+  t.ok(s.measuredMs >= 4900 && s.measuredMs < 7000, `measured ${s.measuredMs} ms: the 5 s the longest entries took, not the nominal 30 s`);
   near(s.rate.achieved, 350 / 5, 'the run as a whole, over its measured span');
   const text = p.stdout();
   t.match(text, /ended early\s+every entry reached its own request cap/);
