@@ -136,7 +136,7 @@ const pct = (n: number, of: number) => (of > 0 ? round((100 * n) / of) : 0);
 const sortedRecord = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 
 /** The measured span in ms: the first planned send (sent or dropped) to the last answer, or the last send if later. */
-export function measuredSpanMs(rec: Pick<Recorder, 'firstPlannedAt' | 'lastSentAt' | 'lastAnsweredAt'>): number {
+function measuredSpanMs(rec: Pick<Recorder, 'firstPlannedAt' | 'lastSentAt' | 'lastAnsweredAt'>): number {
   if (!Number.isFinite(rec.firstPlannedAt)) return 0;
   return Math.max(0, Math.max(rec.lastSentAt, rec.lastAnsweredAt) - rec.firstPlannedAt);
 }
