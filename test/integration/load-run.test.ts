@@ -1,60 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { runLoad, type LoadConfig, type LoadPart } from '../../load/run.js';
 import { constantRate } from '../../load/schedule.js';
 import { createLogger } from '../../lib/log.js';
+import { testServer } from '../helpers/http-target.js';
 import { ROOT, spawnShoal } from '../helpers/proc.js';
 
-// the file spawns a dozen shoal processes; a shared machine makes each start take seconds
+// the file spawns several shoal processes; a shared machine makes each start take seconds
 t.setTimeout(180_000);
 
 const log = createLogger('test', 'silent');
 const LEGACY = join(ROOT, 'test/fixtures/load-legacy-generatedTests.json');
-
-interface TestServer {
-  url: string;
-  requests: number;
-  /** Most sockets open at once. */
-  peakSockets: number;
-  server: Server;
-}
-
-/** A tiny target; `stallAt` makes that one request (1-based) wait `stallMs` before answering. */
-async function testServer(opts: { stallAt?: number; stallMs?: number; delayMs?: number } = {}): Promise<TestServer> {
-  const ts = { url: '', requests: 0, peakSockets: 0 } as TestServer;
-  const open = new Set<Socket>();
-  ts.server = createServer((req, res) => {
-    const n = ++ts.requests;
-    req.resume();
-    const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    const wait = n === opts.stallAt ? (opts.stallMs ?? 1000) : (opts.delayMs ?? 0);
-    if (!wait) return answer();
-    // a timer may fire a little early against performance.now(): hold for the full time
-    const since = performance.now();
-    const hold = () => {
-      const left = wait - (performance.now() - since);
-      if (left > 0) setTimeout(hold, Math.ceil(left));
-      else answer();
-    };
-    hold();
-  });
-  ts.server.on('connection', (s: Socket) => {
-    open.add(s);
-    ts.peakSockets = Math.max(ts.peakSockets, open.size);
-    s.on('close', () => open.delete(s));
-  });
-  await new Promise<void>((r) => ts.server.listen(0, '127.0.0.1', r));
-  ts.url = `http://127.0.0.1:${(ts.server.address() as AddressInfo).port}`;
-  t.teardown(() => {
-    for (const s of open) s.destroy();
-    return new Promise<void>((r) => ts.server.close(() => r()));
-  });
-  return ts;
-}
 
 const GET = { templates: [{ id: 'get', name: 'get', class: 'valid' as const, method: 'GET' as const, path: '/x', headers: {}, body: null, weight: 1 }], chains: [] };
 
@@ -77,7 +35,7 @@ function config(target: string, over: Partial<LoadConfig> & Partial<Pick<LoadPar
 }
 
 t.test('coordinated omission: one connection, a 1 s stall once — corrected p99 shows it, raw p99 does not', async (t) => {
-  const srv = await testServer({ stallAt: 40, stallMs: 1000 });
+  const srv = await testServer(t.teardown, { stallAt: 40, stallMs: 1000 });
   const s = await runLoad(config(srv.url, {}), log);
   t.equal(s.requests.total, 200, 'every planned send went, the stall did not slow the arrivals');
   t.equal(s.requests.missedDropped, 0);
@@ -90,7 +48,7 @@ t.test('coordinated omission: one connection, a 1 s stall once — corrected p99
 });
 
 t.test('a slow target with a small queue bound: missed sends are dropped and counted', async (t) => {
-  const srv = await testServer({ delayMs: 100 });
+  const srv = await testServer(t.teardown, { delayMs: 100 });
   const s = await runLoad(config(srv.url, { model: { kind: 'open', plan: constantRate(50, 1000) }, maxQueue: 2 }), log);
   t.equal(s.requests.planned, 50);
   t.equal(s.requests.total + s.requests.missedDropped, 50, 'every planned arrival is either sent or dropped');
@@ -99,7 +57,7 @@ t.test('a slow target with a small queue bound: missed sends are dropped and cou
 });
 
 t.test('--no-wait stays within --max-sockets', async (t) => {
-  const srv = await testServer();
+  const srv = await testServer(t.teardown);
   const s = await runLoad(config(srv.url, { model: { kind: 'open', plan: constantRate(50, 1000) }, noWait: true, maxSockets: 5, holdMs: 10_000 }), log);
   t.ok(srv.peakSockets <= 5, `server saw at most ${srv.peakSockets} sockets at once`);
   t.ok(srv.peakSockets >= 1);
@@ -109,72 +67,8 @@ t.test('--no-wait stays within --max-sockets', async (t) => {
   t.equal(s.requests.ok + s.requests.errors, 0, 'answers are not read');
 });
 
-t.test("the seed's original array format runs each entry at its own rate; the JSON has the report's fields", async (t) => {
-  const srv = await testServer();
-  const out = join(tmpdir(), `load-legacy-${process.pid}.json`);
-  const p = spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--duration', '2s', '--json', out]);
-  t.equal(await p.exited(), 0, p.stderr());
-  const s = JSON.parse(await readFile(out, 'utf8'));
-  t.match(s, {
-    requests: { total: 80, ok: 80, errors: 0, planned: 80, missed: Number },
-    rate: { target: 40, achieved: Number, perMinute: Number, okPerSecond: Number, errorsPerSecond: Number },
-    latency: { corrected: { p50: Number, p90: Number, p95: Number, p99: Number, p999: Number, mean: Number }, raw: { p50: Number, p90: Number, p99: Number } },
-    percentUnder100ms: Number,
-    percentUnder100msRaw: Number,
-    errors: { byStatus: {}, byClass: {} },
-    classes: { valid: { total: 80, ok: 80 } },
-    findings: [],
-    connections: 10,
-    timeline: Array,
-    ended: { reason: 'completed', early: false },
-    parts: [
-      { name: 'GET /api/v1/music', targetRate: 20, connections: 4, total: 40, planned: 40 },
-      { name: 'GET /api/v1/music?limit=5', targetRate: 10, connections: 4, total: 20, planned: 20 },
-      { name: 'GET /healthz', targetRate: 10, connections: 2, total: 20, planned: 20 },
-    ],
-  });
-  t.equal(srv.requests, 80);
-  t.match(p.stdout(), /total\s+80 of 80 planned/);
-  t.notMatch(p.stdout(), /ended early/);
-});
-
-t.test('legacy entries stopped by their own request caps: rates over the time measured, per entry, and why they ended', async (t) => {
-  // three entries, 350 requests at 80/s in all: 200 at 40/s and 100 at 20/s take 5 s, 50 at 20/s take 2.5 s.
-  // Before, this reported "achieved 11.67/s (target 80/s)": 350 requests over the nominal 30 s.
-  const srv = await testServer();
-  const out = join(tmpdir(), `load-legacy-capped-${process.pid}.json`);
-  const html = join(tmpdir(), `load-legacy-capped-${process.pid}.html`);
-  const p = spawnShoal(t.teardown, ['load', '--tests', join(ROOT, 'test/fixtures/load-legacy-capped.json'), '--target', srv.url, '--json', out, '--html', html]);
-  t.equal(await p.exited(), 0, p.stderr());
-  const s = JSON.parse(await readFile(out, 'utf8'));
-  t.equal(srv.requests, 350, 'the target saw each entry up to its cap, no more');
-  t.ok(srv.peakSockets <= 10, `each entry on its own connections (4 + 4 + 2; saw ${srv.peakSockets})`);
-  t.match(s, { requests: { total: 350, ok: 350, capped: true }, ended: { reason: 'request-cap', early: true }, durationMs: 30_000, rate: { target: 80 } });
-  // generous bounds (the old report was off by 83 %): on a busy shared machine a late last
-  // send or answer stretches the measured span by a few hundred ms
-  const near = (actual: number, want: number, what: string) => t.ok(Math.abs(actual - want) <= want * 0.2, `${what}: ${actual}/s, want ${want}/s ± 20 %`);
-  const want = [
-    { name: 'GET /api/v1/music', rate: 40, total: 200 },
-    { name: 'GET /api/v1/music?limit=5', rate: 20, total: 100 },
-    { name: 'GET /healthz', rate: 20, total: 50 },
-  ];
-  t.equal(s.parts.length, 3);
-  want.forEach((w, i) => {
-    const part = s.parts[i];
-    t.match(part, { name: w.name, targetRate: w.rate, total: w.total, ok: w.total, maxRequests: w.total, ended: { reason: 'request-cap', early: true } });
-    near(part.achieved, w.rate, w.name);
-  });
-  t.ok(s.measuredMs >= 4900 && s.measuredMs < 7000, `measured ${s.measuredMs} ms: the 5 s the longest entries took, not the nominal 30 s`);
-  near(s.rate.achieved, 350 / 5, 'the run as a whole, over its measured span');
-  const text = p.stdout();
-  t.match(text, /ended early\s+every entry reached its own request cap/);
-  t.match(text, /GET \/healthz\n\s+50 of 600 planned in 2\.\d\d s: achieved \d+(\.\d+)?\/s \(target 20\/s\)[^\n]*\n\s+ended early: request cap reached \(maxRequests 50\)/);
-  t.notMatch(text, /achieved rate\s+11\.67/);
-  t.match(await readFile(html, 'utf8'), /per entry/);
-});
-
 t.test('stages and the closed model', async (t) => {
-  const srv = await testServer();
+  const srv = await testServer(t.teardown);
   const out = join(tmpdir(), `load-stages-${process.pid}.json`);
   const a = spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--stages', '1s:20,1s:0,500ms:10', '--json', out]);
   t.equal(await a.exited(), 0, a.stderr());
@@ -187,7 +81,7 @@ t.test('stages and the closed model', async (t) => {
 });
 
 t.test('thresholds set the exit code; bad flags and remote targets exit 2', async (t) => {
-  const srv = await testServer();
+  const srv = await testServer(t.teardown);
   const run = (...extra: string[]) => spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--rate', '20', '--duration', '500ms', ...extra]);
   const pass = run('--threshold', 'p99<60s', '--threshold', 'errors<1%');
   t.equal(await pass.exited(), 0, pass.stderr());
@@ -210,7 +104,7 @@ t.test('thresholds set the exit code; bad flags and remote targets exit 2', asyn
 });
 
 t.test('a high-rate run warms up against its own canned server first: the target sees only the planned requests', async (t) => {
-  const srv = await testServer();
+  const srv = await testServer(t.teardown);
   const s = await runLoad(config(srv.url, { model: { kind: 'open', plan: constantRate(5000, 200) }, connections: 4 }), log);
   t.equal(s.requests.planned, 1000);
   t.equal(s.requests.total + s.requests.missedDropped, 1000);
