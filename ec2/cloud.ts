@@ -156,6 +156,7 @@ export class Cloud {
     }
     for (const i of launched) this.boot(i.instanceId);
     this.o.log.info({ reservationId, instances: launched.map((i) => i.instanceId), zone: subnet.zone.name, instanceType }, 'instances launched');
+    if (this.o.faults.takeLostResponse()) throw new ApiError('InternalError', 'An internal error has occurred', 500);
     return launched;
   }
 

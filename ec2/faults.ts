@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Faults an operator or a test injects into the endpoint: what AWS does on a bad day.
  * Capacity rules fail RunInstances in a zone and/or for an instance type; throttling
  * answers RequestLimitExceeded for the next N calls or above a call rate; boots can be
- * slow (time spent pending) or fail (pending → terminated).
+ * slow (time spent pending) or fail (pending → terminated); a launch's answer can be lost.
  */
 export const faultSettings = z.object({
   /** Each rule matches launches in `zone` (any if absent) of `instanceType` (any if absent). */
@@ -19,6 +19,11 @@ export const faultSettings = z.object({
   bootDelayMs: z.number().int().min(0).default(0),
   /** The next N instances to boot fail: pending → terminated, no process started. */
   failBootNext: z.number().int().min(0).default(0),
+  /**
+   * The next N RunInstances launch their instances, then answer InternalError as if the
+   * response were lost: a caller's retry must reuse its ClientToken or launch twice.
+   */
+  lostLaunchResponses: z.number().int().min(0).default(0),
 });
 
 export type FaultSettings = z.output<typeof faultSettings>;
@@ -27,11 +32,12 @@ export interface FaultCounters {
   throttled: number;
   capacityErrors: number;
   failedBoots: number;
+  lostResponses: number;
 }
 
 export class Faults {
   settings: FaultSettings;
-  readonly counters: FaultCounters = { throttled: 0, capacityErrors: 0, failedBoots: 0 };
+  readonly counters: FaultCounters = { throttled: 0, capacityErrors: 0, failedBoots: 0, lostResponses: 0 };
   private tokens = 0;
   private refilledAt = 0;
 
@@ -74,6 +80,14 @@ export class Faults {
     const hit = this.settings.capacity.some((r) => (!r.zone || r.zone === zone) && (!r.instanceType || r.instanceType === instanceType));
     if (hit) this.counters.capacityErrors++;
     return hit;
+  }
+
+  /** True if this launch's response is to be "lost". */
+  takeLostResponse(): boolean {
+    if (this.settings.lostLaunchResponses <= 0) return false;
+    this.settings.lostLaunchResponses--;
+    this.counters.lostResponses++;
+    return true;
   }
 
   /** True if the instance now booting is to fail. */
