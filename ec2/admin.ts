@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Cloud } from './cloud.js';
+import type { ApiError } from './errors.js';
 import { faultSettings, type Faults } from './faults.js';
 
 const MAX_BODY = 64 * 1024;
@@ -15,13 +16,16 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * `/admin/…` (loopback only): GET/PATCH/DELETE /admin/faults, GET /admin/instances, GET /healthz.
+ * `/admin/…` (loopback only): GET/PATCH/DELETE /admin/faults, GET /admin/instances,
+ * POST /admin/instances/<id>/interrupt|rebalance (Spot notices), GET /healthz.
  * Answers JSON; bad input is a 4xx with `{ error: { code, message } }`.
  */
 export function adminRoutes(cloud: Cloud, faults: Faults) {
   const patch = faultSettings.partial().strict();
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const route = `${req.method} ${url.pathname}`;
+    const notice = /^POST \/admin\/instances\/(i-[0-9a-f]+)\/(interrupt|rebalance)$/.exec(route);
+    if (notice) return interrupt(req, res, notice[1]!, notice[2] === 'rebalance');
     switch (route) {
       case 'GET /healthz':
         return json(res, 200, { ok: true });
@@ -57,7 +61,21 @@ export function adminRoutes(cloud: Cloud, faults: Faults) {
         return json(res, 404, { error: { code: 'NOT_FOUND', message: `no admin route ${route}` } });
     }
   };
+
+  async function interrupt(req: IncomingMessage, res: ServerResponse, id: string, rebalanceOnly: boolean): Promise<void> {
+    const parsed = interruptBody.safeParse(await readJson(req).catch(() => undefined));
+    if (!parsed.success) return json(res, 400, { error: { code: 'BAD_REQUEST', message: 'expected JSON { "noticeMs": n } (n ≥ 0)' } });
+    try {
+      const { userData: _userData, ...i } = cloud.interrupt(id, { noticeMs: parsed.data.noticeMs, rebalanceOnly });
+      return json(res, 200, i);
+    } catch (err) {
+      const e = err as ApiError;
+      return json(res, e.code === 'InvalidInstanceID.NotFound' ? 404 : 409, { error: { code: e.code, message: e.message } });
+    }
+  }
 }
+
+const interruptBody = z.object({ noticeMs: z.number().int().min(0).default(120_000) }).strict();
 
 export function json(res: ServerResponse, status: number, body: unknown): void {
   const s = JSON.stringify(body);

@@ -199,8 +199,15 @@ export class Cloud {
     if (!now || now.state !== 'pending') return void imds.close();
     const child = startInstanceProcess({ ...this.o.process, instancesDir: this.instancesDir }, id, i.userData, imdsPort);
     run.child = child;
-    run.exited = new Promise((ok) => child.once('exit', () => ok()));
-    child.once('error', (err) => this.o.log.error({ instanceId: id, err: err.message }, 'instance process failed to start'));
+    run.exited = new Promise((ok) => {
+      child.once('exit', () => ok());
+      child.once('error', () => ok());
+    });
+    // A process that cannot start at all (no such interpreter) is a failed boot.
+    child.once('error', (err) => {
+      this.o.log.error({ instanceId: id, err: err.message }, 'instance process failed to start');
+      this.finish(id, REASONS.bootFailed);
+    });
     child.once('exit', (code, signal) => {
       const cur = this.get(id);
       this.o.log.info({ instanceId: id, pid: child.pid, code, signal, state: cur?.state }, 'instance process exited');
@@ -239,6 +246,35 @@ export class Cloud {
     }
     this.o.log.info({ instances: [...new Set(ids)] }, 'terminating instances');
     return changes;
+  }
+
+  /**
+   * A Spot interruption: the notice shows in the instance's metadata now, and the instance is
+   * terminated `noticeMs` later (AWS: two minutes). With `rebalanceOnly`, just the earlier
+   * rebalance recommendation.
+   */
+  interrupt(id: string, opts: { noticeMs: number; rebalanceOnly?: boolean }): Instance {
+    const i = this.get(id);
+    if (!i) throw ApiError.instanceNotFound([id]);
+    if (i.state !== 'running' && i.state !== 'pending') throw new ApiError('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be interrupted.`);
+    const now = Date.now();
+    if (opts.rebalanceOnly) {
+      this.store.put({ ...i, rebalanceAt: now });
+      return this.get(id)!;
+    }
+    this.store.put({ ...i, interruption: { action: 'terminate', at: now + opts.noticeMs } });
+    const run = this.live.get(id);
+    const timer = setTimeout(() => {
+      const cur = this.get(id);
+      if (!cur || (cur.state !== 'running' && cur.state !== 'pending')) return;
+      this.o.log.info({ instanceId: id }, 'spot interruption: terminating');
+      this.store.put(transition(cur, 'shutting-down', Date.now(), REASONS.spotInterrupted));
+      if (run?.child) void stopInstanceProcess(run.child, this.o.killTimeoutMs);
+      else this.finish(id, REASONS.spotInterrupted);
+    }, opts.noticeMs);
+    timer.unref();
+    this.o.log.info({ instanceId: id, noticeMs: opts.noticeMs }, 'spot interruption notice issued');
+    return this.get(id)!;
   }
 
   /** CreateTags on instances (`i-…`) and their volumes (`vol-…`). */

@@ -15,7 +15,7 @@ export interface MetadataSource {
 
 function metadataTree(i: Instance, src: MetadataSource): Record<string, string> {
   const host = `ip-${i.privateIp.replace(/\./g, '-')}.${src.region === 'us-east-1' ? 'ec2.internal' : `${src.region}.compute.internal`}`;
-  return {
+  const tree: Record<string, string> = {
     'ami-id': i.imageId,
     'ami-launch-index': String(i.amiLaunchIndex),
     hostname: host,
@@ -29,6 +29,15 @@ function metadataTree(i: Instance, src: MetadataSource): Record<string, string> 
     'reservation-id': i.reservationId,
     'security-groups': i.securityGroupIds.join('\n'),
   };
+  // Present only while there is something to say, as on EC2 (404 otherwise).
+  if (i.interruption) tree['spot/instance-action'] = JSON.stringify({ action: i.interruption.action, time: iso(i.interruption.at) });
+  if (i.rebalanceAt) tree['events/recommendations/rebalance'] = JSON.stringify({ noticeTime: iso(i.rebalanceAt) });
+  return tree;
+}
+
+/** IMDS times: ISO 8601 without milliseconds. */
+function iso(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 /** `meta-data/` and `meta-data/placement/` listings: the entries one level down. */

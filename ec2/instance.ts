@@ -37,6 +37,10 @@ export interface Instance {
   /** AWS's `reason` text, e.g. "User initiated (2024-01-01 10:00:00 GMT)". */
   transitionReason: string;
   stateReason?: StateReason;
+  /** A Spot interruption notice: what happens (`terminate`) and when (epoch ms). */
+  interruption?: { action: 'terminate'; at: number };
+  /** When a rebalance recommendation was issued (epoch ms). */
+  rebalanceAt?: number;
   /** The process that is the instance, while it runs. */
   pid?: number;
   imdsPort?: number;
@@ -47,6 +51,7 @@ export const REASONS = {
   instanceShutdown: { code: 'Client.InstanceInitiatedShutdown', message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown' },
   bootFailed: { code: 'Server.InternalError', message: 'Server.InternalError: Internal error on launch' },
   endpointStopped: { code: 'Server.InternalError', message: 'Server.InternalError: the embedded endpoint stopped' },
+  spotInterrupted: { code: 'Server.SpotInstanceTermination', message: 'Server.SpotInstanceTermination: Spot instance termination' },
 } satisfies Record<string, StateReason>;
 
 function gmt(now: number): string {

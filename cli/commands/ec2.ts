@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { ShoalError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { duration, nonNegativeInt, opt, parseOptions, port } from '../options.js';
 import { action } from '../run.js';
@@ -99,9 +100,40 @@ function registerEndpoint(ec2: Command): void {
   );
 }
 
-/** `shoal ec2 endpoint` and `shoal ec2 user-data`. */
+const InterruptFlags = z.object({
+  endpoint: z.url({ message: 'expected the endpoint URL, e.g. http://127.0.0.1:8095' }),
+  notice: duration,
+  rebalance: z.boolean().optional(),
+});
+
+/** `shoal ec2 interrupt <id>`: a Spot interruption notice (or rebalance recommendation) through the admin API. */
+function registerInterrupt(ec2: Command): void {
+  const cmd = ec2
+    .command('interrupt <instance-id>')
+    .description('issue a Spot interruption notice to an instance of the embedded endpoint (terminated after --notice)')
+    .addOption(opt('--endpoint <url>', 'the embedded endpoint', 'SHOAL_EC2_ENDPOINT').default('http://127.0.0.1:8095'))
+    .option('--notice <duration>', 'time between the notice and the termination', '2m')
+    .option('--rebalance', 'only a rebalance recommendation');
+  cmd.action(
+    action(async (id: string) => {
+      const o = parseOptions(cmd, InterruptFlags);
+      const what = o.rebalance ? 'rebalance' : 'interrupt';
+      const res = await fetch(new URL(`/admin/instances/${encodeURIComponent(id)}/${what}`, o.endpoint), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ noticeMs: o.notice }),
+      });
+      const body = (await res.json()) as { error?: { code: string; message: string }; interruption?: { at: number } };
+      if (body.error) throw new ShoalError(body.error.code, body.error.message, res.status);
+      process.stdout.write(o.rebalance ? `${id}: rebalance recommendation issued\n` : `${id}: interruption notice issued, terminating at ${new Date(body.interruption!.at).toISOString()}\n`);
+    }),
+  );
+}
+
+/** `shoal ec2 endpoint`, `shoal ec2 user-data` and `shoal ec2 interrupt`. */
 export function registerEc2(program: Command): void {
   const ec2 = program.command('ec2').description('the embedded EC2 endpoint and the user data that boots app servers');
   registerEndpoint(ec2);
   registerUserData(ec2);
+  registerInterrupt(ec2);
 }

@@ -139,3 +139,29 @@ t.test('no orphans: the endpoint stopped (SIGTERM or SIGKILL) takes its instance
   t.ok(states.every((s) => s === 'terminated'), 'all terminated');
   t.equal(await again.stop('SIGTERM'), 0);
 });
+
+t.test('Spot notices: a rebalance recommendation, then an interruption in IMDS, then the instance terminated', async (t) => {
+  const ec2 = await testEc2(t.teardown);
+  const c = ec2.client();
+  const r = await c.send(new RunInstancesCommand({ ImageId: AMI, MinCount: 1, MaxCount: 1, UserData: script('exec sleep 300') }));
+  const id = r.Instances![0]!.InstanceId!;
+  await until(c, id, 'running');
+  const base = `http://127.0.0.1:${ec2.endpoint.cloud.get(id)!.imdsPort!}/latest`;
+  const token = await (await fetch(`${base}/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' } })).text();
+  const get = async (path: string) => {
+    const res = await fetch(`${base}/meta-data/${path}`, { headers: { 'x-aws-ec2-metadata-token': token } });
+    return res.status === 200 ? JSON.parse(await res.text()) : res.status;
+  };
+  const admin = (what: string, body: object) => fetch(`${ec2.endpoint.url}/admin/instances/${id}/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  t.equal(await get('events/recommendations/rebalance'), 404);
+  t.equal((await admin('rebalance', {})).status, 200);
+  t.match(await get('events/recommendations/rebalance'), { noticeTime: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/ });
+  t.equal(await get('spot/instance-action'), 404);
+  t.equal((await admin('interrupt', { noticeMs: 1500 })).status, 200);
+  t.match(await get('spot/instance-action'), { action: 'terminate', time: /Z$/ });
+  const gone = await until(c, id, 'terminated');
+  t.match(gone.StateReason, { Code: 'Server.SpotInstanceTermination' });
+  t.equal((await admin('interrupt', {})).status, 409, 'a terminated instance cannot be interrupted');
+  t.equal((await fetch(`${ec2.endpoint.url}/admin/instances/i-0123456789abcdef0/interrupt`, { method: 'POST', body: '{}' })).status, 404);
+});
