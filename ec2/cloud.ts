@@ -11,6 +11,8 @@ import type { LaunchSpec } from './launch-spec.js';
 import type { Network, Subnet } from './network.js';
 import { Store } from './store.js';
 
+const TOKEN_TTL_MS = 24 * 3600_000;
+
 export interface CloudOptions {
   network: Network;
   dataDir: string;
@@ -295,6 +297,10 @@ export class Cloud {
     const now = Date.now();
     for (const i of [...this.store.instances.values()]) {
       if (expired(i, now, this.o.terminatedTtlMs)) this.store.instances.delete(i.instanceId);
+    }
+    // AWS honours a token for at least a day; after that, and once its instances are gone, it is forgotten.
+    for (const [token, rec] of [...this.store.tokens]) {
+      if (now - rec.at > TOKEN_TTL_MS && rec.instanceIds.every((id) => !this.store.instances.has(id))) this.store.tokens.delete(token);
     }
     this.store.changed();
   }

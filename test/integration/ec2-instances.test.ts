@@ -10,7 +10,7 @@ import { pidAlive, spawnShoal } from '../helpers/proc.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(180_000);
+t.setTimeout(300_000);
 
 const AMI = 'ami-0123456789abcdef0';
 const script = (body: string) => Buffer.from(`#!/bin/sh\n${body}\n`).toString('base64');
@@ -164,4 +164,12 @@ t.test('Spot notices: a rebalance recommendation, then an interruption in IMDS, 
   t.match(gone.StateReason, { Code: 'Server.SpotInstanceTermination' });
   t.equal((await admin('interrupt', {})).status, 409, 'a terminated instance cannot be interrupted');
   t.equal((await fetch(`${ec2.endpoint.url}/admin/instances/i-0123456789abcdef0/interrupt`, { method: 'POST', body: '{}' })).status, 404);
+});
+
+t.test('shoal app --provider ec2 with no metadata service exits 1 naming IMDS', async (t) => {
+  const app = spawnShoal(t.teardown, ['app', '--provider', 'ec2', '--port', '0', '--dynamodb', 'http://127.0.0.1:9'], {
+    env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9', REDIS_URL: 'redis://127.0.0.1:9' },
+  });
+  t.equal(await app.exited(), 1);
+  t.match(app.stderr(), /SHOAL_ERR_IMDS/);
 });
