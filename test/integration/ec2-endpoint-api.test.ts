@@ -3,6 +3,7 @@ import {
   CreateTagsCommand,
   DescribeAvailabilityZonesCommand,
   DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
   DescribeSubnetsCommand,
   paginateDescribeInstances,
   RunInstancesCommand,
@@ -10,11 +11,12 @@ import {
   type EC2Client,
   type Instance,
 } from '@aws-sdk/client-ec2';
+import { execFile, spawnSync } from 'node:child_process';
 import t from 'tap';
 import { testEc2 } from '../helpers/ec2.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(120_000);
+t.setTimeout(240_000);
 
 const AMI = 'ami-0123456789abcdef0';
 
@@ -127,6 +129,8 @@ t.test('RunInstances from a launch template by name or id, request fields over t
   t.same(tags, { from: 'template', 'shoal:fleet': 'x', 'aws:ec2launchtemplate:id': id, 'aws:ec2launchtemplate:version': '1' });
   const byId = await c.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: id, Version: '1' } }));
   t.match(byId.Instances![0], { InstanceType: 't3.micro' });
+  const listed = await c.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['shoal-app'] }));
+  t.match(listed.LaunchTemplates, [{ LaunchTemplateId: id, LaunchTemplateName: 'shoal-app', DefaultVersionNumber: 1, LatestVersionNumber: 1 }]);
   t.match(await errorOf(c.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateName: 'nope' } }))), { name: 'InvalidLaunchTemplateName.NotFoundException' });
   t.match(await errorOf(c.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: id, Version: '7' } }))), { name: 'InvalidLaunchTemplateId.VersionNotFound' });
 });
@@ -289,4 +293,27 @@ t.test('the Query API refuses unsigned calls and unknown actions in EC2 error XM
   const ok = await post('Action=DescribeInstances&Version=2016-11-15', auth);
   t.equal(ok.status, 200);
   t.match(await ok.text(), /^<\?xml version="1.0" encoding="UTF-8"\?>\n<DescribeInstancesResponse xmlns="http:\/\/ec2.amazonaws.com\/doc\/2016-11-15\/"><requestId>[0-9a-f-]{36}<\/requestId><reservationSet\/><\/DescribeInstancesResponse>$/);
+});
+
+const hasAwsCli = spawnSync('aws', ['--version'], { encoding: 'utf8' }).status === 0;
+
+t.test('the AWS CLI drives it too', { skip: hasAwsCli ? false : 'aws CLI not installed' }, async (t) => {
+  const ec2 = await testEc2(t.teardown);
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  // Asynchronous: the endpoint answers from this very process.
+  const aws = (...args: string[]) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((ok) =>
+      execFile('aws', ['--endpoint-url', ec2.endpoint.url, '--output', 'text', 'ec2', ...args], { env, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
+        ok({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+  const run = await aws('run-instances', '--image-id', AMI, '--count', '2', '--subnet-id', 'subnet-0000000000000000c', '--tag-specifications', 'ResourceType=instance,Tags=[{Key=shoal:fleet,Value=cli}]', '--query', 'Instances[].InstanceId');
+  t.equal(run.status, 0, run.stderr);
+  const ids = run.stdout.trim().split(/\s+/);
+  t.equal(ids.length, 2);
+  const desc = await aws('describe-instances', '--filters', 'Name=tag:shoal:fleet,Values=cli', '--query', 'Reservations[].Instances[].Placement.AvailabilityZone');
+  t.equal(desc.status, 0, desc.stderr);
+  t.same(desc.stdout.trim().split(/\s+/), ['us-east-1c', 'us-east-1c']);
+  const term = await aws('terminate-instances', '--instance-ids', ...ids, '--query', 'TerminatingInstances[].CurrentState.Name');
+  t.same(term.stdout.trim().split(/\s+/), ['shutting-down', 'shutting-down']);
 });
