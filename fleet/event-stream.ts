@@ -33,7 +33,7 @@ export class EventStream<T> {
   }
 }
 
-function parseEntry<T>(id: string, fields: string[]): StreamEntry<T> {
+export function parseEntry<T>(id: string, fields: string[]): StreamEntry<T> {
   const i = fields.indexOf('data');
   return { id, at: Number(id.split('-')[0]), data: JSON.parse(i >= 0 ? fields[i + 1]! : 'null') as T };
 }
