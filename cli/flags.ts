@@ -53,7 +53,7 @@ export function envName(tierName: string, key: string, f: Flag): string | undefi
 }
 
 /** [tier key, key on the command] for every flag the command takes from the tier. */
-export function reused<F extends Flags>(t: Tier<F>, r: Reuse<F> = {}): [keyof F & string, string][] {
+function reused<F extends Flags>(t: Tier<F>, r: Reuse<F> = {}): [keyof F & string, string][] {
   return Object.keys(t.flags)
     .filter((k) => !r.omit?.includes(k))
     .map((k) => [k, r.rename?.[k] ?? k]);
@@ -74,7 +74,7 @@ export function addFlags<F extends Flags>(cmd: Command, t: Tier<F>, r: Reuse<F> 
 }
 
 /** How to name an option in an error: "--port (SHOAL_PROXY_PORT)". */
-export function describe(cmd: Command, key: string): string {
+function describe(cmd: Command, key: string): string {
   const o = cmd.options.find((x) => x.attributeName() === key);
   if (!o) return key;
   const long = o.negate ? `--${kebab(key)}` : (o.long ?? key);

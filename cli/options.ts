@@ -46,7 +46,7 @@ export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => 
 
 export const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), { message: 'expected redis://[user:pass@]host:port or rediss://…' });
 
-export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 // Flags that mean the same in every command, so they share one variable.
 
