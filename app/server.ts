@@ -43,9 +43,9 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
       ok();
     });
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new ConfigError(`invalid --port (SHOAL_PORT): ${host}:${port} is already in use`);
-    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') throw new ConfigError(`invalid --host (SHOAL_HOST): cannot bind ${host} (${err.code})`);
-    if (err.code === 'EACCES') throw new ConfigError(`invalid --port (SHOAL_PORT): no permission to bind ${host}:${port}`);
+    if (err.code === 'EADDRINUSE') throw new ConfigError(`invalid --port (SHOAL_APP_PORT): ${host}:${port} is already in use`);
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') throw new ConfigError(`invalid --host (SHOAL_APP_HOST): cannot bind ${host} (${err.code})`);
+    if (err.code === 'EACCES') throw new ConfigError(`invalid --port (SHOAL_APP_PORT): no permission to bind ${host}:${port}`);
     throw err;
   });
   return (server.address() as AddressInfo).port;
@@ -69,7 +69,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
   const config = appConfig.parse(input);
   const log = deps.log ?? createLogger('app');
   if (!config.advertise && ['0.0.0.0', '::'].includes(config.host)) {
-    throw new ConfigError(`invalid --advertise (SHOAL_ADVERTISE): --host ${config.host} listens on every interface; name the host:port others reach this server at`);
+    throw new ConfigError(`invalid --advertise (SHOAL_APP_ADVERTISE): --host ${config.host} listens on every interface; name the host:port others reach this server at`);
   }
   const dataDir = config.dataDir === MEMORY ? MEMORY : resolve(config.dataDir);
   const dynamo: Dynamo = await openDynamo({ choice: config.dynamodb, dataDir, region: config.awsRegion, envCredentials: config.awsEnvCredentials });

@@ -19,7 +19,6 @@ export interface CapacityPoint {
 export interface DashboardUpdate {
   status: StatusView;
   point: CapacityPoint;
-  chaos: { at: number; data: Record<string, unknown> }[];
 }
 
 /** Pure: the chart point for one status view. */
@@ -30,7 +29,7 @@ export function capacityPoint(v: StatusView): CapacityPoint {
 }
 
 /**
- * Samples the fleet once a second, keeps 15 minutes of chart points and pushes each
+ * Samples the fleet once a second (one Redis round trip, fleet/snapshot.ts), keeps 15 minutes of chart points and pushes each
  * update to every connected dashboard over server-sent events.
  */
 export class DashboardFeed {
@@ -76,12 +75,11 @@ export class DashboardFeed {
     this.sampling = true;
     try {
       const status = statusView(await readSnapshot(this.fleet, { decisions: 10 }));
-      const chaos = (await this.fleet.chaosEvents.recent(10)).map((e) => ({ at: e.at, data: e.data }));
       const point = capacityPoint(status);
       this.history.push(point);
       const cutoff = point.t - (this.opts.historyMs ?? 15 * 60_000);
       while (this.history.length && this.history[0]!.t < cutoff) this.history.shift();
-      this.last = { status, point, chaos };
+      this.last = { status, point };
       const msg = `event: update\ndata: ${JSON.stringify(this.last)}\n\n`;
       for (const c of this.clients) c.write(msg);
       this.once.clear('redis', 'dashboard: Redis reachable again');

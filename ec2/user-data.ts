@@ -62,8 +62,8 @@ export function renderUserData(input: UserDataOptions): string {
   const env: [string, string][] = [
     ['AWS_REGION', o.region],
     ['SHOAL_FLEET', o.fleet],
-    ['SHOAL_PROVIDER', 'ec2'],
-    ['SHOAL_PORT', String(o.port)],
+    ['SHOAL_APP_PROVIDER', 'ec2'],
+    ['SHOAL_APP_PORT', String(o.port)],
   ];
   if (o.prefix) env.push(['SHOAL_PREFIX', o.prefix]);
   if (o.dynamodb) env.push(['DYNAMODB_ENDPOINT', o.dynamodb]);
@@ -96,7 +96,7 @@ if [ "\${SHOAL_EMBEDDED:-0}" = 1 ]; then
   set -a
   . "$ENV_FILE"
   set +a
-  SHOAL_PORT=0
+  SHOAL_APP_PORT=0
   exec "$SHOAL_NODE" "$SHOAL_CLI" app
 fi
 ${fetchRedis}

@@ -29,7 +29,6 @@ export class Fleet {
   readonly proxies: ProxyRegistry;
   readonly autoscaler: AutoscalerStateStore;
   readonly decisions: EventStream<Record<string, unknown>>;
-  readonly chaosEvents: EventStream<Record<string, unknown>>;
   readonly leader: LeaderLock;
 
   constructor(
@@ -43,7 +42,6 @@ export class Fleet {
     this.proxies = new ProxyRegistry(redis, this.keys);
     this.autoscaler = new AutoscalerStateStore(redis, this.keys);
     this.decisions = new EventStream(redis, this.keys.decisions, 1000);
-    this.chaosEvents = new EventStream(redis, this.keys.chaosEvents, 1000);
     this.leader = new LeaderLock(redis, this.keys);
   }
 }

@@ -27,8 +27,6 @@ export interface Keys {
   readonly leader: string;
   /** String counter: the fencing token handed to each new leader. */
   readonly fencing: string;
-  /** Stream (capped): chaos experiment events, shown on the dashboard. */
-  readonly chaosEvents: string;
 }
 
 export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
@@ -46,6 +44,5 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
     decisions: `${prefix}autoscaler:decisions`,
     leader: `${prefix}autoscaler:leader`,
     fencing: `${prefix}autoscaler:fencing`,
-    chaosEvents: `${prefix}chaos:events`,
   };
 }

@@ -17,14 +17,19 @@ export interface EmbeddedRedisOptions {
   bin?: string;
   /** Run detached in its own process group (so a terminal's Ctrl-C reaches only the supervisor). */
   detached?: boolean;
+  /** Require this password (`requirepass`), given on stdin so it is on no command line. */
+  password?: string;
 }
 
 /** Starts a `redis-server` child on loopback with no persistence and waits until it accepts commands. */
 export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   const port = opts.port || (await freePort());
   const bin = opts.bin ?? process.env.SHOAL_REDIS_SERVER ?? 'redis-server';
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  // `-` reads more configuration from stdin, after the arguments: the password goes there.
+  const args = ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'];
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  child.stdin!.on('error', () => {});
+  child.stdin!.end(opts.password ? `requirepass "${opts.password.replace(/["\\]/g, '\\$&')}"\n` : '');
   let output = '';
   const collect = (b: Buffer) => {
     output = (output + b.toString()).slice(-4000);
@@ -41,14 +46,14 @@ export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise
     });
     child.once('exit', (code) => reject(new ShoalError('SHOAL_ERR_REDIS_EXIT', `${bin} exited with ${code}: ${output.trim()}`)));
   });
-  await Promise.race([waitForPing(port), failed]);
+  await Promise.race([waitForPing(port, opts.password), failed]);
   child.stdout!.removeListener('data', collect);
   child.stderr!.removeListener('data', collect);
   child.stdout!.resume();
   child.stderr!.resume();
   failed.catch(() => {});
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: opts.password ? `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     port,
     pid: child.pid!,
     child,
@@ -62,17 +67,21 @@ export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise
   };
 }
 
-async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+async function waitForPing(port: number, password: string | undefined, timeoutMs = 10_000): Promise<void> {
   const { createConnection } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = createConnection({ port, host: '127.0.0.1' });
       s.setTimeout(500, () => s.destroy());
-      s.once('connect', () => s.write('PING\r\n'));
-      s.once('data', (d) => {
+      const auth = password ? `AUTH ${JSON.stringify(password)}\r\n` : '';
+      let answer = '';
+      s.once('connect', () => s.write(`${auth}PING\r\n`));
+      s.on('data', (d) => {
+        answer += d.toString();
+        if (answer.split('\r\n').length <= (auth ? 2 : 1)) return; // one reply line per command
         s.destroy();
-        resolve(d.toString().startsWith('+PONG'));
+        resolve(answer.endsWith('+PONG\r\n'));
       });
       s.once('error', () => resolve(false));
       s.once('close', () => resolve(false));

@@ -11,6 +11,7 @@ import { parseDuration } from '../../lib/duration.js';
 import { ConfigError, ShoalError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { isLoopbackHost } from '../../lib/loopback.js';
+import { redact } from '../../lib/redact.js';
 import { duration, opt, parseOptions, positiveInt, positiveNumber, redisUrl } from '../options.js';
 import { action } from '../run.js';
 import { readStack, stackPath } from '../stack/stack-file.js';
@@ -160,7 +161,7 @@ export function registerLoad(program: Command): void {
         redis = connectRedis(redisUrlToUse, { name: 'shoal-load' });
         await redis.ping().catch((err: Error) => {
           redis?.disconnect();
-          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redisUrlToUse}: ${err.message}`, 503);
+          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(redisUrlToUse)}: ${redact(err.message)}`, 503);
         });
         fleet = new Fleet(redis, o.prefix ?? stack?.prefix ?? 'shoal:');
       }

@@ -4,6 +4,7 @@ import { connectRedis, Fleet } from '../../fleet/index.js';
 import { readSnapshot } from '../../fleet/snapshot.js';
 import { statusView } from '../../fleet/status-view.js';
 import { ShoalError } from '../../lib/errors.js';
+import { redact } from '../../lib/redact.js';
 import { duration, opt, parseOptions, redisUrl } from '../options.js';
 import { action } from '../run.js';
 import { renderStatus } from '../status/render.js';
@@ -27,7 +28,7 @@ export function registerStatus(program: Command): void {
     .addOption(opt('--data-dir <dir>', 'where shoal up keeps stack.json', 'SHOAL_DATA_DIR').default('.shoal'))
     .option('--json', 'print JSON')
     .option('--watch', 'refresh until interrupted')
-    .addOption(opt('--interval <duration>', 'refresh interval for --watch').default('2s'));
+    .addOption(opt('--interval <duration>', 'refresh interval for --watch', 'SHOAL_STATUS_INTERVAL').default('2s'));
   cmd.action(
     action(async () => {
       const o = parseOptions(cmd, Schema);
@@ -36,7 +37,7 @@ export function registerStatus(program: Command): void {
       const fleet = new Fleet(redis, target.prefix);
       try {
         await redis.ping().catch((err: Error) => {
-          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${target.redisUrl}: ${err.message}`, 503);
+          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(target.redisUrl)}: ${redact(err.message)}`, 503);
         });
         do {
           const view = statusView(await readSnapshot(fleet, { decisions: 5 }));

@@ -5,33 +5,31 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
 import { ShoalError } from '../../lib/errors.js';
-import { formatDuration } from '../../lib/duration.js';
+import { redact } from '../../lib/redact.js';
 import type { Logger } from '../../lib/log.js';
 import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
+import type { ChildFlags } from '../flags.js';
 import { startChild, type Child } from './child.js';
 import { readStack, removeStack, stackPath, writeStack, type Stack } from './stack-file.js';
 
 export interface UpConfig {
-  port: number;
-  host: string;
-  adminPort: number;
-  proxyAdminPort: number;
-  min: number;
-  max: number;
-  targetRps?: number;
-  targetMemory?: number;
-  interval: number;
-  scaleDownWindow: number;
-  provider: string;
+  /** An existing Redis; absent = an embedded redis-server child. */
   redis?: string;
-  dynamodb: string;
-  dataDir: string;
   prefix: string;
+  dynamodb: string;
   tablePrefix: string;
+  dataDir: string;
   /** Load the sample CSVs on first run. */
   seed: boolean;
   readyTimeout: number;
+  logLevel: string;
+  min: number;
+  max: number;
+  provider: string;
+  /** The proxy's and the autoscaler's own flags, as `shoal up` received them. */
+  proxy: ChildFlags;
+  autoscaler: ChildFlags;
 }
 
 const SHOAL_BIN = fileURLToPath(new URL('../shoal.js', import.meta.url));
@@ -86,23 +84,13 @@ export class Supervisor {
     await this.prepareTables(stack.dynamodb.endpoint);
     await this.forgetStaleServers();
 
-    this.proxy = await this.child('proxy', [
-      'proxy', '--port', String(this.cfg.port), '--host', this.cfg.host, '--admin-port', String(this.cfg.proxyAdminPort),
-      '--redis', stack.redis.url, '--prefix', this.cfg.prefix,
-    ], /shoal proxy ready at (\S+) \(admin (\S+?)\)/);
+    this.proxy = await this.child('proxy', this.cfg.proxy, ['proxy', '--prefix', this.cfg.prefix], /shoal proxy ready at (\S+) \(admin (\S+?)\)/);
     stack.proxy = { url: this.proxy.ready[1]!, adminUrl: this.proxy.ready[2]!, pid: this.proxy.pid };
     await writeStack(this.dataDir, stack);
     this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl})`);
 
-    const scalerArgs = [
-      'autoscaler', '--provider', this.cfg.provider, '--min', String(this.cfg.min), '--max', String(this.cfg.max),
-      '--interval', formatDuration(this.cfg.interval), '--scale-down-window', formatDuration(this.cfg.scaleDownWindow),
-      '--admin-port', String(this.cfg.adminPort), '--redis', stack.redis.url, '--prefix', this.cfg.prefix,
-      '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', this.cfg.tablePrefix,
-    ];
-    if (this.cfg.targetRps) scalerArgs.push('--target-rps', String(this.cfg.targetRps));
-    if (this.cfg.targetMemory) scalerArgs.push('--target-memory', String(this.cfg.targetMemory));
-    this.autoscaler = await this.child('autoscaler', scalerArgs, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/);
+    const scalerArgs = ['autoscaler', '--prefix', this.cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', this.cfg.tablePrefix];
+    this.autoscaler = await this.child('autoscaler', this.cfg.autoscaler, scalerArgs, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/);
     stack.autoscaler = { adminUrl: this.autoscaler.ready[1]!, pid: this.autoscaler.pid };
     stack.dashboard = `${stack.autoscaler.adminUrl}/`;
     await writeStack(this.dataDir, stack);
@@ -149,10 +137,10 @@ export class Supervisor {
     if (this.cfg.redis) {
       this.redis = connectRedis(this.cfg.redis, { name: 'shoal-up' });
       await this.redis.ping().catch((err: Error) => {
-        throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${this.cfg.redis}: ${err.message}`, 400);
+        throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(this.cfg.redis!)}: ${redact(err.message)}`, 400);
       });
       this.fleet = new Fleet(this.redis, this.cfg.prefix);
-      this.say(`redis       ready  ${this.cfg.redis}`);
+      this.say(`redis       ready  ${redact(this.cfg.redis)}`);
       return { url: this.cfg.redis, embedded: false };
     }
     this.redisServer = await startRedisServer({ detached: true });
@@ -168,7 +156,7 @@ export class Supervisor {
       return { endpoint: this.cfg.dynamodb, embedded: false };
     }
     const dataDir = join(this.dataDir, 'dynamodb');
-    this.dynamo = await this.child('dynamodb', ['dynamodb', '--data-dir', this.dataDir], /shoal dynamodb ready at (\S+)/);
+    this.dynamo = await this.child('dynamodb', { args: [], env: {} }, ['dynamodb', '--data-dir', this.dataDir], /shoal dynamodb ready at (\S+)/);
     this.say(`dynamodb    ready  ${this.dynamo.ready[1]} (embedded dynalite, data in ${dataDir})`);
     return { endpoint: this.dynamo.ready[1]!, embedded: true, pid: this.dynamo.pid };
   }
@@ -245,16 +233,21 @@ export class Supervisor {
     for (const p of pids.filter(alive)) killGroup(p, 'SIGKILL');
   }
 
-  private child(name: string, args: string[], readyLine: RegExp): Promise<Child> {
+  /** A long-running tier: its flags on argv, the Redis URL (it may hold a password) in its environment. */
+  private child(name: string, flags: ChildFlags, args: string[], readyLine: RegExp): Promise<Child> {
     return startChild({
       name,
       command: process.execPath,
-      args: [SHOAL_BIN, ...args],
-      env: { ...process.env, SHOAL_PARENT_PID: String(process.pid) },
+      args: [SHOAL_BIN, ...args, ...flags.args],
+      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid) },
       logFile: this.logFile(name),
       readyLine,
       timeoutMs: this.cfg.readyTimeout,
     });
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return { ...process.env, SHOAL_LOG_LEVEL: this.cfg.logLevel };
   }
 
   /** Runs a one-shot shoal command to completion; its output goes to its log. */
@@ -263,7 +256,7 @@ export class Supervisor {
       name,
       command: process.execPath,
       args: [SHOAL_BIN, ...args],
-      env: process.env,
+      env: this.env(),
       logFile: this.logFile(name),
       readyLine: /^/,
       timeoutMs: this.cfg.readyTimeout,

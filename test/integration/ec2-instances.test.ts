@@ -79,7 +79,7 @@ t.test("user data boots a real shoal app that registers under its instance id re
 
   const root = join(ec2.dataDir, 'instances', id, 'root');
   const env = readFileSync(join(root, 'etc/shoal/app.env'), 'utf8');
-  t.match(env, /^SHOAL_PROVIDER='ec2'$/m);
+  t.match(env, /^SHOAL_APP_PROVIDER='ec2'$/m);
   t.match(env, /^SHOAL_FLEET='test'$/m);
   t.equal(statSync(join(root, 'etc/shoal/app.env')).mode & 0o777, 0o600, 'app.env is 0600');
 

@@ -57,8 +57,8 @@ t.test('embedded mode: app.env under SHOAL_ROOT (0600), sourced, and the local s
   const out = execFileSync(script, { env: { PATH: process.env.PATH, SHOAL_EMBEDDED: '1', SHOAL_ROOT: root, SHOAL_NODE: fakeNode, SHOAL_CLI: '/opt/shoal/cli.js' }, encoding: 'utf8' });
   t.match(out, /^args=\/opt\/shoal\/cli\.js app$/m, 'execs `shoal app` with no secret on its argv');
   t.match(out, /^REDIS_URL=redis:\/\/127\.0\.0\.1:6390$/m);
-  t.match(out, /^SHOAL_PROVIDER=ec2$/m);
-  t.match(out, /^SHOAL_PORT=0$/m, 'a free port: instances share one host');
+  t.match(out, /^SHOAL_APP_PROVIDER=ec2$/m);
+  t.match(out, /^SHOAL_APP_PORT=0$/m, 'a free port: instances share one host');
   t.match(out, /^DYNAMODB_ENDPOINT=http:\/\/127\.0\.0\.1:8000$/m);
   const envFile = join(root, 'etc/shoal/app.env');
   t.ok(existsSync(envFile));
