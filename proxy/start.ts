@@ -94,6 +94,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     bufferBodyBytes: cfg.limits.bufferBodyBytes,
     maxAttempts: cfg.limits.maxAttempts,
     closing: () => closing,
+    exposeInternal: cfg.exposeInternal,
     log,
   });
   const sOpts = serverOptions(cfg.timeouts);

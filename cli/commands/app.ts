@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { advertiseAddress, appConfig, serverId, type AppConfig } from '../../app/config.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
-import { duration, opt, parseOptions, port, redisUrl } from '../options.js';
+import { duration, opt, parseOptions, port, positiveInt, redisUrl } from '../options.js';
 import { action } from '../run.js';
 import { addDynamoOptions, dynamoFields, dynamoSettings } from './tables.js';
 
@@ -35,7 +35,11 @@ const Flags = z.object({
   heartbeatInterval: duration.refine((ms) => ms >= 10, { message: 'expected at least 10ms' }),
   drainTimeout: duration,
   bodyLimit: byteSize,
-});
+  headerTimeout: duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' }),
+  requestTimeout: duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' }),
+  maxConnections: positiveInt,
+  idempotencyLease: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }),
+}).refine((o) => o.headerTimeout <= o.requestTimeout, { path: ['headerTimeout'], message: 'must not exceed --request-timeout' });
 
 /** `shoal app`: one app server — the music API, both monitors, a registry entry. */
 export function registerApp(program: Command): void {
@@ -55,7 +59,11 @@ export function registerApp(program: Command): void {
     .addOption(opt('--monitor-interval <duration>', 'how often the monitors write Redis', 'SHOAL_MONITOR_INTERVAL').default('1s'))
     .addOption(opt('--heartbeat-interval <duration>', 'how often the registry entry is refreshed', 'SHOAL_HEARTBEAT_INTERVAL').default('2s'))
     .addOption(opt('--drain-timeout <duration>', 'on SIGTERM, how long in-flight requests may take to finish', 'SHOAL_DRAIN_TIMEOUT').default('30s'))
-    .addOption(opt('--body-limit <size>', 'largest accepted request body', 'SHOAL_BODY_LIMIT').default('64kb'));
+    .addOption(opt('--body-limit <size>', 'largest accepted request body', 'SHOAL_BODY_LIMIT').default('64kb'))
+    .addOption(opt('--header-timeout <duration>', 'a client must send its request headers within this (else 408 and close)', 'SHOAL_HEADER_TIMEOUT').default('10s'))
+    .addOption(opt('--request-timeout <duration>', 'a client must send its whole request within this (else 408 and close)', 'SHOAL_REQUEST_TIMEOUT').default('30s'))
+    .addOption(opt('--max-connections <n>', 'open client connections at most (raise ulimit -n to match)', 'SHOAL_MAX_CONNECTIONS').default('1024'))
+    .addOption(opt('--idempotency-lease <duration>', 'how long a claimed Idempotency-Key answers a repeat with 409 before a retry may take it over', 'SHOAL_IDEMPOTENCY_LEASE').default('10s'));
 
   cmd.action(
     action(async () => {
@@ -80,6 +88,10 @@ export function registerApp(program: Command): void {
         heartbeatIntervalMs: o.heartbeatInterval,
         drainTimeoutMs: o.drainTimeout,
         bodyLimitBytes: o.bodyLimit,
+        headerTimeoutMs: o.headerTimeout,
+        requestTimeoutMs: o.requestTimeout,
+        maxConnections: o.maxConnections,
+        idempotencyLeaseMs: o.idempotencyLease,
       } satisfies z.input<typeof appConfig>);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
       const log = createLogger('app');

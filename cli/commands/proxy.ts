@@ -43,6 +43,7 @@ const schema = z
     maxEjection: percent,
     resyncInterval: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }),
     proxyId: z.string().min(1).optional(),
+    exposeInternal: z.boolean().optional(),
     logLevel,
   })
   .superRefine((o, ctx) => {
@@ -98,6 +99,7 @@ function toConfig(o: Parsed): ProxyConfig {
     missingGraceMs: Math.max(10_000, 2 * o.resyncInterval),
     reportMs: 1000,
     proxyId: o.proxyId,
+    exposeInternal: o.exposeInternal ?? false,
   };
 }
 
@@ -139,6 +141,7 @@ export function registerProxy(program: Command): void {
     .addOption(opt('--max-ejection <percent>', 'most of the pool that may be ejected at once', 'SHOAL_PROXY_MAX_EJECTION').default(String(DEFAULT_HEALTH.maxEjectPercent)))
     .addOption(opt('--resync-interval <duration>', 'full registry read period, behind pub/sub', 'SHOAL_PROXY_RESYNC_INTERVAL').default('5s'))
     .addOption(opt('--proxy-id <id>', "this proxy's fleet id (default host:port)", 'SHOAL_PROXY_ID'))
+    .option('--expose-internal', "also forward the app servers' /metrics, /healthz and /readyz (by default the public port answers 404 for them)")
     .addOption(opt('--log-level <level>', 'pino level for stderr logs', 'SHOAL_LOG_LEVEL').default('info'))
     .action(
       action(async (_opts: unknown, cmd: Command) => {
