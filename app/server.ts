@@ -84,7 +84,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       const res = await createTables(dynamo.client, names, dynamo.target);
       log.info(res, 'tables ready');
     }
-    const stores = new Stores(dynamo, names);
+    const stores = new Stores(dynamo, names, config.idempotencyLeaseMs);
     const readiness = new Readiness(() => stores.probe());
     const metrics = new HttpMetrics();
     // The monitor needs the bound port, known only after listen: route through a slot.

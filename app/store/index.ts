@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { IdempotencyStore } from './idempotency.js';
 import { MusicStore } from './music.js';
 import { PlaylistStore } from './playlists.js';
 import { probeTables, type TableNames } from './tables.js';
@@ -7,20 +8,23 @@ import { UserStore } from './users.js';
 
 export { createTables, tableNames, DEFAULT_TABLE_PREFIX, type TableNames } from './tables.js';
 
-/** The app's three tables behind one object, plus the readiness probe. */
+/** The app's tables behind one object, plus the readiness probe. */
 export class Stores {
   readonly users: UserStore;
   readonly music: MusicStore;
   readonly playlists: PlaylistStore;
+  readonly idempotency: IdempotencyStore;
 
   constructor(
     private readonly db: { doc: DynamoDBDocumentClient; client: DynamoDBClient; target: string },
     private readonly names: TableNames,
+    idempotencyLeaseMs = 10_000,
   ) {
     const ctx = { doc: db.doc, target: db.target };
     this.users = new UserStore(ctx, names.users);
     this.music = new MusicStore(ctx, names.music);
     this.playlists = new PlaylistStore(ctx, names.playlists);
+    this.idempotency = new IdempotencyStore(ctx, names.idempotency, idempotencyLeaseMs);
   }
 
   probe(): Promise<void> {

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { NewSong, Song } from '../model.js';
+import { newId } from './new-id.js';
 import { Table, type TableContext } from './table.js';
 
 export class MusicStore extends Table<Song> {
@@ -9,8 +8,6 @@ export class MusicStore extends Table<Song> {
   }
 
   async create(input: NewSong, now = new Date().toISOString()): Promise<Song> {
-    const song: Song = { id: randomUUID(), artist: input.artist, title: input.title, instruments: input.instruments ?? [], createdAt: now };
-    await this.call(() => this.ctx.doc.send(new PutCommand({ TableName: this.name, Item: song, ConditionExpression: 'attribute_not_exists(id)' })));
-    return song;
+    return this.insert({ id: newId(), artist: input.artist, title: input.title, instruments: input.instruments ?? [], createdAt: now });
   }
 }
