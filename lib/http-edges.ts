@@ -16,11 +16,13 @@ export const EdgeCode = {
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  404: 'Not Found',
   405: 'Method Not Allowed',
   408: 'Request Timeout',
   413: 'Content Too Large',
   417: 'Expectation Failed',
   431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
 };
 
 export interface EdgeTimeouts {

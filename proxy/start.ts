@@ -100,7 +100,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   const sOpts = serverOptions(cfg.timeouts);
   const server: Server | HttpsServer = cfg.tls ? createHttpsServer({ ...sOpts, ...readKeyPair(cfg.tls) }, handler) : createHttpServer(sOpts, handler);
   applyLimits(server, cfg, log);
-  server.on('upgrade', createUpgradeHandler({ upstreams: set, balancer: cfg.balancer, metrics, counters, log }));
+  server.on('upgrade', createUpgradeHandler({ upstreams: set, balancer: cfg.balancer, metrics, counters, exposeInternal: cfg.exposeInternal, log }));
   if (cfg.tls) server.on('tlsClientError', () => {}); // failed handshakes are the client's problem, not an exception
   await listen(server, cfg.host, cfg.port);
   const port = (server.address() as AddressInfo).port;
