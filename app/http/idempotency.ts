@@ -11,6 +11,8 @@ const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEY = /^[\x21-\x7e]{1,255}$/;
 /** An answer bigger than this is not kept (DynamoDB items hold 400 KB); a repeat runs again. */
 const MAX_ANSWER_BYTES = 256 * 1024;
+/** Answers about the caller or the moment, not the request: a retry (with new credentials, later) runs afresh. */
+const NOT_KEPT = new Set([401, 403, 408, 429]);
 
 /** What a repeat must match: method, URL, caller (hashed credentials) and the parsed body. */
 export function fingerprint(method: string, url: string, authorization: string, body: unknown): string {
@@ -31,7 +33,7 @@ function answerOf(ctx: Context): StoredAnswer {
 
 /**
  * `Idempotency-Key` on POST/PUT/PATCH/DELETE: the first request with a key claims it and
- * runs; its answer (2xx-4xx) is stored for 24 h and a repeat gets that answer again, marked
+ * runs; its answer (2xx-4xx but 401/403/408/429) is stored for 24 h and a repeat gets that answer again, marked
  * `Idempotent-Replayed: true`. The same key with another request is a 409; a repeat while
  * the first still runs is a 409 with Retry-After. A 5xx or a request no route answered
  * releases the key, so a retry runs afresh. Runs after the body is parsed, before the routes.
@@ -62,7 +64,8 @@ export function idempotency(store: IdempotencyStore, log: Logger): Middleware {
     // client's problem: the work is done, and a repeat after the lease runs it again safely.
     const settle = async (answer: StoredAnswer | undefined) => {
       try {
-        if (!answer || answer.status >= 500 || Buffer.byteLength(answer.body ?? '') > MAX_ANSWER_BYTES) await store.release(key, claim.token);
+        const keep = answer && answer.status < 500 && !NOT_KEPT.has(answer.status) && Buffer.byteLength(answer.body ?? '') <= MAX_ANSWER_BYTES;
+        if (!keep) await store.release(key, claim.token);
         else if (!(await store.complete(key, claim.token, answer))) log.warn({ key }, 'idempotency claim was taken over before the answer was stored');
       } catch (err) {
         log.warn({ key, err: (err as Error).message }, 'could not store the answer for an Idempotency-Key');

@@ -106,6 +106,8 @@ t.test("the app's /metrics, /healthz and /readyz: 404 through the proxy, 200 dir
     t.equal(a.status, 404, `proxy ${path}`);
     t.match(a.body, { error: { code: 'SHOAL_ERR_ROUTE_NOT_FOUND', message: String } });
   }
+  const upgrade = await raw(proxy.url, 'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+  expect(t, upgrade, 404, 'SHOAL_ERR_ROUTE_NOT_FOUND', 'an Upgrade request for /metrics');
   for (const path of ['/metrics', '/healthz', '/readyz']) t.equal((await getJson(`${appUrl}${path}`)).status, 200, `direct ${path}`);
   t.ok((await proxy.pool()).members.every((m) => m.up), "the proxy's own /readyz checks still pass: they go to the app directly");
   t.equal((await getJson(`${proxy.url}/api/v1/music`)).status, 200, 'the API is still served');
