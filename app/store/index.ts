@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyStore } from './idempotency.js';
 import { MusicStore } from './music.js';
 import { PlaylistStore } from './playlists.js';
+import { SimilarStore } from './similar.js';
 import { probeTables, type TableNames } from './tables.js';
 import { UserStore } from './users.js';
 
@@ -13,6 +14,7 @@ export class Stores {
   readonly users: UserStore;
   readonly music: MusicStore;
   readonly playlists: PlaylistStore;
+  readonly similar: SimilarStore;
   readonly idempotency: IdempotencyStore;
 
   constructor(
@@ -24,6 +26,7 @@ export class Stores {
     this.users = new UserStore(ctx, names.users);
     this.music = new MusicStore(ctx, names.music);
     this.playlists = new PlaylistStore(ctx, names.playlists);
+    this.similar = new SimilarStore(ctx, names.similar);
     this.idempotency = new IdempotencyStore(ctx, names.idempotency, idempotencyLeaseMs);
   }
 

@@ -1,18 +1,16 @@
 // Table names on their own, so flag parsing can know them without loading the AWS SDK.
 export const DEFAULT_TABLE_PREFIX = 'shoal-';
 
-/** The API's resources, one table each. */
-export interface ResourceTableNames {
+export interface TableNames {
   users: string;
   music: string;
   playlists: string;
-}
-
-/** Every table the app uses: the resources plus the Idempotency-Key answers. */
-export interface TableNames extends ResourceTableNames {
+  /** Precomputed similar songs per song (`shoal ingest similar`). */
+  similar: string;
+  /** Idempotency-Key claims and their stored answers (TTL 24 h). */
   idempotency: string;
 }
 
 export function tableNames(prefix = DEFAULT_TABLE_PREFIX): TableNames {
-  return { users: `${prefix}users`, music: `${prefix}music`, playlists: `${prefix}playlists`, idempotency: `${prefix}idempotency` };
+  return { users: `${prefix}users`, music: `${prefix}music`, playlists: `${prefix}playlists`, similar: `${prefix}similar`, idempotency: `${prefix}idempotency` };
 }

@@ -4,7 +4,7 @@ import { dbError } from './db-error.js';
 import type { TableNames } from './table-names.js';
 import { TTL_ATTRIBUTE } from './idempotency.js';
 
-export { DEFAULT_TABLE_PREFIX, tableNames, type ResourceTableNames, type TableNames } from './table-names.js';
+export { DEFAULT_TABLE_PREFIX, tableNames, type TableNames } from './table-names.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
