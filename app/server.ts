@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Middleware } from 'koa';
 import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
 import { ConfigError } from '../lib/errors.js';
+import { edgeServerOptions, guardEdges, refuseHttp09 } from '../lib/http-edges.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { MemoryMonitor } from '../monitors/memory-monitor.js';
 import { RequestMonitor } from '../monitors/request-monitor.js';
@@ -83,18 +84,17 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       const res = await createTables(dynamo.client, names, dynamo.target);
       log.info(res, 'tables ready');
     }
-    const stores = new Stores(dynamo, names);
+    const stores = new Stores(dynamo, names, config.idempotencyLeaseMs);
     const readiness = new Readiness(() => stores.probe());
     const metrics = new HttpMetrics();
     // The monitor needs the bound port, known only after listen: route through a slot.
     let monitor: Middleware = (_ctx, next) => next();
     const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, monitor: (ctx, next) => monitor(ctx, next) });
 
-    const server = createServer(koa.callback());
-    server.keepAliveTimeout = config.keepAliveTimeoutMs;
-    // Headers must be allowed to arrive a little after the keep-alive window (Node's advice).
-    server.headersTimeout = config.keepAliveTimeoutMs + 1000;
-    server.requestTimeout = Math.max(120_000, config.keepAliveTimeoutMs * 2);
+    const handle = koa.callback();
+    const timeouts = { headerMs: config.headerTimeoutMs, requestMs: config.requestTimeoutMs, keepAliveMs: config.keepAliveTimeoutMs };
+    const server = createServer(edgeServerOptions(timeouts), (req, res) => void (refuseHttp09(req, res) || handle(req, res)));
+    guardEdges(server, log, { maxConnections: config.maxConnections, capName: '--max-connections' });
     const port = await listen(server, config.port, config.host);
     cleanups.push(() => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))));
     const address = config.advertise ?? formatAddress(config.host, port);

@@ -5,7 +5,7 @@ import type { InstanceIdentity } from '../../app/instance-identity.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
-import { duration, parseOptions, port, prefixFlag, redisFlag } from '../options.js';
+import { duration, parseOptions, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
 import { action } from '../run.js';
 import { addDynamoOptions, dynamoFields, dynamoSettings } from './tables.js';
 
@@ -23,6 +23,7 @@ const byteSize = z.string().transform((v, ctx) => {
 });
 
 const atLeast10ms = duration.refine((ms) => ms >= 10, { message: 'expected at least 10ms' });
+const above0 = duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' });
 
 /** `shoal app`'s own flags (the DynamoDB ones are shared with `shoal tables` and `shoal seed`). */
 export const appTier = tier({
@@ -42,7 +43,17 @@ export const appTier = tier({
     heartbeatInterval: flag({ arg: '<duration>', help: 'how often the registry entry is refreshed', default: '2s', schema: atLeast10ms }),
     drainTimeout: flag({ arg: '<duration>', help: 'on SIGTERM, how long in-flight requests may take to finish', default: '30s', schema: duration }),
     bodyLimit: flag({ arg: '<size>', help: 'largest accepted request body', default: '64kb', schema: byteSize }),
+    headerTimeout: flag({ arg: '<duration>', help: 'a client must send its request headers within this (else 408 and close)', default: '10s', schema: above0 }),
+    requestTimeout: flag({ arg: '<duration>', help: 'a client must send its whole request within this (else 408 and close)', default: '30s', schema: above0 }),
+    maxConnections: flag({ arg: '<n>', help: 'open client connections at most (raise ulimit -n to match)', default: '1024', schema: positiveInt }),
+    idempotencyLease: flag({
+      arg: '<duration>',
+      help: 'how long a claimed Idempotency-Key answers a repeat with 409 before a retry may take it over',
+      default: '10s',
+      schema: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }),
+    }),
   },
+  check: (o) => (o.headerTimeout > o.requestTimeout ? { key: 'headerTimeout', message: 'must not exceed --request-timeout' } : undefined),
 });
 
 /** `shoal app`: one app server — the music API, both monitors, a registry entry. */
@@ -87,6 +98,10 @@ export function registerApp(program: Command): void {
         heartbeatIntervalMs: o.heartbeatInterval,
         drainTimeoutMs: o.drainTimeout,
         bodyLimitBytes: o.bodyLimit,
+        headerTimeoutMs: o.headerTimeout,
+        requestTimeoutMs: o.requestTimeout,
+        maxConnections: o.maxConnections,
+        idempotencyLeaseMs: o.idempotencyLease,
       } satisfies z.input<typeof appConfig>);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
 

@@ -52,6 +52,7 @@ export const proxyTier = tier({
     maxEjection: flag({ arg: '<percent>', help: 'most of the pool that may be ejected at once', default: String(DEFAULT_HEALTH.maxEjectPercent), schema: percent }),
     resyncInterval: flag({ arg: '<duration>', help: 'full registry read period, behind pub/sub', default: '5s', schema: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }) }),
     id: flag({ arg: '<id>', help: "this proxy's fleet id (default host:port)", schema: z.string().min(1).optional() }),
+    exposeInternal: flag({ help: "also forward the app servers' /metrics, /healthz and /readyz (by default the public port answers 404 for them)", schema: z.boolean().optional() }),
     logLevel: logLevelFlag,
   },
   check: (o) => {
@@ -106,6 +107,7 @@ function toConfig(o: Parsed): ProxyConfig {
     missingGraceMs: Math.max(10_000, 2 * o.resyncInterval),
     reportMs: 1000,
     proxyId: o.id,
+    exposeInternal: o.exposeInternal ?? false,
   };
 }
 

@@ -74,3 +74,11 @@ t.test('bad files are config errors that say what is wrong', async (t) => {
   const minimal = parseTestsFile(JSON.stringify({ version: 1, target, seed: 1, templates: [{ id: 'a', method: 'GET', path: '/' }] }));
   t.match(minimal.file.templates[0], { class: 'valid', weight: 1, headers: {}, body: null });
 });
+
+t.test('creates carry a fresh Idempotency-Key per request ({{uuid}}), in chains and templates', async (t) => {
+  const file = generate({ target, seed: 4, count: 120 });
+  const posts = [...file.templates.filter((x) => x.class === 'valid'), ...file.chains.flatMap((c) => c.steps)].filter((s) => s.method === 'POST');
+  t.ok(posts.length > 5);
+  for (const s of posts) t.equal(s.headers['idempotency-key'], '{{uuid}}', s.name);
+  t.notOk(file.chains.flatMap((c) => c.steps).some((s) => s.method !== 'POST' && 'idempotency-key' in s.headers), 'only creates');
+});
