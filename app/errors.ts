@@ -18,3 +18,6 @@ export const unsupportedMediaType = (type: string) =>
   new ShoalError('SHOAL_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type ${type} is not supported; send application/json`, 415);
 export const conflict = (message: string) => new ShoalError('SHOAL_ERR_CONFLICT', message, 409);
 export const dbUnavailable = (message: string, cause?: unknown) => new ShoalError('SHOAL_ERR_DB_UNAVAILABLE', message, 503, { cause });
+export const unauthorized = () => new ShoalError('SHOAL_ERR_UNAUTHORIZED', 'a valid bearer token is required: POST /api/v1/sessions to get one', 401);
+export const invalidCredentials = () => new ShoalError('SHOAL_ERR_INVALID_CREDENTIALS', 'email or password is wrong', 401);
+export const tooManyAttempts = () => new ShoalError('SHOAL_ERR_TOO_MANY_ATTEMPTS', 'too many failed logins: retry later', 429);

@@ -29,6 +29,12 @@ export interface Keys {
   readonly fencing: string;
   /** Stream (capped): chaos experiment events, shown on the dashboard. */
   readonly chaosEvents: string;
+  /** Hash: token signing keys, field kid → JSON {secret, createdAt}; every app server signs and verifies with them. */
+  readonly authKeys: string;
+  /** String with TTL: a revoked token's id (jti), kept until the token would have expired. */
+  revokedToken(jti: string): string;
+  /** String counter with TTL: failed logins in the current window for one account or one client address. */
+  loginFailures(scope: 'account' | 'address', who: string): string;
 }
 
 export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
@@ -47,5 +53,8 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
     leader: `${prefix}autoscaler:leader`,
     fencing: `${prefix}autoscaler:fencing`,
     chaosEvents: `${prefix}chaos:events`,
+    authKeys: `${prefix}auth:keys`,
+    revokedToken: (jti) => `${prefix}auth:revoked:${jti}`,
+    loginFailures: (scope, who) => `${prefix}auth:login-failures:${scope}:${who}`,
   };
 }

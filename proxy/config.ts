@@ -12,6 +12,8 @@ export interface ProxyConfig {
   balancer: BalancerKind;
   workers: number;
   tls?: { certFile: string; keyFile: string };
+  /** A second port serving the course system's API (requests marked as compat); off when undefined. */
+  compatPort?: number;
   /** Plain-HTTP port answering with a redirect to HTTPS (needs tls). */
   redirectHttpPort?: number;
   slowStartMs: number;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { newPlaylist, newSong, newUser } from '../model.js';
-import type { TableNames } from '../store/tables.js';
+import type { ResourceTable, TableNames } from '../store/table-names.js';
 
 const list = (v: string | undefined) =>
   (v ?? '')
@@ -13,7 +13,7 @@ type Item = Record<string, unknown>;
 
 /** How one CSV maps onto one table: columns, validation, and the item written. */
 export interface Kind {
-  table: keyof TableNames;
+  table: ResourceTable;
   required: string[];
   schema: z.ZodType;
   /** CSV record → the API's input shape (then validated with `schema`). */
@@ -26,7 +26,7 @@ export interface Kind {
 
 const stamp = (existing: Item | undefined, now: string) => ({ createdAt: (existing?.createdAt as string) ?? now, updatedAt: now });
 
-export const KINDS: Record<keyof TableNames, Kind> = {
+export const KINDS: Record<ResourceTable, Kind> = {
   users: {
     table: 'users',
     required: ['fname', 'lname', 'email'],

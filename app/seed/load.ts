@@ -3,14 +3,14 @@ import { ShoalError } from '../../lib/errors.js';
 import { id as idSchema } from '../model.js';
 import { dbError } from '../store/db-error.js';
 import { Table } from '../store/table.js';
-import type { TableNames } from '../store/tables.js';
+import type { ResourceTable, TableNames } from '../store/table-names.js';
 import { readCsv } from './csv.js';
 import { uuidV5 } from './ids.js';
 import { KINDS, type Kind } from './kinds.js';
 
 type Item = Record<string, unknown>;
 
-export type SeedFiles = Partial<Record<keyof TableNames, string>>;
+export type SeedFiles = Partial<Record<ResourceTable, string>>;
 
 export interface SeedReport {
   table: string;
@@ -49,7 +49,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * name-based one), an item that already matches is not written again.
  */
 export async function seed(opts: SeedOptions): Promise<SeedReport[]> {
-  const known: Record<keyof TableNames, Set<string>> = { users: new Set(), music: new Set(), playlists: new Set() };
+  const known: Record<ResourceTable, Set<string>> = { users: new Set(), music: new Set(), playlists: new Set() };
   const reports: SeedReport[] = [];
   for (const table of ['users', 'music', 'playlists'] as const) {
     const file = opts.files[table];
@@ -58,7 +58,7 @@ export async function seed(opts: SeedOptions): Promise<SeedReport[]> {
   return reports;
 }
 
-async function loadFile(opts: SeedOptions, kind: Kind, file: string, known: Record<keyof TableNames, Set<string>>): Promise<SeedReport> {
+async function loadFile(opts: SeedOptions, kind: Kind, file: string, known: Record<ResourceTable, Set<string>>): Promise<SeedReport> {
   const ctx = { doc: opts.doc, target: opts.target };
   const table = new Table<Item & { id: string }>(ctx, opts.names[kind.table]);
   const report: SeedReport = { table: table.name, file, rows: 0, written: 0, unchanged: 0, skipped: 0 };
@@ -126,7 +126,7 @@ async function loadFile(opts: SeedOptions, kind: Kind, file: string, known: Reco
 }
 
 /** Drops (and reports) playlist rows whose owner or songs exist neither in this run nor stored. */
-async function withReferences(opts: SeedOptions, rows: Pending[], known: Record<keyof TableNames, Set<string>>, bad: (line: number, message: string) => void): Promise<Pending[]> {
+async function withReferences(opts: SeedOptions, rows: Pending[], known: Record<ResourceTable, Set<string>>, bad: (line: number, message: string) => void): Promise<Pending[]> {
   const ctx = { doc: opts.doc, target: opts.target };
   const users = new Table<{ id: string }>(ctx, opts.names.users);
   const music = new Table<{ id: string }>(ctx, opts.names.music);

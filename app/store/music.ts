@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NewSong, Song } from '../model.js';
+import { isConditionFailed } from './db-error.js';
 import { Table, type TableContext } from './table.js';
 
 export class MusicStore extends Table<Song> {
@@ -12,5 +13,30 @@ export class MusicStore extends Table<Song> {
     const song: Song = { id: randomUUID(), artist: input.artist, title: input.title, instruments: input.instruments ?? [], createdAt: now };
     await this.call(() => this.ctx.doc.send(new PutCommand({ TableName: this.name, Item: song, ConditionExpression: 'attribute_not_exists(id)' })));
     return song;
+  }
+
+  /** Changes artist and/or title; undefined when the song does not exist. */
+  async update(id: string, patch: { artist?: string; title?: string }): Promise<Song | undefined> {
+    const sets = Object.entries(patch).filter(([, v]) => v !== undefined);
+    if (sets.length === 0) return this.get(id);
+    try {
+      const res = await this.call(() =>
+        this.ctx.doc.send(
+          new UpdateCommand({
+            TableName: this.name,
+            Key: { id },
+            UpdateExpression: `SET ${sets.map(([k]) => `#${k} = :${k}`).join(', ')}`,
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeNames: Object.fromEntries(sets.map(([k]) => [`#${k}`, k])),
+            ExpressionAttributeValues: Object.fromEntries(sets.map(([k, v]) => [`:${k}`, v])),
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return res.Attributes as Song;
+    } catch (err) {
+      if (isConditionFailed(err)) return undefined;
+      throw err;
+    }
   }
 }

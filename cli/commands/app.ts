@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { advertiseAddress, appConfig, serverId, type AppConfig } from '../../app/config.js';
+import { advertiseAddress, appConfig, AUTH_MODES, COMPAT_AUTH_MODES, serverId, type AppConfig } from '../../app/config.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
-import { duration, opt, parseOptions, port, redisUrl } from '../options.js';
+import { duration, opt, parseOptions, port, positiveInt, redisUrl } from '../options.js';
 import { action } from '../run.js';
 import { addDynamoOptions, dynamoFields, dynamoSettings } from './tables.js';
 
@@ -35,6 +35,10 @@ const Flags = z.object({
   heartbeatInterval: duration.refine((ms) => ms >= 10, { message: 'expected at least 10ms' }),
   drainTimeout: duration,
   bodyLimit: byteSize,
+  auth: z.enum(AUTH_MODES, { message: 'expected off, writes or all' }),
+  compatAuth: z.enum(COMPAT_AUTH_MODES, { message: 'expected any or strict' }),
+  tokenTtl: duration.refine((ms) => ms >= 1000 && ms <= 24 * 3600_000, { message: 'expected 1s to 24h' }),
+  loginLimit: positiveInt,
 });
 
 /** `shoal app`: one app server — the music API, both monitors, a registry entry. */
@@ -55,7 +59,11 @@ export function registerApp(program: Command): void {
     .addOption(opt('--monitor-interval <duration>', 'how often the monitors write Redis', 'SHOAL_MONITOR_INTERVAL').default('1s'))
     .addOption(opt('--heartbeat-interval <duration>', 'how often the registry entry is refreshed', 'SHOAL_HEARTBEAT_INTERVAL').default('2s'))
     .addOption(opt('--drain-timeout <duration>', 'on SIGTERM, how long in-flight requests may take to finish', 'SHOAL_DRAIN_TIMEOUT').default('30s'))
-    .addOption(opt('--body-limit <size>', 'largest accepted request body', 'SHOAL_BODY_LIMIT').default('64kb'));
+    .addOption(opt('--body-limit <size>', 'largest accepted request body', 'SHOAL_BODY_LIMIT').default('64kb'))
+    .addOption(opt('--auth <mode>', 'bearer tokens for the API: off, writes (reads stay open) or all', 'SHOAL_AUTH').default('writes'))
+    .addOption(opt('--compat-auth <mode>', 'course API: any Authorization value (any) or a token from its /login (strict)', 'SHOAL_COMPAT_AUTH').default('any'))
+    .addOption(opt('--token-ttl <duration>', 'how long a login token lasts', 'SHOAL_TOKEN_TTL').default('15m'))
+    .addOption(opt('--login-limit <n>', 'failed logins per account per 15 minutes before a 429 (per address: 10×)', 'SHOAL_LOGIN_LIMIT').default('5'));
 
   cmd.action(
     action(async () => {
@@ -80,6 +88,10 @@ export function registerApp(program: Command): void {
         heartbeatIntervalMs: o.heartbeatInterval,
         drainTimeoutMs: o.drainTimeout,
         bodyLimitBytes: o.bodyLimit,
+        auth: o.auth,
+        compatAuth: o.compatAuth,
+        tokenTtlMs: o.tokenTtl,
+        loginLimits: { perAccount: o.loginLimit, perAddress: o.loginLimit * 10, windowMs: 15 * 60_000 },
       } satisfies z.input<typeof appConfig>);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
       const log = createLogger('app');

@@ -22,6 +22,7 @@ const schema = z
     tlsCert: z.string().min(1).optional(),
     tlsKey: z.string().min(1).optional(),
     redirectHttp: port.optional(),
+    compatPort: port.optional(),
     slowStart: duration,
     connectTimeout: duration,
     headerTimeout: duration,
@@ -67,6 +68,7 @@ function toConfig(o: Parsed): ProxyConfig {
     workers: o.workers,
     tls: o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined,
     redirectHttpPort: o.redirectHttp,
+    compatPort: o.compatPort,
     slowStartMs: o.slowStart,
     timeouts: {
       connectMs: o.connectTimeout,
@@ -117,6 +119,7 @@ export function registerProxy(program: Command): void {
     .addOption(opt('--workers <n>', 'processes accepting on the one port', 'SHOAL_PROXY_WORKERS').default('1'))
     .addOption(opt('--tls-cert <file>', 'PEM certificate: serve HTTPS (reloaded on SIGHUP)', 'SHOAL_TLS_CERT'))
     .addOption(opt('--tls-key <file>', 'PEM private key for --tls-cert', 'SHOAL_TLS_KEY'))
+    .addOption(opt('--compat-port <port>', "also serve the course system's API (/api/v1/user/, /music/, /playlist/) on this port", 'SHOAL_COMPAT_PORT'))
     .addOption(opt('--redirect-http <port>', 'also answer plain HTTP on this port with a redirect to HTTPS', 'SHOAL_REDIRECT_HTTP'))
     .addOption(opt('--slow-start <duration>', "ramp a new server's share up over this window (0 = off)", 'SHOAL_PROXY_SLOW_START').default('10s'))
     .addOption(opt('--connect-timeout <duration>', 'connecting to an app server', 'SHOAL_PROXY_CONNECT_TIMEOUT').default(s(DEFAULT_TIMEOUTS.connectMs)))
@@ -154,7 +157,7 @@ export function registerProxy(program: Command): void {
           return;
         }
         const running = cfg.workers > 1 ? await runPrimary(cfg, log) : await startProxy(cfg, log);
-        process.stdout.write(`shoal proxy ready at ${running.url} (admin http://${running.adminAddress})\n`);
+        process.stdout.write(`shoal proxy ready at ${running.url} (admin http://${running.adminAddress})${running.compatUrl ? ` (compat ${running.compatUrl})` : ''}\n`);
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;
