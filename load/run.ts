@@ -4,6 +4,7 @@ import { Prng } from '../fuzzer/prng.js';
 import { poolsUsed, type TestsFile } from '../fuzzer/templates.js';
 import { runClosedModel } from './closed-model.js';
 import { ElasticitySampler } from './elasticity-sampler.js';
+import { withAuthorization } from './authorization.js';
 import { cleanupFixtures, prepareFixtures, type Fixtures } from './fixtures.js';
 import { HttpSender, type Outcome } from './http/http-sender.js';
 import { NoWaitSender } from './http/no-wait-sender.js';
@@ -40,6 +41,8 @@ export interface LoadConfig {
   fleet?: Fleet;
   signal?: AbortSignal;
   progress?: NodeJS.WriteStream;
+  /** `Authorization` header value for every request and the fixture setup (`Bearer <token>`). */
+  authorization?: string;
   /** Off for the warm-up run itself. */
   warmUp?: boolean;
 }
@@ -52,8 +55,9 @@ const NO_FIXTURES: Fixtures = { pools: { song: [], user: [], playlist: [] }, cre
 /** Runs one load test against a live target and returns its summary. */
 export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   const needs = poolsUsed(cfg.noWait ? { templates: cfg.file.templates, chains: [] } : cfg.file);
-  const fixtures = cfg.setup && needs.size ? await prepareFixtures(cfg.target, needs, log) : NO_FIXTURES;
-  const workload = new Workload(cfg.file, fixtures.pools, new Prng(cfg.seed), { chains: !cfg.noWait });
+  const fixtures = cfg.setup && needs.size ? await prepareFixtures(cfg.target, needs, log, cfg.authorization) : NO_FIXTURES;
+  const file = cfg.authorization ? withAuthorization(cfg.file, cfg.authorization) : cfg.file;
+  const workload = new Workload(file, fixtures.pools, new Prng(cfg.seed), { chains: !cfg.noWait });
   const windowMs = cfg.model.kind === 'open' ? planDurationMs(cfg.model.plan) : cfg.model.durationMs;
   if (cfg.warmUp !== false && !cfg.noWait && cfg.model.kind === 'open' && peakRate(cfg.model.plan) >= WARM_UP_FROM_RATE) await warmUp(cfg, peakRate(cfg.model.plan), log);
   const sender = cfg.noWait ? undefined : new HttpSender(cfg.target, { connections: cfg.connections, timeoutMs: cfg.timeoutMs });
@@ -142,7 +146,7 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
     await noWait?.close();
   }
   const elasticity = (await sampler?.stop()) ?? null;
-  if (fixtures.created.length) await cleanupFixtures(cfg.target, fixtures, log);
+  if (fixtures.created.length) await cleanupFixtures(cfg.target, fixtures, log, cfg.authorization);
   return summarize(rec, {
     target: cfg.target,
     model: cfg.model.kind,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { newPlaylist, newSong, newUser } from '../model.js';
-import type { ResourceTable, TableNames } from '../store/table-names.js';
+import type { ResourceTable } from '../store/table-names.js';
 
 const list = (v: string | undefined) =>
   (v ?? '')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { AUTH_MODES, COMPAT_AUTH_MODES } from '../../app/config.js';
 import { DEFAULT_PREFIX } from '../../fleet/index.js';
 import { createLogger } from '../../lib/log.js';
 import { duration, opt, parseOptions, port, positiveInt, positiveNumber, redisUrl } from '../options.js';
@@ -30,6 +31,9 @@ const Schema = z
     tablePrefix: z.string().regex(/^[A-Za-z0-9_.-]*$/, { message: 'letters, digits, _ . - only' }),
     seed: z.boolean(),
     readyTimeout: duration,
+    compatPort: port.optional(),
+    auth: z.enum(AUTH_MODES, { message: 'expected off, writes or all' }),
+    compatAuth: z.enum(COMPAT_AUTH_MODES, { message: 'expected any or strict' }),
   })
   .refine((o) => o.min <= o.max, { message: '--min must not exceed --max', path: ['min'] });
 
@@ -54,7 +58,10 @@ export function registerUp(program: Command): void {
     .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX').default(DEFAULT_PREFIX))
     .addOption(opt('--table-prefix <prefix>', 'DynamoDB table name prefix', 'SHOAL_TABLE_PREFIX').default('shoal-'))
     .option('--no-seed', 'do not load the sample data on first run')
-    .addOption(opt('--ready-timeout <duration>', 'how long each component may take to start').default('60s'));
+    .addOption(opt('--ready-timeout <duration>', 'how long each component may take to start').default('60s'))
+    .addOption(opt('--compat-port <port>', "also serve the course system's API (/api/v1/user/, /music/, /playlist/) on this port", 'SHOAL_COMPAT_PORT'))
+    .addOption(opt('--auth <mode>', 'bearer tokens for the API: off, writes (reads stay open) or all', 'SHOAL_AUTH').default('writes'))
+    .addOption(opt('--compat-auth <mode>', 'course API: any Authorization value (any) or a token from its /login (strict)', 'SHOAL_COMPAT_AUTH').default('any'));
   cmd.action(
     action(async () => {
       const cfg = parseOptions(cmd, Schema);

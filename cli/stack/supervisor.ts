@@ -9,7 +9,9 @@ import { formatDuration } from '../../lib/duration.js';
 import type { Logger } from '../../lib/log.js';
 import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
+import type { AuthMode, CompatAuthMode } from '../../app/config.js';
 import { startChild, type Child } from './child.js';
+import { ensureDemoUser } from './demo-user.js';
 import { readStack, removeStack, stackPath, writeStack, type Stack } from './stack-file.js';
 
 export interface UpConfig {
@@ -32,6 +34,10 @@ export interface UpConfig {
   /** Load the sample CSVs on first run. */
   seed: boolean;
   readyTimeout: number;
+  /** Serve the course system's API on this port too (the proxy's --compat-port). */
+  compatPort?: number;
+  auth: AuthMode;
+  compatAuth: CompatAuthMode;
 }
 
 const SHOAL_BIN = fileURLToPath(new URL('../shoal.js', import.meta.url));
@@ -86,13 +92,14 @@ export class Supervisor {
     await this.prepareTables(stack.dynamodb.endpoint);
     await this.forgetStaleServers();
 
+    const compat = this.cfg.compatPort === undefined ? [] : ['--compat-port', String(this.cfg.compatPort)];
     this.proxy = await this.child('proxy', [
       'proxy', '--port', String(this.cfg.port), '--host', this.cfg.host, '--admin-port', String(this.cfg.proxyAdminPort),
-      '--redis', stack.redis.url, '--prefix', this.cfg.prefix,
-    ], /shoal proxy ready at (\S+) \(admin (\S+?)\)/);
-    stack.proxy = { url: this.proxy.ready[1]!, adminUrl: this.proxy.ready[2]!, pid: this.proxy.pid };
+      '--redis', stack.redis.url, '--prefix', this.cfg.prefix, ...compat,
+    ], /shoal proxy ready at (\S+) \(admin (\S+?)\)(?: \(compat (\S+?)\))?\n/);
+    stack.proxy = { url: this.proxy.ready[1]!, adminUrl: this.proxy.ready[2]!, pid: this.proxy.pid, compatUrl: this.proxy.ready[3] };
     await writeStack(this.dataDir, stack);
-    this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl})`);
+    this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl})${stack.proxy.compatUrl ? `, course API at ${stack.proxy.compatUrl}` : ''}`);
 
     const scalerArgs = [
       'autoscaler', '--provider', this.cfg.provider, '--min', String(this.cfg.min), '--max', String(this.cfg.max),
@@ -109,6 +116,10 @@ export class Supervisor {
     this.say(`autoscaler  ready  ${stack.autoscaler.adminUrl} (${this.cfg.provider} provider, min ${this.cfg.min}, max ${this.cfg.max})`);
 
     await this.waitForServers(this.cfg.min);
+    const demo = await ensureDemoUser(this.dataDir, stack.proxy.url);
+    stack.auth = { mode: this.cfg.auth, ...demo };
+    await writeStack(this.dataDir, stack);
+    this.say(`auth        ${this.cfg.auth}   demo user ${demo.email} (password in ${stackPath(this.dataDir)}, 0600)`);
     this.say('');
     this.say(`shoal is up:  API ${stack.proxy.url}/api/v1/music   dashboard ${stack.dashboard}`);
     this.say(`              status: shoal status --data-dir ${this.cfg.dataDir}    stop: Ctrl-C`);
@@ -250,7 +261,8 @@ export class Supervisor {
       name,
       command: process.execPath,
       args: [SHOAL_BIN, ...args],
-      env: { ...process.env, SHOAL_PARENT_PID: String(process.pid) },
+      // App servers inherit the autoscaler's environment: the auth modes reach them here, not on argv.
+      env: { ...process.env, SHOAL_PARENT_PID: String(process.pid), SHOAL_AUTH: this.cfg.auth, SHOAL_COMPAT_AUTH: this.cfg.compatAuth },
       logFile: this.logFile(name),
       readyLine,
       timeoutMs: this.cfg.readyTimeout,
