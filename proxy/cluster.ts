@@ -54,6 +54,7 @@ export async function runPrimary(cfg: ProxyConfig, log: Logger): Promise<Running
       pool: async () => ({ workers: await askPools() }),
     },
     log,
+    cfg.adminToken,
   );
   const adminAddress = `${cfg.adminHost.includes(':') ? `[${cfg.adminHost}]` : cfg.adminHost}:${(admin.address() as AddressInfo).port}`;
 

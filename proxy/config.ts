@@ -7,6 +7,8 @@ export interface ProxyConfig {
   host: string;
   adminPort: number;
   adminHost: string;
+  /** Bearer token the admin port requires (mandatory when it is not on loopback). */
+  adminToken?: string;
   redisUrl: string;
   prefix: string;
   balancer: BalancerKind;

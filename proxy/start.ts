@@ -142,6 +142,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
           pool: async () => pool(),
         },
         log,
+        cfg.adminToken,
       );
   const adminAddress = admin ? `${formatHost(cfg.adminHost)}:${(admin.address() as AddressInfo).port}` : (opts.worker?.adminAddress ?? '');
 

@@ -8,6 +8,7 @@ import { connectRedis, DEFAULT_PREFIX, Fleet } from '../../fleet/index.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
 import { duration, nonNegativeInt, opt, parseOptions, port, positiveInt, positiveNumber, redisUrl } from '../options.js';
+import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).gt(0, { message: 'expected a percentage 1-100' }).max(100, { message: 'expected a percentage 1-100' });
@@ -35,13 +36,13 @@ const Schema = z
     dynamodb: z.string().refine((v) => v === 'aws' || /^https?:\/\/[^/]+/.test(v), { message: 'expected aws or an http(s):// endpoint URL' }).optional(),
     tablePrefix: z.string().regex(/^[A-Za-z0-9_.-]*$/, { message: 'letters, digits, _ . - only' }).optional(),
     appCommand: z.string().trim().min(1, { message: 'expected a command' }).optional(),
+    adminTokenFile: z.string().min(1).optional(),
   })
   .refine((o) => o.min <= o.max, { message: 'must not exceed --max', path: ['min'] });
 
 /** `shoal autoscaler`: launches and terminates app servers to follow demand; one leader at a time. */
 export function registerAutoscaler(program: Command): void {
-  const cmd = program
-    .command('autoscaler')
+  const cmd = addAdminTokenOption(program.command('autoscaler'))
     .description('scale app servers to demand: read the fleet from Redis, decide, launch or drain and terminate, record why')
     .addOption(opt('--provider <name>', 'where app servers run: local (child processes)', 'SHOAL_PROVIDER').default('local'))
     .addOption(opt('--min <n>', 'fewest app servers', 'SHOAL_MIN').default('1'))
@@ -67,6 +68,7 @@ export function registerAutoscaler(program: Command): void {
   cmd.action(
     action(async () => {
       const o = parseOptions(cmd, Schema);
+      const adminToken = resolveAdminToken(o.adminHost, '--admin-host (SHOAL_ADMIN_HOST)', o.adminTokenFile);
       // Heavy modules load only when this command runs, so every other shoal process stays lean.
       const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');
       const { startAdmin } = await import('../../autoscaler/admin/server.js');
@@ -130,6 +132,7 @@ export function registerAutoscaler(program: Command): void {
         o.adminHost,
         o.adminPort,
         [dashboardHandler(feed)],
+        adminToken,
       );
       adminUrl = admin.url;
       // Wait briefly for Redis so the first line says whether we lead; unreachable → standby, retrying.

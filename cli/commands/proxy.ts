@@ -5,6 +5,7 @@ import { createLogger } from '../../lib/log.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
 import { readKeyPair } from '../../proxy/tls.js';
 import { duration, logLevel, nonNegativeInt, opt, parseOptions, port, positiveInt, redisUrl } from '../options.js';
+import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).min(0, { message: 'expected 0-100' }).max(100, { message: 'expected 0-100' });
@@ -44,6 +45,7 @@ const schema = z
     maxEjection: percent,
     resyncInterval: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }),
     proxyId: z.string().min(1).optional(),
+    adminTokenFile: z.string().min(1).optional(),
     logLevel,
   })
   .superRefine((o, ctx) => {
@@ -56,8 +58,9 @@ const schema = z
 
 type Parsed = z.infer<typeof schema>;
 
-function toConfig(o: Parsed): ProxyConfig {
+function toConfig(o: Parsed, adminToken: string | undefined): ProxyConfig {
   return {
+    adminToken,
     port: o.port,
     host: o.host,
     adminPort: o.adminPort,
@@ -106,8 +109,7 @@ function toConfig(o: Parsed): ProxyConfig {
 const s = (ms: number) => `${ms / 1000}s`;
 
 export function registerProxy(program: Command): void {
-  program
-    .command('proxy')
+  addAdminTokenOption(program.command('proxy'))
     .description('load balancer over the live pool of app servers in Redis')
     .addOption(opt('--port <port>', 'port to accept clients on (0 = any free port)', 'SHOAL_PROXY_PORT').default('8080'))
     .addOption(opt('--host <host>', 'address to bind (0.0.0.0 to accept from other machines)', 'SHOAL_PROXY_HOST').default('127.0.0.1'))
@@ -146,7 +148,7 @@ export function registerProxy(program: Command): void {
     .action(
       action(async (_opts: unknown, cmd: Command) => {
         const parsed = parseOptions(cmd, schema);
-        const cfg = toConfig(parsed);
+        const cfg = toConfig(parsed, resolveAdminToken(parsed.adminHost, '--admin-host (SHOAL_PROXY_ADMIN_HOST)', parsed.adminTokenFile));
         if (cfg.tls) readKeyPair(cfg.tls); // an unreadable cert or key fails here, before anything starts
         const log = createLogger('proxy', parsed.logLevel);
         // The proxy's modules load only when this command runs: every shoal process stays lean.
