@@ -10,7 +10,8 @@ const TOKEN = 'admin-token-for-the-test-0123456789';
 
 for (const tier of ['proxy', 'autoscaler'] as const) {
   t.test(`${tier}: an admin port beyond loopback without a token is refused at start`, async (t) => {
-    const p = spawnShoal(t.teardown, [tier, '--admin-host', '0.0.0.0', '--admin-port', '0', '--port', '0', '--redis', 'redis://127.0.0.1:1'], { env: { SHOAL_ADMIN_TOKEN: '' } });
+    const ports = tier === 'proxy' ? ['--port', '0'] : [];
+    const p = spawnShoal(t.teardown, [tier, '--admin-host', '0.0.0.0', '--admin-port', '0', ...ports, '--redis', 'redis://127.0.0.1:1'], { env: { SHOAL_ADMIN_TOKEN: '' } });
     t.equal(await p.exited(), 2);
     t.match(p.stderr(), /invalid --admin-host .*not loopback.*SHOAL_ADMIN_TOKEN or --admin-token-file/);
   });

@@ -7,7 +7,7 @@ import { testDynalite } from '../helpers/dynalite.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(60_000);
+t.setTimeout(180_000); // generous: the shared machine can be slow
 
 type Json = Record<string, unknown> & { id: string };
 
