@@ -10,7 +10,7 @@ import { pidAlive, spawnShoal } from '../helpers/proc.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(90_000);
+t.setTimeout(240_000); // generous: the shared machine can be slow
 
 const READY = /shoal app (\S+) ready at http:\/\/(\S+)/;
 
