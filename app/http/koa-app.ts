@@ -13,6 +13,7 @@ import { healthRoutes } from '../routes/health.js';
 import { musicRoutes } from '../routes/music.js';
 import { shoalOpenApi } from '../openapi/shoal.js';
 import { openApiRoutes } from '../routes/openapi.js';
+import { pageRoutes } from '../routes/pages.js';
 import { playlistRoutes } from '../routes/playlists.js';
 import { sessionRoutes } from '../routes/sessions.js';
 import { userRoutes } from '../routes/users.js';
@@ -64,6 +65,7 @@ export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'met
   const root = new Router();
   root.use(healthRoutes(deps.readiness, deps.metrics).routes());
   root.use('/api/v1', api.routes());
+  root.use(pageRoutes(deps.stores).routes());
   return root;
 }
 

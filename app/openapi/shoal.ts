@@ -76,6 +76,39 @@ export const shoalOpenApi = {
     ...resource('users', 'User', 'users', { create: 'NewUser', patch: 'UserPatch' }),
     ...resource('music', 'Song', 'music', { create: 'NewSong' }),
     ...resource('playlists', 'Playlist', 'playlists', { create: 'NewPlaylist', patch: 'PlaylistPatch' }),
+    '/api/v1/music/{id}/similar': {
+      get: op('similarSongs', {
+        summary: 'songs that share instruments with this one, as `shoal ingest similar` last computed them',
+        tags: ['music'],
+        security: readAuth,
+        params: [idParam('id', 'song id'), { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50, default: 10 } }],
+        responses: {
+          200: json(
+            {
+              type: 'object',
+              required: ['id', 'computedAt', 'items'],
+              properties: {
+                id: uuid,
+                computedAt: { type: ['string', 'null'], format: 'date-time' },
+                items: { type: 'array', items: { type: 'object', properties: { song: ref('Song'), score: { type: 'number' }, shared: { type: 'array', items: str() } } } },
+              },
+            },
+            'the neighbours',
+          ),
+          400: E[400],
+          404: E[404],
+        },
+      }),
+    },
+    '/songs/{id}': {
+      get: op('songPage', {
+        summary: 'a song and its similar songs as an HTML page, for people',
+        tags: ['pages'],
+        security: readAuth,
+        params: [idParam('id', 'song id', str())],
+        responses: { 200: { description: 'the page', content: { 'text/html': { schema: str() } } }, 404: { description: 'no such song', content: { 'text/html': { schema: str() } } } },
+      }),
+    },
     '/api/v1/playlists/{id}/songs': {
       post: op('addSong', {
         summary: 'append a song (adding one already there changes nothing)',

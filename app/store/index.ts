@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CredentialStore } from './credentials.js';
 import { MusicStore } from './music.js';
 import { PlaylistStore } from './playlists.js';
+import { SimilarStore } from './similar.js';
 import { probeTables, type TableNames } from './tables.js';
 import { UserStore } from './users.js';
 
@@ -14,6 +15,7 @@ export class Stores {
   readonly music: MusicStore;
   readonly playlists: PlaylistStore;
   readonly credentials: CredentialStore;
+  readonly similar: SimilarStore;
 
   constructor(
     private readonly db: { doc: DynamoDBDocumentClient; client: DynamoDBClient; target: string },
@@ -24,6 +26,7 @@ export class Stores {
     this.music = new MusicStore(ctx, names.music);
     this.playlists = new PlaylistStore(ctx, names.playlists);
     this.credentials = new CredentialStore(ctx, names.credentials);
+    this.similar = new SimilarStore(ctx, names.similar);
   }
 
   probe(): Promise<void> {

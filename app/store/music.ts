@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NewSong, Song } from '../model.js';
-import { isConditionFailed } from './db-error.js';
+import { batchWrite } from './batch-write.js';
+import { dbError, isConditionFailed } from './db-error.js';
 import { Table, type TableContext } from './table.js';
 
 export class MusicStore extends Table<Song> {
@@ -37,6 +38,21 @@ export class MusicStore extends Table<Song> {
     } catch (err) {
       if (isConditionFailed(err)) return undefined;
       throw err;
+    }
+  }
+
+  /** Upserts whole songs (the ingest path: ids are name-based, so a rerun overwrites). */
+  putMany(songs: readonly Song[]): Promise<void> {
+    return batchWrite(this.ctx.doc, this.name, songs as unknown as Record<string, unknown>[], this.ctx.target);
+  }
+
+  /** Every song's id and instruments, page by page: what the similarity index is built from. */
+  async *instruments(): AsyncGenerator<Pick<Song, 'id' | 'instruments'>> {
+    const pages = paginateScan({ client: this.ctx.doc, pageSize: 1000 }, { TableName: this.name, ProjectionExpression: 'id, instruments' });
+    try {
+      for await (const page of pages) for (const item of page.Items ?? []) yield { id: String(item.id), instruments: (item.instruments as string[] | undefined) ?? [] };
+    } catch (err) {
+      throw dbError(err, this.ctx.target);
     }
   }
 }
