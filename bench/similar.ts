@@ -4,7 +4,7 @@
 //      time and peak RSS of the command's process;
 //   3. `shoal ingest midi` over generated MIDI files: files/s by worker count.
 // Flags: --sizes 25000,50000,100000  --e2e-sizes 25000,50000,100000  --midi-files 1000
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { batchWrite } from '../app/store/batch-write.js';
 import { createTables, tableNames } from '../app/store/tables.js';
 import { midiBytes } from '../test/helpers/midi.js';
 import { GM_PROGRAMS } from '../ingest/midi/gm-instruments.js';
+import { buildOrExit } from './lib/build.js';
 import { ROOT, spawnNode } from './lib/child-process.js';
 import { startDynaliteProcess } from './lib/dynalite-process.js';
 import { syntheticSongs } from './lib/synthetic-songs.js';
@@ -33,13 +34,7 @@ function say(line: string) {
   process.stdout.write(`${line}\n`);
 }
 
-// A bench never times a stale dist/: no build, no numbers.
-try {
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-} catch {
-  process.stderr.write('bench:similar: the build failed; nothing measured\n');
-  process.exit(1);
-}
+buildOrExit('bench:similar');
 
 say(`## 1. ranking core (synthetic songs, 2–8 of 129 GM sounds, Zipf 1.1; k = 20)\n`);
 say('| songs | pairs scored | pairs / n² | CPU s | ns / pair | peak RSS MB |');
