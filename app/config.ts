@@ -24,6 +24,13 @@ const dynamo = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('endpoint'), url: z.url() }),
 ]);
 
+/** Which requests to shoal's own API need a bearer token. */
+export const AUTH_MODES = ['off', 'writes', 'all'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+/** The course API: any `Authorization` value (as the originals), or a token from its `/login`. */
+export const COMPAT_AUTH_MODES = ['any', 'strict'] as const;
+export type CompatAuthMode = (typeof COMPAT_AUTH_MODES)[number];
+
 /**
  * Everything `startApp` needs, as a plain validated object. The CLI builds it from flags
  * and environment once; tests and `shoal up` pass it directly (defaults fill the rest).
@@ -65,6 +72,15 @@ export const appConfig = z.object({
   idempotencyLeaseMs: z.number().int().positive().default(10_000),
   /** How long start-up waits for Redis before serving anyway (registration then retries). */
   redisWaitMs: z.number().int().nonnegative().default(5000),
+  auth: z.enum(AUTH_MODES).default('writes'),
+  compatAuth: z.enum(COMPAT_AUTH_MODES).default('any'),
+  /** Bearer token life: short, so a leaked token is worth little and the deny list stays small. */
+  tokenTtlMs: z.number().int().positive().default(15 * 60_000),
+  /** A new signing key (kid) every this often; the previous ones verify until their tokens expire. */
+  keyRotationMs: z.number().int().positive().default(24 * 3600_000),
+  loginLimits: z
+    .object({ perAccount: z.number().int().positive(), perAddress: z.number().int().positive(), windowMs: z.number().int().positive() })
+    .default({ perAccount: 5, perAddress: 50, windowMs: 15 * 60_000 }),
 }).refine((c) => c.headerTimeoutMs <= c.requestTimeoutMs, { path: ['headerTimeoutMs'], message: 'the header timeout must not exceed the request timeout' });
 
 export type AppConfig = z.output<typeof appConfig>;

@@ -25,3 +25,6 @@ export const idempotencyKeyReused = () =>
 export const idempotencyKeyInProgress = () =>
   new ShoalError('SHOAL_ERR_IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this Idempotency-Key is still running: retry after Retry-After seconds', 409);
 export const dbUnavailable = (message: string, cause?: unknown) => new ShoalError('SHOAL_ERR_DB_UNAVAILABLE', message, 503, { cause });
+export const unauthorized = () => new ShoalError('SHOAL_ERR_UNAUTHORIZED', 'a valid bearer token is required: POST /api/v1/sessions to get one', 401);
+export const invalidCredentials = () => new ShoalError('SHOAL_ERR_INVALID_CREDENTIALS', 'email or password is wrong', 401);
+export const tooManyAttempts = () => new ShoalError('SHOAL_ERR_TOO_MANY_ATTEMPTS', 'too many failed logins: retry later', 429);

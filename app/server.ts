@@ -15,6 +15,8 @@ import { openDynamo, type Dynamo } from './dynamodb/client.js';
 import { MEMORY } from './dynamodb/embedded.js';
 import { createKoaApp } from './http/koa-app.js';
 import { HttpMetrics } from './http/metrics.js';
+import { LoginGuard } from './auth/login-guard.js';
+import { TokenService } from './auth/tokens.js';
 import { Readiness } from './readiness.js';
 import { Registration } from './registration.js';
 import { createTables, Stores, tableNames } from './store/index.js';
@@ -89,7 +91,17 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     const metrics = new HttpMetrics();
     // The monitor needs the bound port, known only after listen: route through a slot.
     let monitor: Middleware = (_ctx, next) => next();
-    const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, monitor: (ctx, next) => monitor(ctx, next) });
+    const id = config.serverId ?? `app-${randomUUID().slice(0, 8)}`;
+    const redis = connectRedis(config.redisUrl, { offlineQueue: false, name: `shoal-app:${id}` });
+    cleanups.push(() => redis.disconnect());
+    const fleet = new Fleet(redis, config.prefix);
+    const auth = {
+      mode: config.auth,
+      compat: config.compatAuth,
+      tokens: new TokenService(fleet, { rotateMs: config.keyRotationMs, tokenTtlMs: config.tokenTtlMs, refreshMs: 10_000 }),
+      guard: new LoginGuard(fleet, config.loginLimits),
+    };
+    const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, auth, monitor: (ctx, next) => monitor(ctx, next) });
 
     const handle = koa.callback();
     const timeouts = { headerMs: config.headerTimeoutMs, requestMs: config.requestTimeoutMs, keepAliveMs: config.keepAliveTimeoutMs };
@@ -99,11 +111,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     cleanups.push(() => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))));
     const address = config.advertise ?? formatAddress(config.host, port);
 
-    const id = config.serverId ?? `app-${randomUUID().slice(0, 8)}`;
     const bootId = randomUUID();
-    const redis = connectRedis(config.redisUrl, { offlineQueue: false, name: `shoal-app:${id}` });
-    cleanups.push(() => redis.disconnect());
-    const fleet = new Fleet(redis, config.prefix);
 
     let requestMonitor: RequestMonitor | undefined;
     let memoryMonitor: MemoryMonitor | undefined;

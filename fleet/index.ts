@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { AuthKeyStore } from './auth-keys.js';
+import { AuthStateStore } from './auth-state.js';
 import { AutoscalerStateStore } from './autoscaler-state.js';
 import { EventStream } from './event-stream.js';
 import { fleetKeys, type Keys } from './keys.js';
@@ -18,6 +20,7 @@ export type { ProxyInfo } from './proxies.js';
 export type { AutoscalerState } from './autoscaler-state.js';
 export type { PoolChange } from './registry.js';
 export type { StreamEntry } from './event-stream.js';
+export type { SigningKey } from './auth-keys.js';
 export { DecisionTail, type AutoscalerAsk } from './decision-tail.js';
 
 /** Everything shoal keeps in Redis, over one client, under one prefix. */
@@ -30,6 +33,8 @@ export class Fleet {
   readonly autoscaler: AutoscalerStateStore;
   readonly decisions: EventStream<Record<string, unknown>>;
   readonly leader: LeaderLock;
+  readonly authKeys: AuthKeyStore;
+  readonly auth: AuthStateStore;
 
   constructor(
     readonly redis: Redis,
@@ -43,5 +48,7 @@ export class Fleet {
     this.autoscaler = new AutoscalerStateStore(redis, this.keys);
     this.decisions = new EventStream(redis, this.keys.decisions, 1000);
     this.leader = new LeaderLock(redis, this.keys);
+    this.authKeys = new AuthKeyStore(redis, this.keys);
+    this.auth = new AuthStateStore(redis, this.keys);
   }
 }

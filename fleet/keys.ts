@@ -27,6 +27,12 @@ export interface Keys {
   readonly leader: string;
   /** String counter: the fencing token handed to each new leader. */
   readonly fencing: string;
+  /** Hash: token signing keys, field kid → JSON {secret, createdAt}; every app server signs and verifies with them. */
+  readonly authKeys: string;
+  /** String with TTL: a revoked token's id (jti), kept until the token would have expired. */
+  revokedToken(jti: string): string;
+  /** String counter with TTL: failed logins in the current window for one account or one client address. */
+  loginFailures(scope: 'account' | 'address', who: string): string;
 }
 
 export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
@@ -44,5 +50,8 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
     decisions: `${prefix}autoscaler:decisions`,
     leader: `${prefix}autoscaler:leader`,
     fencing: `${prefix}autoscaler:fencing`,
+    authKeys: `${prefix}auth:keys`,
+    revokedToken: (jti) => `${prefix}auth:revoked:${jti}`,
+    loginFailures: (scope, who) => `${prefix}auth:login-failures:${scope}:${who}`,
   };
 }

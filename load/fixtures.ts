@@ -17,12 +17,16 @@ const FIXTURE_PLAYLISTS = 3;
 const FIXTURE_SONGS = 5;
 const DISCOVER_PAGES = 3;
 
-async function call(origin: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+async function call(origin: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, authorization?: string): Promise<{ status: number; json: unknown }> {
   // loaded only for files with placeholders: a plain run never pays for undici's start-up
   const { request } = await import('undici');
   const res = await request(origin + path, {
     method,
-    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    headers: {
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(authorization ? { authorization } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     headersTimeout: 10_000,
     bodyTimeout: 10_000,
@@ -49,10 +53,10 @@ function idOf(json: unknown): string | undefined {
  * playlists of our own, only for the placeholders the tests use. Deleting only what we
  * created keeps the catalogue intact.
  */
-export async function prepareFixtures(origin: string, needs: Set<PoolKind>, log: Logger): Promise<Fixtures> {
+export async function prepareFixtures(origin: string, needs: Set<PoolKind>, log: Logger, authorization?: string): Promise<Fixtures> {
   const f: Fixtures = { pools: { song: [], user: [], playlist: [] }, created: [] };
   const create = async (kind: PoolKind, body: unknown) => {
-    const res = await call(origin, 'POST', PATHS[kind], body);
+    const res = await call(origin, 'POST', PATHS[kind], body, authorization);
     const id = idOf(res.json);
     if (res.status >= 300 || !id) {
       throw new ShoalError('SHOAL_ERR_LOAD_SETUP', `setup: POST ${PATHS[kind]} got ${res.status} ${JSON.stringify(res.json)?.slice(0, 200)}`, 502);
@@ -64,7 +68,7 @@ export async function prepareFixtures(origin: string, needs: Set<PoolKind>, log:
   if (needs.has('song') || needs.has('playlist')) {
     let cursor: string | null = null;
     for (let page = 0; page < DISCOVER_PAGES; page++) {
-      const res = await call(origin, 'GET', `${PATHS.song}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res = await call(origin, 'GET', `${PATHS.song}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, authorization);
       if (res.status !== 200) throw new ShoalError('SHOAL_ERR_LOAD_SETUP', `setup: GET ${PATHS.song} got ${res.status}`, 502);
       const { items, next } = res.json as { items?: unknown[]; next?: string | null };
       for (const it of items ?? []) {
@@ -91,10 +95,10 @@ export async function prepareFixtures(origin: string, needs: Set<PoolKind>, log:
 }
 
 /** Deletes what setup created, newest first (playlists before their owners). */
-export async function cleanupFixtures(origin: string, f: Fixtures, log: Logger): Promise<void> {
+export async function cleanupFixtures(origin: string, f: Fixtures, log: Logger, authorization?: string): Promise<void> {
   let failed = 0;
   for (const { kind, id } of [...f.created].reverse()) {
-    const res = await call(origin, 'DELETE', `${PATHS[kind]}/${id}`).catch(() => ({ status: 0 }));
+    const res = await call(origin, 'DELETE', `${PATHS[kind]}/${id}`, undefined, authorization).catch(() => ({ status: 0 }));
     if (res.status >= 300 && res.status !== 404) failed++;
   }
   if (failed) log.warn({ failed }, 'could not delete every load fixture');

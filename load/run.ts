@@ -2,6 +2,7 @@ import type { Fleet } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import { poolsUsed, type PoolKind } from '../fuzzer/templates.js';
 import { ElasticitySampler, type ElasticityResult } from './elasticity-sampler.js';
+import { withAuthorization } from './authorization.js';
 import { cleanupFixtures, prepareFixtures, type Fixtures } from './fixtures.js';
 import { PartRun, type EndReason, type LoadPart } from './part-run.js';
 import { startProgress } from './progress.js';
@@ -35,6 +36,8 @@ export interface LoadConfig {
   fleet?: Fleet;
   signal?: AbortSignal;
   progress?: NodeJS.WriteStream;
+  /** `Authorization` header value for every request and the fixture setup (`Bearer <token>`). */
+  authorization?: string;
   /** Off for the warm-up run itself. */
   warmUp?: boolean;
 }
@@ -50,11 +53,12 @@ const windowOf = (p: LoadPart) => (p.model.kind === 'open' ? planDurationMs(p.mo
 export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   const needs = new Set<PoolKind>();
   for (const p of cfg.parts) for (const k of poolsUsed(cfg.noWait ? { templates: p.file.templates, chains: [] } : p.file)) needs.add(k);
-  const fixtures = cfg.setup && needs.size ? await prepareFixtures(cfg.target, needs, log) : NO_FIXTURES;
+  const fixtures = cfg.setup && needs.size ? await prepareFixtures(cfg.target, needs, log, cfg.authorization) : NO_FIXTURES;
   const windowMs = Math.max(...cfg.parts.map(windowOf));
   const peak = cfg.parts.reduce((n, p) => n + (p.model.kind === 'open' ? peakRate(p.model.plan) : 0), 0);
   if (cfg.warmUp !== false && !cfg.noWait && peak >= WARM_UP_FROM_RATE) await warmUp(cfg, peak, log);
-  const runs = cfg.parts.map((p) => new PartRun(p, cfg, fixtures.pools));
+  const auth = cfg.authorization;
+  const runs = cfg.parts.map((p) => new PartRun(auth ? { ...p, file: withAuthorization(p.file, auth) } : p, cfg, fixtures.pools));
   await Promise.all(runs.map((r) => r.connect()));
   const startedAt = Date.now();
   const t0 = performance.now();
@@ -73,7 +77,7 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   } finally {
     stopProgress();
   }
-  if (fixtures.created.length) await cleanupFixtures(cfg.target, fixtures, log);
+  if (fixtures.created.length) await cleanupFixtures(cfg.target, fixtures, log, cfg.authorization);
   const open = cfg.parts.every((p) => p.model.kind === 'open');
   const first = cfg.parts[0]!;
   const summary = summarize(recs.length === 1 ? recs[0]! : Recorder.merge(recs), {

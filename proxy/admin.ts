@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { adminGuard } from '../lib/admin-auth.js';
 import type { Logger } from '../lib/log.js';
 
 export interface AdminSources {
@@ -9,11 +10,13 @@ export interface AdminSources {
 }
 
 /**
- * The operator's port (loopback by default): /metrics for Prometheus, /pool for people and
+ * The operator's port (loopback by default; a token required elsewhere): /metrics for Prometheus, /pool for people and
  * `shoal status`, /healthz for whatever supervises the proxy itself.
  */
-export function startAdmin(host: string, port: number, sources: AdminSources, log: Logger): Promise<Server> {
+export function startAdmin(host: string, port: number, sources: AdminSources, log: Logger, token?: string): Promise<Server> {
+  const allowed = adminGuard(token);
   const server = createServer({ headersTimeout: 5000, requestTimeout: 10_000 }, (req, res) => {
+    if (!allowed(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });

@@ -12,13 +12,14 @@ import { startProxy, type PoolView } from './start.js';
 // supervises and serves the admin port, summing the workers' metrics.
 
 type Msg =
-  | { type: 'shoal:proxy-ready'; url: string; address: string }
+  | { type: 'shoal:proxy-ready'; url: string; compatUrl?: string; address: string }
   | { type: 'shoal:proxy-stop' }
   | { type: 'shoal:pool-req'; seq: number }
   | { type: 'shoal:pool-res'; seq: number; pool: PoolView };
 
 export interface RunningCluster {
   url: string;
+  compatUrl?: string;
   adminAddress: string;
   close(): Promise<void>;
 }
@@ -53,11 +54,12 @@ export async function runPrimary(cfg: ProxyConfig, log: Logger): Promise<Running
       pool: async () => ({ workers: await askPools() }),
     },
     log,
+    cfg.adminToken,
   );
   const adminAddress = `${cfg.adminHost.includes(':') ? `[${cfg.adminHost}]` : cfg.adminHost}:${(admin.address() as AddressInfo).port}`;
 
   let closing = false;
-  const fork = (index: number): Promise<string> => {
+  const fork = (index: number): Promise<{ url: string; compatUrl?: string }> => {
     const w = cluster.fork({ SHOAL_PROXY_WORKER: String(index), SHOAL_PROXY_ADMIN_ADDRESS: adminAddress });
     w.on('exit', (code, signal) => {
       if (closing) return;
@@ -65,7 +67,7 @@ export async function runPrimary(cfg: ProxyConfig, log: Logger): Promise<Running
       setTimeout(() => !closing && void fork(index).catch(() => {}), 1000).unref();
     });
     return new Promise((resolve, reject) => {
-      w.on('message', (m: Msg) => m.type === 'shoal:proxy-ready' && resolve(m.url));
+      w.on('message', (m: Msg) => m.type === 'shoal:proxy-ready' && resolve({ url: m.url, compatUrl: m.compatUrl }));
       w.once('exit', (code) => reject(new Error(`proxy worker ${index} exited with ${code} before it was ready`)));
     });
   };
@@ -76,7 +78,8 @@ export async function runPrimary(cfg: ProxyConfig, log: Logger): Promise<Running
   process.on('SIGHUP', onHup);
 
   return {
-    url: urls[0]!,
+    url: urls[0]!.url,
+    compatUrl: urls[0]!.compatUrl,
     adminAddress,
     async close() {
       closing = true;
@@ -108,7 +111,7 @@ export async function runWorker(cfg: ProxyConfig, log: Logger, index: number, ad
   // the primary owns shutdown; a terminal's Ctrl-C reaches the whole group, so ignore it here
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => void proxy.close().then(() => process.exit(0)));
-  process.send?.({ type: 'shoal:proxy-ready', url: proxy.url, address: proxy.address } satisfies Msg);
+  process.send?.({ type: 'shoal:proxy-ready', url: proxy.url, compatUrl: proxy.compatUrl, address: proxy.address } satisfies Msg);
 }
 
 export const isWorker = (): boolean => cluster.isWorker;

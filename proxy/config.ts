@@ -7,11 +7,15 @@ export interface ProxyConfig {
   host: string;
   adminPort: number;
   adminHost: string;
+  /** Bearer token the admin port requires (mandatory when it is not on loopback). */
+  adminToken?: string;
   redisUrl: string;
   prefix: string;
   balancer: BalancerKind;
   workers: number;
   tls?: { certFile: string; keyFile: string };
+  /** A second port serving the course system's API (requests marked as compat); off when undefined. */
+  compatPort?: number;
   /** Plain-HTTP port answering with a redirect to HTTPS (needs tls). */
   redirectHttpPort?: number;
   slowStartMs: number;

@@ -24,6 +24,8 @@ export interface ForwarderOptions {
   bodyIdleMs: number;
   bufferBodyBytes: number;
   maxAttempts: number;
+  /** Requests are marked as the course API's (the `--compat-port` listener). */
+  compat?: boolean;
   /** True once shutdown began: answers carry Connection: close. */
   closing: () => boolean;
   /** Serve the app servers' /metrics, /healthz and /readyz on the public port (--expose-internal). */
@@ -101,6 +103,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       remoteAddress: req.socket.remoteAddress ?? '',
       proto: o.proto,
       requestId: this.requestId,
+      compat: o.compat,
     });
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];

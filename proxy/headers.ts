@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { COMPAT_HEADER } from '../lib/compat-header.js';
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1): never forwarded.
 // `expect` is answered by the proxy itself (Node sends 100 Continue), and undici refuses it.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
 
 // Set by the proxy from what it saw, so a client cannot forge them (X-Forwarded-For is appended to instead).
-const OVERWRITTEN = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-request-id']);
+// The compat mark too: only the proxy's course-API port may send it.
+const OVERWRITTEN = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-request-id', COMPAT_HEADER]);
 
 /** Lengths of the names above: most headers are ruled out without lower-casing them. */
 const HOP_LENGTHS = new Set([...HOP_BY_HOP, 'x-request-id'].map((n) => n.length));
@@ -48,6 +50,8 @@ export interface ForwardedFor {
   remoteAddress: string;
   proto: 'http' | 'https';
   requestId: string;
+  /** The request came in on the course-API port (`--compat-port`). */
+  compat?: boolean;
 }
 
 /**
@@ -87,6 +91,7 @@ export function upstreamHeaders(rawHeaders: readonly string[], connection: strin
     f.requestId,
   );
   if (host !== undefined) out.push('x-forwarded-host', host);
+  if (f.compat) out.push(COMPAT_HEADER, '1');
   return out;
 }
 

@@ -11,7 +11,7 @@ import { startAdmin } from './admin.js';
 import type { ProxyConfig } from './config.js';
 import { upstreamConnector } from './connector.js';
 import { DemandCounters, DemandReporter } from './demand.js';
-import { createForwarder } from './forward.js';
+import { createForwarder, type ForwarderOptions } from './forward.js';
 import { ActiveChecker } from './health.js';
 import { applyLimits, serverOptions } from './limits.js';
 import { Membership } from './membership.js';
@@ -25,6 +25,8 @@ export interface RunningProxy {
   /** host:port the proxy listens on. */
   address: string;
   url: string;
+  /** The course-API listener's URL when `--compat-port` is set. */
+  compatUrl?: string;
   /** host:port of the admin server, or '' in a cluster worker (the primary serves it). */
   adminAddress: string;
   metrics: ProxyMetrics;
@@ -82,7 +84,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   let closing = false;
   const counters = new DemandCounters();
   const proto = cfg.tls ? 'https' : 'http';
-  const handler = createForwarder({
+  const forwarding: Omit<ForwarderOptions, 'compat'> = {
     upstreams: set,
     balancer: cfg.balancer,
     budget: new RetryBudget({ ratio: cfg.limits.retryRatio, minPerSecond: cfg.limits.retryMinPerSecond }),
@@ -96,18 +98,29 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     closing: () => closing,
     exposeInternal: cfg.exposeInternal,
     log,
-  });
+  };
   const sOpts = serverOptions(cfg.timeouts);
-  const server: Server | HttpsServer = cfg.tls ? createHttpsServer({ ...sOpts, ...readKeyPair(cfg.tls) }, handler) : createHttpServer(sOpts, handler);
-  applyLimits(server, cfg, log);
+  const makeServer = (compat: boolean): Server | HttpsServer => {
+    const handler = createForwarder({ ...forwarding, compat });
+    const srv = cfg.tls ? createHttpsServer({ ...sOpts, ...readKeyPair(cfg.tls) }, handler) : createHttpServer(sOpts, handler);
+    applyLimits(srv, cfg, log);
+    if (cfg.tls) srv.on('tlsClientError', () => {}); // failed handshakes are the client's problem, not an exception
+    return srv;
+  };
+  const server = makeServer(false);
   server.on('upgrade', createUpgradeHandler({ upstreams: set, balancer: cfg.balancer, metrics, counters, exposeInternal: cfg.exposeInternal, log }));
-  if (cfg.tls) server.on('tlsClientError', () => {}); // failed handshakes are the client's problem, not an exception
   await listen(server, cfg.host, cfg.port);
   const port = (server.address() as AddressInfo).port;
   const address = `${formatHost(cfg.host)}:${port}`;
+  // The course API on its own port, as the course's services each had theirs: same pool, marked requests.
+  const compatServer = cfg.compatPort === undefined ? undefined : makeServer(true);
+  if (compatServer) await listen(compatServer, cfg.host, cfg.compatPort!);
+  const compatUrl = compatServer && `${proto}://${formatHost(cfg.host)}:${(compatServer.address() as AddressInfo).port}`;
 
   const onHup = () => {
-    if (cfg.tls) reloadKeyPair(server as HttpsServer, cfg.tls, log);
+    if (!cfg.tls) return;
+    reloadKeyPair(server as HttpsServer, cfg.tls, log);
+    if (compatServer) reloadKeyPair(compatServer as HttpsServer, cfg.tls, log);
   };
   if (cfg.tls) process.on('SIGHUP', onHup);
   const redirect = cfg.tls && cfg.redirectHttpPort !== undefined ? await startRedirect(cfg, cfg.redirectHttpPort, () => port, log) : undefined;
@@ -130,6 +143,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
           pool: async () => pool(),
         },
         log,
+        cfg.adminToken,
       );
   const adminAddress = admin ? `${formatHost(cfg.adminHost)}:${(admin.address() as AddressInfo).port}` : (opts.worker?.adminAddress ?? '');
 
@@ -149,6 +163,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   return {
     address,
     url: `${proto}://${address}`,
+    compatUrl,
     adminAddress,
     metrics,
     pool,
@@ -158,7 +173,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
       process.off('SIGHUP', onHup);
       membership.close();
       checker.close();
-      await drain(server, cfg.timeouts.shutdownMs);
+      await Promise.all([drain(server, cfg.timeouts.shutdownMs), compatServer && drain(compatServer, cfg.timeouts.shutdownMs)]);
       redirect?.close();
       admin?.close();
       await reporter.stop();

@@ -1,11 +1,21 @@
 import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
+import { COMPAT_HEADER } from '../../lib/compat-header.js';
 import type { Logger } from '../../lib/log.js';
+import type { LoginGuard } from '../auth/login-guard.js';
+import { authenticate } from '../auth/middleware.js';
+import type { TokenService } from '../auth/tokens.js';
+import { compatAuth } from '../compat/auth.js';
+import { compatRouter } from '../compat/router.js';
+import type { AuthMode, CompatAuthMode } from '../config.js';
 import type { Readiness } from '../readiness.js';
 import { healthRoutes } from '../routes/health.js';
 import { musicRoutes } from '../routes/music.js';
+import { shoalOpenApi } from '../openapi/shoal.js';
+import { openApiRoutes } from '../routes/openapi.js';
 import { pageRoutes } from '../routes/pages.js';
 import { playlistRoutes } from '../routes/playlists.js';
+import { sessionRoutes } from '../routes/sessions.js';
 import { userRoutes } from '../routes/users.js';
 import type { Stores } from '../store/index.js';
 import { errorMapper } from './error-mapper.js';
@@ -14,12 +24,20 @@ import { idempotency } from './idempotency.js';
 import { jsonBody } from './json-body.js';
 import type { HttpMetrics } from './metrics.js';
 
+export interface AuthDeps {
+  mode: AuthMode;
+  compat: CompatAuthMode;
+  tokens: TokenService;
+  guard: LoginGuard;
+}
+
 export interface KoaAppDeps {
   stores: Stores;
   readiness: Readiness;
   metrics: HttpMetrics;
   log: Logger;
   bodyLimitBytes: number;
+  auth: AuthDeps;
   /** Outermost middleware (the request monitor), so it sees every request's final status. */
   monitor?: Middleware;
 }
@@ -35,6 +53,43 @@ function connectionCloseWhileDraining(readiness: Readiness): Middleware {
   };
 }
 
+/** shoal's own API: health, metrics, the three resources, sessions and the OpenAPI document. */
+export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'metrics' | 'auth'>): Router {
+  const api = new Router();
+  api.use(
+    userRoutes(deps.stores).routes(),
+    musicRoutes(deps.stores).routes(),
+    playlistRoutes(deps.stores).routes(),
+    sessionRoutes(deps.stores, deps.auth.tokens, deps.auth.guard).routes(),
+    openApiRoutes(shoalOpenApi).routes(),
+  );
+  const root = new Router();
+  root.use(healthRoutes(deps.readiness, deps.metrics).routes());
+  root.use('/api/v1', api.routes());
+  root.use(pageRoutes(deps.stores).routes());
+  return root;
+}
+
+/**
+ * Requests the proxy marked as coming from its course-API port get the course routes; every
+ * other request gets shoal's own API, behind the bearer check `--auth` asks for.
+ */
+function routes(deps: KoaAppDeps): Middleware {
+  const own = shoalRouter(deps);
+  const compat = compatRouter(deps.stores, deps.auth.tokens);
+  const ownChain = chain([authenticate(deps.auth.mode, deps.auth.tokens), own.routes() as Middleware, own.allowedMethods() as Middleware]);
+  const compatChain = chain([compatAuth(deps.auth.compat, deps.auth.tokens), compat.routes() as Middleware, compat.allowedMethods() as Middleware]);
+  return (ctx, next) => (ctx.get(COMPAT_HEADER) ? compatChain : ownChain)(ctx, next);
+}
+
+/** Middleware run in order as one (what koa-compose does, for a fixed short list). */
+function chain(list: Middleware[]): Middleware {
+  return (ctx, next) => {
+    const at = (i: number): Promise<unknown> => (i === list.length ? next() : Promise.resolve(list[i]!(ctx, () => at(i + 1))));
+    return at(0);
+  };
+}
+
 /** The music API as a chain of small middleware, routes last. */
 export function createKoaApp(deps: KoaAppDeps): Koa {
   const app = new Koa();
@@ -43,13 +98,6 @@ export function createKoaApp(deps: KoaAppDeps): Koa {
   // errorMapper answers every error; what still reaches Koa is a socket-level failure.
   app.on('error', (err: Error) => deps.log.debug({ err }, 'connection error'));
 
-  const api = new Router();
-  api.use(userRoutes(deps.stores).routes(), musicRoutes(deps.stores).routes(), playlistRoutes(deps.stores).routes());
-  const root = new Router();
-  root.use(healthRoutes(deps.readiness, deps.metrics).routes());
-  root.use('/api/v1', api.routes());
-  root.use(pageRoutes(deps.stores).routes());
-
   if (deps.monitor) app.use(deps.monitor);
   app.use(deps.metrics.middleware());
   app.use(connectionCloseWhileDraining(deps.readiness));
@@ -57,7 +105,6 @@ export function createKoaApp(deps: KoaAppDeps): Koa {
   app.use(routeFallback());
   app.use(jsonBody(deps.bodyLimitBytes));
   app.use(idempotency(deps.stores.idempotency, deps.log));
-  app.use(root.routes());
-  app.use(root.allowedMethods());
+  app.use(routes(deps));
   return app;
 }

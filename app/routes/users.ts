@@ -1,11 +1,18 @@
 import Router from '@koa/router';
+import { z } from 'zod';
 import { notFound } from '../errors.js';
+import { hashPassword } from '../auth/password.js';
 import { newUser, userPatch } from '../model.js';
 import type { Stores } from '../store/index.js';
 import { body, pathId, query } from '../http/validate.js';
 import { pageQuery } from './page-query.js';
 
-export function userRoutes({ users }: Stores): Router {
+/** Sign-up: a user, optionally with a password to log in with (never stored in the user). */
+const signUp = newUser.extend({
+  password: z.string({ error: 'password must be a string' }).min(8, { message: 'password must be at least 8 characters' }).max(200, { message: 'password must be at most 200 characters' }).optional(),
+});
+
+export function userRoutes({ users, credentials }: Stores): Router {
   const r = new Router({ prefix: '/users' });
 
   r.get('/', async (ctx) => {
@@ -14,7 +21,17 @@ export function userRoutes({ users }: Stores): Router {
   });
 
   r.post('/', async (ctx) => {
-    const user = await users.create(body(newUser, ctx.state.body));
+    const { password, ...input } = body(signUp, ctx.state.body);
+    const hash = password === undefined ? undefined : await hashPassword(password);
+    const user = await users.create(input);
+    if (hash) {
+      try {
+        await credentials.create(user.email, user.id, hash);
+      } catch (err) {
+        await users.delete(user.id);
+        throw err;
+      }
+    }
     ctx.status = 201;
     ctx.set('Location', `/api/v1/users/${user.id}`);
     ctx.body = user;
@@ -32,7 +49,11 @@ export function userRoutes({ users }: Stores): Router {
 
   r.delete('/:id', async (ctx) => {
     const id = pathId(ctx.params.id, 'user id');
-    if (!(await users.delete(id))) notFoundError(id);
+    const user = await users.get(id);
+    if (!user || !(await users.delete(id))) notFoundError(id);
+    // The login goes with its user (only if it is this user's: emails can change).
+    const cred = await credentials.find(user.email);
+    if (cred?.userId === id) await credentials.delete(cred.id);
     ctx.status = 204;
   });
 

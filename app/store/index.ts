@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyStore } from './idempotency.js';
+import { CredentialStore } from './credentials.js';
 import { MusicStore } from './music.js';
 import { PlaylistStore } from './playlists.js';
 import { SimilarStore } from './similar.js';
@@ -14,6 +15,7 @@ export class Stores {
   readonly users: UserStore;
   readonly music: MusicStore;
   readonly playlists: PlaylistStore;
+  readonly credentials: CredentialStore;
   readonly similar: SimilarStore;
   readonly idempotency: IdempotencyStore;
 
@@ -26,6 +28,7 @@ export class Stores {
     this.users = new UserStore(ctx, names.users);
     this.music = new MusicStore(ctx, names.music);
     this.playlists = new PlaylistStore(ctx, names.playlists);
+    this.credentials = new CredentialStore(ctx, names.credentials);
     this.similar = new SimilarStore(ctx, names.similar);
     this.idempotency = new IdempotencyStore(ctx, names.idempotency, idempotencyLeaseMs);
   }

@@ -5,11 +5,14 @@ import { isConditionFailed } from './db-error.js';
 import { newId } from './new-id.js';
 import { Table, type TableContext } from './table.js';
 
-/** As stored: `version` guards read-modify-write edits of the song list. */
-type StoredPlaylist = Playlist & { version: number };
+/**
+ * As stored: `version` guards read-modify-write edits of the song list; `shape` remembers
+ * which course-API field names a playlist was created with (app/compat), so reads answer in them.
+ */
+type StoredPlaylist = Playlist & { version: number; shape?: string };
 
 function toApi(p: StoredPlaylist): Playlist {
-  const { version: _version, ...rest } = p;
+  const { version: _version, shape: _shape, ...rest } = p;
   return rest;
 }
 
@@ -26,14 +29,34 @@ export class PlaylistStore {
     this.table = new PlaylistTable(ctx, name);
   }
 
-  async create(input: { name: string; owner?: string; songs: string[] }, now = new Date().toISOString()): Promise<Playlist> {
-    const p: StoredPlaylist = { id: newId(), name: input.name, ...(input.owner ? { owner: input.owner } : {}), songs: [...new Set(input.songs)], createdAt: now, updatedAt: now, version: 1 };
+  async create(input: { name: string; owner?: string; songs: string[]; shape?: string }, now = new Date().toISOString()): Promise<Playlist> {
+    const p: StoredPlaylist = {
+      id: newId(),
+      name: input.name,
+      ...(input.owner ? { owner: input.owner } : {}),
+      songs: [...new Set(input.songs)],
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      ...(input.shape ? { shape: input.shape } : {}),
+    };
     return toApi(await this.table.insert(p));
   }
 
   async get(id: string): Promise<Playlist | undefined> {
     const p = await this.table.get(id);
     return p && toApi(p);
+  }
+
+  /** The playlist with the course-API shape it was created in, if any. */
+  async getShaped(id: string): Promise<{ playlist: Playlist; shape?: string } | undefined> {
+    const p = await this.table.get(id);
+    return p && { playlist: toApi(p), shape: p.shape };
+  }
+
+  async pageShaped(limit: number, cursor?: string): Promise<Page<{ playlist: Playlist; shape?: string }>> {
+    const page = await this.table.page(limit, cursor);
+    return { items: page.items.map((p) => ({ playlist: toApi(p), shape: p.shape })), next: page.next };
   }
 
   async page(limit: number, cursor?: string): Promise<Page<Playlist>> {
@@ -56,6 +79,12 @@ export class PlaylistStore {
       if (songs.length >= MAX_PLAYLIST_SONGS) throw conflict(`playlist ${id} already holds the maximum of ${MAX_PLAYLIST_SONGS} songs`);
       return [...songs, songId];
     });
+  }
+
+  /** Replaces the whole song list (duplicates dropped, order kept). */
+  setSongs(id: string, songs: string[]): Promise<SongEdit> {
+    const next = [...new Set(songs)];
+    return this.edit(id, (cur) => (cur.length === next.length && cur.every((s, i) => s === next[i]) ? undefined : next));
   }
 
   removeSong(id: string, songId: string): Promise<SongEdit> {

@@ -9,8 +9,17 @@ export interface TableNames {
   similar: string;
   /** Idempotency-Key claims and their stored answers (TTL 24 h). */
   idempotency: string;
+  /** Login credentials, keyed by the lower-cased email (never served). */
+  credentials: string;
 }
 
 export function tableNames(prefix = DEFAULT_TABLE_PREFIX): TableNames {
-  return { users: `${prefix}users`, music: `${prefix}music`, playlists: `${prefix}playlists`, similar: `${prefix}similar`, idempotency: `${prefix}idempotency` };
+  return {
+    users: `${prefix}users`,
+    music: `${prefix}music`,
+    playlists: `${prefix}playlists`,
+    similar: `${prefix}similar`,
+    idempotency: `${prefix}idempotency`,
+    credentials: `${prefix}credentials`,
+  };
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import { adminGuard } from '../../lib/admin-auth.js';
 import { adminRouter, type AdminSource } from './router.js';
 
 export interface AdminServer {
@@ -11,8 +12,9 @@ export interface AdminServer {
 /** A plain node handler mounted before the routes (the dashboard's page and SSE feed); false = not mine. */
 export type RawHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-/** The admin HTTP server (loopback by default; port 0 picks a free one). */
-export async function startAdmin(src: AdminSource, host: string, port: number, mounts: RawHandler[] = []): Promise<AdminServer> {
+/** The admin HTTP server (loopback by default, a token required elsewhere; port 0 picks a free one). */
+export async function startAdmin(src: AdminSource, host: string, port: number, mounts: RawHandler[] = [], token?: string): Promise<AdminServer> {
+  const allowed = adminGuard(token);
   const app = new Koa();
   const router = adminRouter(src);
   app.use(async (ctx, next) => {
@@ -27,6 +29,7 @@ export async function startAdmin(src: AdminSource, host: string, port: number, m
   app.use(router.routes()).use(router.allowedMethods());
   const koa = app.callback();
   const server: Server = createServer((req, res) => {
+    if (!allowed(req, res)) return;
     for (const m of mounts) if (m(req, res)) return;
     void koa(req, res);
   });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { advertiseAddress, appConfig, serverId, type AppConfig } from '../../app/config.js';
+import { advertiseAddress, appConfig, AUTH_MODES, COMPAT_AUTH_MODES, serverId, type AppConfig } from '../../app/config.js';
 import type { InstanceIdentity } from '../../app/instance-identity.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
@@ -52,6 +52,10 @@ export const appTier = tier({
       default: '10s',
       schema: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }),
     }),
+    auth: flag({ arg: '<mode>', help: 'bearer tokens for the API: off, writes (reads stay open) or all', default: 'writes', schema: z.enum(AUTH_MODES, { message: 'expected off, writes or all' }) }),
+    compatAuth: flag({ arg: '<mode>', help: 'course API: any Authorization value (any) or a token from its /login (strict)', default: 'any', schema: z.enum(COMPAT_AUTH_MODES, { message: 'expected any or strict' }) }),
+    tokenTtl: flag({ arg: '<duration>', help: 'how long a login token lasts', default: '15m', schema: duration.refine((ms) => ms >= 1000 && ms <= 24 * 3600_000, { message: 'expected 1s to 24h' }) }),
+    loginLimit: flag({ arg: '<n>', help: 'failed logins per account per 15 minutes before a 429 (per address: 10×)', default: '5', schema: positiveInt }),
   },
   check: (o) => (o.headerTimeout > o.requestTimeout ? { key: 'headerTimeout', message: 'must not exceed --request-timeout' } : undefined),
 });
@@ -102,6 +106,10 @@ export function registerApp(program: Command): void {
         requestTimeoutMs: o.requestTimeout,
         maxConnections: o.maxConnections,
         idempotencyLeaseMs: o.idempotencyLease,
+        auth: o.auth,
+        compatAuth: o.compatAuth,
+        tokenTtlMs: o.tokenTtl,
+        loginLimits: { perAccount: o.loginLimit, perAddress: o.loginLimit * 10, windowMs: 15 * 60_000 },
       } satisfies z.input<typeof appConfig>);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
 

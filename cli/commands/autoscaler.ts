@@ -10,6 +10,7 @@ import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
 import { duration, nonNegativeInt, port, positiveInt, positiveNumber, prefixFlag, redisFlag } from '../options.js';
+import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).gt(0, { message: 'expected a percentage 1-100' }).max(100, { message: 'expected a percentage 1-100' });
@@ -55,14 +56,14 @@ export const autoscalerTier = tier({
 
 /** `shoal autoscaler`: launches and terminates app servers to follow demand; one leader at a time. */
 export function registerAutoscaler(program: Command): void {
-  const cmd = program
-    .command('autoscaler')
+  const cmd = addAdminTokenOption(program.command('autoscaler'))
     .description('scale app servers to demand: read the fleet from Redis, decide, launch or drain and terminate, record why');
   addFlags(cmd, autoscalerTier);
 
   cmd.action(
     action(async () => {
       const o = parseFlags(cmd, autoscalerTier);
+      const adminToken = resolveAdminToken(o.adminHost, '--admin-host (SHOAL_AUTOSCALER_ADMIN_HOST)', cmd.opts<{ adminTokenFile?: string }>().adminTokenFile);
       // Heavy modules load only when this command runs, so every other shoal process stays lean.
       const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');
       const { startAdmin } = await import('../../autoscaler/admin/server.js');
@@ -126,6 +127,7 @@ export function registerAutoscaler(program: Command): void {
         o.adminHost,
         o.adminPort,
         [dashboardHandler(feed)],
+        adminToken,
       );
       adminUrl = admin.url;
       // Wait briefly for Redis so the first line says whether we lead; unreachable → standby, retrying.

@@ -40,6 +40,9 @@ const Schema = z.object({
   prefix: z.string().min(1).optional(),
   dataDir: z.string().min(1).optional(),
   allowRemote: z.boolean().default(false),
+  user: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
 });
 type Options = z.infer<typeof Schema>;
 
@@ -47,10 +50,20 @@ const DEFAULT_DURATION_MS = 30_000;
 const DEFAULT_CONNECTIONS = 16;
 
 /** The Redis, prefix and proxy of the stack `shoal up` recorded in the data dir. */
-async function readStackFile(dataDir: string): Promise<{ redisUrl: string; prefix: string; proxyUrl?: string }> {
+async function readStackFile(dataDir: string): Promise<{ redisUrl: string; prefix: string; proxyUrl?: string; login?: { email: string; password: string } }> {
   const stack = await readStack(dataDir);
   if (!stack) throw new ConfigError(`invalid --data-dir: no running stack recorded at ${stackPath(dataDir)}; is shoal up running?`);
-  return { redisUrl: stack.redis.url, prefix: stack.prefix, proxyUrl: stack.proxy?.url };
+  return { redisUrl: stack.redis.url, prefix: stack.prefix, proxyUrl: stack.proxy?.url, login: stack.auth && { email: stack.auth.email, password: stack.auth.password } };
+}
+
+/** The Authorization value to load with: --token, else a login (--user/--password, else the stack's demo user), else none. */
+async function authorization(o: Options, target: string, stackLogin: { email: string; password: string } | undefined): Promise<string | undefined> {
+  if (o.token) return `Bearer ${o.token}`;
+  if (!!o.user !== !!o.password) throw new ConfigError(`invalid ${o.user ? '--password (SHOAL_PASSWORD)' : '--user (SHOAL_USER)'}: --user and --password go together`);
+  const login = o.user && o.password ? { email: o.user, password: o.password } : stackLogin;
+  if (!login) return undefined;
+  const { logIn } = await import('../../load/authorization.js');
+  return logIn(target, login.email, login.password);
 }
 
 function buildModel(o: Options): LoadModel {
@@ -129,7 +142,10 @@ export function registerLoad(program: Command): void {
     .addOption(opt('--redis <url>', 'elasticity: Redis of the shoal fleet under test'))
     .addOption(opt('--prefix <prefix>', 'elasticity: Redis key prefix (default shoal: or the stack\'s)', 'SHOAL_PREFIX'))
     .addOption(opt('--data-dir <dir>', 'elasticity: read Redis (and the default target) from DIR/stack.json written by shoal up'))
-    .option('--allow-remote', 'allow a target that is not this machine');
+    .option('--allow-remote', 'allow a target that is not this machine')
+    .addOption(opt('--user <email>', 'log in as this user first (writes need a token); default: the demo user in --data-dir', 'SHOAL_USER'))
+    .addOption(opt('--password <password>', 'password for --user (prefer the env variable: argv is visible to others)', 'SHOAL_PASSWORD'))
+    .addOption(opt('--token <token>', 'a bearer token to send instead of logging in', 'SHOAL_TOKEN'));
   cmd.action(
     action(async () => {
       const o = parseOptions(cmd, Schema);
@@ -155,6 +171,8 @@ export function registerLoad(program: Command): void {
       const redisUrlToUse = o.redis ?? stack?.redisUrl;
       if (o.dataDir && !redisUrlToUse) throw new ConfigError(`invalid --data-dir: ${o.dataDir}/stack.json names no Redis URL`);
       const log = createLogger('load');
+      // The stack's demo login is for the stack's own proxy only.
+      const auth = await authorization(o, target, target === stack?.proxyUrl ? stack.login : undefined);
       let redis: Redis | undefined;
       let fleet: Fleet | undefined;
       if (redisUrlToUse) {
@@ -182,6 +200,7 @@ export function registerLoad(program: Command): void {
             holdMs: o.hold,
             seed: o.seed ?? file.seed,
             setup: true,
+            authorization: auth,
             fleet,
             signal: abort.signal,
             progress: process.stderr,

@@ -5,6 +5,7 @@ import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } fr
 import { readKeyPair } from '../../proxy/tls.js';
 import { addFlags, flag, parseFlags, tier, type Values } from '../flags.js';
 import { duration, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
+import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).min(0, { message: 'expected 0-100' }).max(100, { message: 'expected 0-100' });
@@ -26,6 +27,7 @@ export const proxyTier = tier({
     tlsCert: flag({ arg: '<file>', help: 'PEM certificate: serve HTTPS (reloaded on SIGHUP)', schema: z.string().min(1).optional() }),
     tlsKey: flag({ arg: '<file>', help: 'PEM private key for --tls-cert', schema: z.string().min(1).optional() }),
     redirectHttp: flag({ arg: '<port>', help: 'also answer plain HTTP on this port with a redirect to HTTPS', schema: port.optional() }),
+    compatPort: flag({ arg: '<port>', help: "also serve the course system's API (/api/v1/user/, /music/, /playlist/) on this port", schema: port.optional() }),
     slowStart: flag({ arg: '<duration>', help: "ramp a new server's share up over this window (0 = off)", default: '10s', schema: duration }),
     connectTimeout: flag({ arg: '<duration>', help: 'connecting to an app server', default: s(DEFAULT_TIMEOUTS.connectMs), schema: above0 }),
     headerTimeout: flag({ arg: '<duration>', help: 'a client must send its request headers within this', default: s(DEFAULT_TIMEOUTS.headerMs), schema: above0 }),
@@ -64,8 +66,9 @@ export const proxyTier = tier({
 
 type Parsed = Values<typeof proxyTier.flags>;
 
-function toConfig(o: Parsed): ProxyConfig {
+function toConfig(o: Parsed, adminToken: string | undefined): ProxyConfig {
   return {
+    adminToken,
     port: o.port,
     host: o.host,
     adminPort: o.adminPort,
@@ -76,6 +79,7 @@ function toConfig(o: Parsed): ProxyConfig {
     workers: o.workers,
     tls: o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined,
     redirectHttpPort: o.redirectHttp,
+    compatPort: o.compatPort,
     slowStartMs: o.slowStart,
     timeouts: {
       connectMs: o.connectTimeout,
@@ -112,12 +116,12 @@ function toConfig(o: Parsed): ProxyConfig {
 }
 
 export function registerProxy(program: Command): void {
-  const cmd = program.command('proxy').description('load balancer over the live pool of app servers in Redis');
+  const cmd = addAdminTokenOption(program.command('proxy')).description('load balancer over the live pool of app servers in Redis');
   addFlags(cmd, proxyTier)
     .action(
       action(async () => {
         const parsed = parseFlags(cmd, proxyTier);
-        const cfg = toConfig(parsed);
+        const cfg = toConfig(parsed, resolveAdminToken(parsed.adminHost, '--admin-host (SHOAL_PROXY_ADMIN_HOST)', cmd.opts<{ adminTokenFile?: string }>().adminTokenFile));
         if (cfg.tls) readKeyPair(cfg.tls); // an unreadable cert or key fails here, before anything starts
         const log = createLogger('proxy', parsed.logLevel);
         // The proxy's modules load only when this command runs: every shoal process stays lean.
@@ -128,7 +132,7 @@ export function registerProxy(program: Command): void {
           return;
         }
         const running = cfg.workers > 1 ? await runPrimary(cfg, log) : await startProxy(cfg, log);
-        process.stdout.write(`shoal proxy ready at ${running.url} (admin http://${running.adminAddress})\n`);
+        process.stdout.write(`shoal proxy ready at ${running.url} (admin http://${running.adminAddress})${running.compatUrl ? ` (compat ${running.compatUrl})` : ''}\n`);
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { tablePrefix } from '../../app/config.js';
+import { AUTH_MODES, COMPAT_AUTH_MODES, tablePrefix } from '../../app/config.js';
 import { createLogger } from '../../lib/log.js';
 import { addFlags, childFlags, flag, parseFlags, tier, type Reuse } from '../flags.js';
 import { duration, logLevelFlag, optionalRedisFlag, prefixFlag } from '../options.js';
@@ -26,6 +26,9 @@ export const upTier = tier({
     dataDir: flag({ arg: '<dir>', help: 'stack.json, logs and embedded data', env: 'SHOAL_DATA_DIR', default: '.shoal', schema: z.string().min(1) }),
     seed: flag({ help: 'do not load the sample data on first run', negate: true, schema: z.boolean() }),
     readyTimeout: flag({ arg: '<duration>', help: 'how long each component may take to start', default: '60s', schema: duration }),
+    // The app servers' auth modes: handed to them in the environment, through the autoscaler.
+    auth: flag({ arg: '<mode>', help: 'bearer tokens for the API: off, writes (reads stay open) or all', default: 'writes', schema: z.enum(AUTH_MODES, { message: 'expected off, writes or all' }) }),
+    compatAuth: flag({ arg: '<mode>', help: 'course API: any Authorization value (any) or a token from its /login (strict)', default: 'any', schema: z.enum(COMPAT_AUTH_MODES, { message: 'expected any or strict' }) }),
     logLevel: logLevelFlag,
   },
 });
@@ -52,7 +55,7 @@ export function registerUp(program: Command): void {
   cmd.action(
     action(async () => {
       const own = parseFlags(cmd, upTier);
-      parseFlags(cmd, proxyTier, proxyReuse);
+      const proxy = parseFlags(cmd, proxyTier, proxyReuse);
       const scaler = parseFlags(cmd, autoscalerTier, autoscalerReuse);
       const log = createLogger('up', own.logLevel);
       const say = (line: string) => process.stdout.write(line + '\n');
@@ -62,6 +65,7 @@ export function registerUp(program: Command): void {
           min: scaler.min,
           max: scaler.max,
           provider: scaler.provider,
+          compatPort: proxy.compatPort,
           proxy: childFlags(cmd, proxyTier, proxyReuse),
           autoscaler: childFlags(cmd, autoscalerTier, autoscalerReuse),
         },

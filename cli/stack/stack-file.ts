@@ -11,9 +11,11 @@ export const StackSchema = z.object({
   prefix: z.string(),
   redis: z.object({ url: z.string(), embedded: z.boolean(), pid: z.number().optional() }),
   dynamodb: z.object({ endpoint: z.string(), embedded: z.boolean(), pid: z.number().optional() }),
-  proxy: z.object({ url: z.string(), adminUrl: z.string(), pid: z.number() }).optional(),
+  proxy: z.object({ url: z.string(), adminUrl: z.string(), pid: z.number(), compatUrl: z.string().optional() }).optional(),
   autoscaler: z.object({ adminUrl: z.string(), pid: z.number() }).optional(),
   dashboard: z.string().optional(),
+  /** The demo user `shoal up` made, so `shoal load` (and people) can log in: a secret, hence the file's 0600. */
+  auth: z.object({ mode: z.string(), email: z.string(), password: z.string() }).optional(),
 });
 export type Stack = z.infer<typeof StackSchema>;
 
@@ -21,10 +23,7 @@ export function stackPath(dataDir: string): string {
   return join(resolve(dataDir), 'stack.json');
 }
 
-/**
- * Written atomically (rename) so a reader never sees half a file, and 0600: the Redis URL
- * may hold a password.
- */
+/** Written atomically (rename) so a reader never sees half a file; owner-only, as it holds the demo login. */
 export async function writeStack(dataDir: string, stack: Stack): Promise<void> {
   await mkdir(resolve(dataDir), { recursive: true });
   const file = stackPath(dataDir);

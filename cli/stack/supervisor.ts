@@ -10,7 +10,9 @@ import type { Logger } from '../../lib/log.js';
 import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
 import type { ChildFlags } from '../flags.js';
+import type { AuthMode, CompatAuthMode } from '../../app/config.js';
 import { startChild, type Child } from './child.js';
+import { ensureDemoUser } from './demo-user.js';
 import { readStack, removeStack, stackPath, writeStack, type Stack } from './stack-file.js';
 
 export interface UpConfig {
@@ -30,6 +32,10 @@ export interface UpConfig {
   /** The proxy's and the autoscaler's own flags, as `shoal up` received them. */
   proxy: ChildFlags;
   autoscaler: ChildFlags;
+  /** Serve the course system's API on this port too (the proxy's --compat-port, also in `proxy`). */
+  compatPort?: number;
+  auth: AuthMode;
+  compatAuth: CompatAuthMode;
 }
 
 const SHOAL_BIN = fileURLToPath(new URL('../shoal.js', import.meta.url));
@@ -84,10 +90,10 @@ export class Supervisor {
     await this.prepareTables(stack.dynamodb.endpoint);
     await this.forgetStaleServers();
 
-    this.proxy = await this.child('proxy', this.cfg.proxy, ['proxy', '--prefix', this.cfg.prefix], /shoal proxy ready at (\S+) \(admin (\S+?)\)/);
-    stack.proxy = { url: this.proxy.ready[1]!, adminUrl: this.proxy.ready[2]!, pid: this.proxy.pid };
+    this.proxy = await this.child('proxy', this.cfg.proxy, ['proxy', '--prefix', this.cfg.prefix], /shoal proxy ready at (\S+) \(admin (\S+?)\)(?: \(compat (\S+?)\))?\n/);
+    stack.proxy = { url: this.proxy.ready[1]!, adminUrl: this.proxy.ready[2]!, pid: this.proxy.pid, compatUrl: this.proxy.ready[3] };
     await writeStack(this.dataDir, stack);
-    this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl})`);
+    this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl})${stack.proxy.compatUrl ? `, course API at ${stack.proxy.compatUrl}` : ''}`);
 
     const scalerArgs = ['autoscaler', '--prefix', this.cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', this.cfg.tablePrefix];
     this.autoscaler = await this.child('autoscaler', this.cfg.autoscaler, scalerArgs, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/);
@@ -97,6 +103,10 @@ export class Supervisor {
     this.say(`autoscaler  ready  ${stack.autoscaler.adminUrl} (${this.cfg.provider} provider, min ${this.cfg.min}, max ${this.cfg.max})`);
 
     await this.waitForServers(this.cfg.min);
+    const demo = await ensureDemoUser(this.dataDir, stack.proxy.url);
+    stack.auth = { mode: this.cfg.auth, ...demo };
+    await writeStack(this.dataDir, stack);
+    this.say(`auth        ${this.cfg.auth}   demo user ${demo.email} (password in ${stackPath(this.dataDir)}, 0600)`);
     this.say('');
     this.say(`shoal is up:  API ${stack.proxy.url}/api/v1/music   dashboard ${stack.dashboard}`);
     this.say(`              status: shoal status --data-dir ${this.cfg.dataDir}    stop: Ctrl-C`);
@@ -239,7 +249,7 @@ export class Supervisor {
       name,
       command: process.execPath,
       args: [SHOAL_BIN, ...args, ...flags.args],
-      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid) },
+      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid), SHOAL_APP_AUTH: this.cfg.auth, SHOAL_APP_COMPAT_AUTH: this.cfg.compatAuth },
       logFile: this.logFile(name),
       readyLine,
       timeoutMs: this.cfg.readyTimeout,

@@ -32,7 +32,7 @@ function send(base: string, method: string, path: string, body?: string | Buffer
 const redis = await testRedis(t.teardown);
 const db = await testDynalite(t.teardown);
 const app = await startApp(
-  { port: 0, redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, tablePrefix: 'bad-', createTables: true, bodyLimitBytes: 16 * 1024 },
+  { port: 0, auth: 'off', redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, tablePrefix: 'bad-', createTables: true, bodyLimitBytes: 16 * 1024 },
   { log: createLogger('app', 'silent') },
 );
 t.teardown(() => app.close());

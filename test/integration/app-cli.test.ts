@@ -10,7 +10,7 @@ import { pidAlive, spawnShoal } from '../helpers/proc.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(90_000);
+t.setTimeout(240_000); // generous: the shared machine can be slow
 
 const READY = /shoal app (\S+) ready at http:\/\/(\S+)/;
 
@@ -21,7 +21,7 @@ t.test('launched entry → ready; SIGTERM drains: in-flight request finishes, en
   const app = spawnShoal(t.teardown, ['app', '--port', '0', '--dynamodb', db.endpoint, '--create-tables', '--monitor-interval', '100ms', '--heartbeat-interval', '100ms'], {
     env: { REDIS_URL: redis.url, SHOAL_PREFIX: redis.prefix, SHOAL_SERVER_ID: 'srv-1' },
   });
-  const [, id, address] = await app.waitForOutput(READY);
+  const [, id, address] = await app.waitForOutput(READY, 60_000);
   t.equal(id, 'srv-1');
   t.equal(app.stdout().trim().split('\n').length, 1, 'exactly one stdout line');
   t.match(await redis.fleet.registry.get('srv-1'), { state: 'ready', address, provider: 'local', instanceId: 'i-123' }, "launcher's fields kept");
@@ -67,7 +67,7 @@ t.test('parent-death watch: SHOAL_PARENT_PID gone → graceful exit', async (t) 
   const app = spawnShoal(t.teardown, ['app', '--port', '0', '--dynamodb', db.endpoint, '--redis', redis.url, '--prefix', redis.prefix], {
     env: { SHOAL_PARENT_PID: String(parent.pid) },
   });
-  const [, id] = await app.waitForOutput(READY);
+  const [, id] = await app.waitForOutput(READY, 60_000);
   parent.kill('SIGKILL');
   t.equal(await app.exited(), 0);
   t.equal((await redis.fleet.registry.get(id!))?.state, 'gone');
@@ -119,7 +119,7 @@ t.test('one embedded dynalite per data dir: a second one gets a clear error; a s
   const redis = await testRedis(t.teardown);
   const dir = mkdtempSync(join(tmpdir(), 'shoal-data-'));
   const first = spawnShoal(t.teardown, ['app', '--port', '0', '--dynamodb', 'embedded', '--data-dir', dir, '--create-tables', '--redis', redis.url, '--prefix', redis.prefix]);
-  await first.waitForOutput(READY);
+  await first.waitForOutput(READY, 60_000);
 
   const second = spawnShoal(t.teardown, ['app', '--port', '0', '--dynamodb', 'embedded', '--data-dir', dir, '--redis', redis.url, '--prefix', redis.prefix]);
   t.equal(await second.exited(), 2);

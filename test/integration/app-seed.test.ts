@@ -8,7 +8,7 @@ import { createTables, Stores, tableNames } from '../../app/store/index.js';
 import { testDynalite } from '../helpers/dynalite.js';
 import { spawnShoal } from '../helpers/proc.js';
 
-t.setTimeout(60_000);
+t.setTimeout(180_000); // generous: the shared machine can be slow
 
 const dynalite = await testDynalite(t.teardown);
 const db = await openDynamo({ choice: { kind: 'endpoint', url: dynalite.endpoint }, dataDir: ':memory:', envCredentials: false });

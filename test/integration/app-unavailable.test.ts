@@ -20,7 +20,7 @@ t.test('DynamoDB going away: 503 with a clear message, /readyz fails, recovers w
   const db = await startEmbeddedDynamo(':memory:');
   t.teardown(() => db.close());
   const app = await startApp(
-    { port: 0, redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, createTables: true },
+    { port: 0, auth: 'off', redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, createTables: true },
     { log: silent },
   );
   t.teardown(() => app.close());
@@ -46,14 +46,14 @@ t.test('DynamoDB going away: 503 with a clear message, /readyz fails, recovers w
 t.test('DynamoDB unreachable from the start, and tables missing', async (t) => {
   const redis = await testRedis(t.teardown);
   const port = await freePort();
-  const app = await startApp({ port: 0, redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: `http://127.0.0.1:${port}` } }, { log: silent });
+  const app = await startApp({ port: 0, auth: 'off', redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: `http://127.0.0.1:${port}` } }, { log: silent });
   t.teardown(() => app.close());
   t.equal((await json(`${app.url}/readyz`)).status, 503);
   t.equal((await json(`${app.url}/api/v1/users/6ba7b810-9dad-41d1-80b4-00c04fd430c8`)).status, 503);
 
   const db = await startEmbeddedDynamo(':memory:');
   t.teardown(() => db.close());
-  const noTables = await startApp({ port: 0, redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint } }, { log: silent });
+  const noTables = await startApp({ port: 0, auth: 'off', redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint } }, { log: silent });
   t.teardown(() => noTables.close());
   const r = await json(`${noTables.url}/api/v1/music?limit=1`);
   t.equal(r.status, 503);
@@ -66,7 +66,7 @@ t.test('marked draining by the fleet: /readyz 503 and Connection: close, still s
   const db = await startEmbeddedDynamo(':memory:');
   t.teardown(() => db.close());
   const app = await startApp(
-    { port: 0, redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, createTables: true, heartbeatIntervalMs: 50 },
+    { port: 0, auth: 'off', redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, createTables: true, heartbeatIntervalMs: 50 },
     { log: silent },
   );
   t.teardown(() => app.close());
@@ -88,7 +88,7 @@ t.test('Redis down at start: the app serves anyway and registers once Redis is b
   const db = await startEmbeddedDynamo(':memory:');
   t.teardown(() => db.close());
   const app = await startApp(
-    { port: 0, redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, createTables: true, heartbeatIntervalMs: 50, redisWaitMs: 200 },
+    { port: 0, auth: 'off', redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, createTables: true, heartbeatIntervalMs: 50, redisWaitMs: 200 },
     { log: silent },
   );
   t.teardown(() => app.close());

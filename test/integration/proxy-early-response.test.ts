@@ -24,7 +24,7 @@ const log = createLogger('test', 'silent');
 const redis = await testRedis(t.teardown);
 const db = await testDynalite(t.teardown);
 const app = await startApp(
-  { port: 0, redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, tablePrefix: 'early-', createTables: true },
+  { port: 0, auth: 'off', redisUrl: redis.url, prefix: redis.prefix, dynamodb: { kind: 'endpoint', url: db.endpoint }, tablePrefix: 'early-', createTables: true },
   { log },
 );
 t.teardown(() => app.close());

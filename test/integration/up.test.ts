@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from '../helpers/browser.js';
 import t, { type Test } from 'tap';
 import { connectRedis, Fleet } from '../../fleet/index.js';
 import type { Stack } from '../../cli/stack/stack-file.js';
+import { login } from '../helpers/auth.js';
+import { CourseClient } from '../helpers/course-client.js';
 import { pidAlive, ROOT, spawnShoal, type Proc } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -13,7 +15,7 @@ t.setTimeout(300_000);
 const dataDir = mkdtempSync(join(tmpdir(), 'shoal-up-'));
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const ARGS = ['up', '--port', '0', '--admin-port', '0', '--proxy-admin-port', '0', '--min', '2', '--max', '3', '--interval', '1s', '--data-dir', dataDir];
+const ARGS = ['up', '--port', '0', '--admin-port', '0', '--proxy-admin-port', '0', '--min', '2', '--max', '3', '--interval', '1s', '--compat-port', '0', '--data-dir', dataDir];
 
 async function up(t: Test): Promise<{ proc: Proc; stack: Stack; pids: number[] }> {
   const proc = spawnShoal(t.teardown, ARGS, { detached: true });
@@ -40,12 +42,21 @@ t.test('shoal up serves the API through the proxy, status shows min servers read
   t.equal(list.status, 200);
   const body = (await list.json()) as { items: unknown[] };
   t.equal(body.items.length, 5, 'the sample songs were loaded');
+  const song = JSON.stringify({ artist: 'Nina Simone', title: 'Sinnerman' });
+  const anonymous = await fetch(`${stack.proxy!.url}/api/v1/music`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: song });
+  t.equal(anonymous.status, 401, 'writes need a token (--auth writes by default)');
+  t.equal(statSync(join(dataDir, 'stack.json')).mode & 0o777, 0o600, 'stack.json, which holds the demo login, is owner-only');
+  const session = await login(stack.proxy!.url, stack.auth!.email, stack.auth!.password);
+  t.equal(session.status, 201, "the demo user in stack.json logs in");
   const created = await fetch(`${stack.proxy!.url}/api/v1/music`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ artist: 'Nina Simone', title: 'Sinnerman' }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${String(session.body.token)}` },
+    body: song,
   });
   t.equal(created.status, 201);
+  const course = await new CourseClient(stack.proxy!.compatUrl!).get('/api/v1/music/');
+  t.equal(course.status_code, 200, 'the course API answers on --compat-port');
+  t.ok(Number(course.json().Count) >= 60, 'in its shape, over the same songs');
   songId = ((await created.json()) as { id: string }).id;
 
   const status = spawnShoal(t.teardown, ['status', '--json', '--data-dir', dataDir]);

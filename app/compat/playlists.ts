@@ -1,0 +1,91 @@
+import Router from '@koa/router';
+import { badRequest, notFound } from '../errors.js';
+import { body } from '../http/validate.js';
+import type { Stores } from '../store/index.js';
+import type { SongEdit } from '../store/playlists.js';
+import { listAll } from './list-all.js';
+import { compatId, isShape, items, parsePlaylist, playlistItem, songRef } from './shapes.js';
+
+/**
+ * The course teams' playlist services in one: three body shapes, and two ways to add and
+ * remove a song (`/<id>/add`, `/<id>/delete` and `/add_song_to_list/<id>`, `/delete_song_from_list/<id>`).
+ */
+export function compatPlaylistRoutes({ playlists }: Stores): Router {
+  const r = new Router({ prefix: '/playlist' });
+  const find = async (raw: string | undefined) => {
+    const id = compatId(raw);
+    const found = id && (await playlists.getShaped(id));
+    if (!found) throw notFound('playlist', String(raw));
+    return found;
+  };
+  const answer = (edit: SongEdit, raw: string | undefined, shape: string | undefined) => {
+    if (edit.kind === 'missing') throw notFound('playlist', String(raw));
+    return items([playlistItem(edit.playlist, shape)]);
+  };
+  const addSong = async (raw: string | undefined, b: unknown) => {
+    const { music_id } = body(songRef, b);
+    const { playlist, shape } = await find(raw);
+    return answer(await playlists.addSong(playlist.id, music_id), raw, shape);
+  };
+  const removeSong = async (raw: string | undefined, b: unknown) => {
+    const { music_id } = body(songRef, b);
+    const { playlist, shape } = await find(raw);
+    return answer(await playlists.removeSong(playlist.id, music_id), raw, shape);
+  };
+
+  r.get('/', async (ctx) => {
+    const all = await listAll((limit, cursor) => playlists.pageShaped(limit, cursor));
+    ctx.body = items(all.map((p) => playlistItem(p.playlist, p.shape)));
+  });
+
+  r.post('/', async (ctx) => {
+    const { shape, name, songs } = parsePlaylist(ctx.state.body);
+    if (name === undefined) throw badRequest(`${shape} is required`, 'SHOAL_ERR_VALIDATION');
+    const playlist = await playlists.create({ name, songs: songs ?? [], shape });
+    ctx.body = { playlist_id: playlist.id };
+  });
+
+  r.put('/add_song_to_list/:id', async (ctx) => {
+    ctx.body = await addSong(ctx.params.id, ctx.state.body);
+  });
+  r.put('/delete_song_from_list/:id', async (ctx) => {
+    ctx.body = await removeSong(ctx.params.id, ctx.state.body);
+  });
+  r.post('/:id/add', async (ctx) => {
+    ctx.body = await addSong(ctx.params.id, ctx.state.body);
+  });
+  r.post('/:id/delete', async (ctx) => {
+    ctx.body = await removeSong(ctx.params.id, ctx.state.body);
+  });
+
+  r.get('/:id', async (ctx) => {
+    const { playlist, shape } = await find(ctx.params.id);
+    ctx.body = items([playlistItem(playlist, shape)]);
+  });
+
+  // Renames and/or replaces the song list, in the shape the playlist was made in.
+  r.put('/:id', async (ctx) => {
+    const { playlist, shape } = await find(ctx.params.id);
+    const change = parsePlaylist(ctx.state.body, isShape(shape) ? shape : 'Name');
+    let current = playlist;
+    if (change.name !== undefined) current = (await playlists.rename(playlist.id, change.name)) ?? notFoundPlaylist(ctx.params.id);
+    if (change.songs !== undefined) {
+      const edit = await playlists.setSongs(playlist.id, change.songs);
+      if (edit.kind === 'missing') notFoundPlaylist(ctx.params.id);
+      current = edit.playlist;
+    }
+    ctx.body = items([playlistItem(current, shape)]);
+  });
+
+  r.delete('/:id', async (ctx) => {
+    const { playlist } = await find(ctx.params.id);
+    if (!(await playlists.delete(playlist.id))) notFoundPlaylist(playlist.id);
+    ctx.body = {};
+  });
+
+  return r;
+}
+
+function notFoundPlaylist(id: string | undefined): never {
+  throw notFound('playlist', String(id));
+}

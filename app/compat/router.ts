@@ -1,0 +1,17 @@
+import Router from '@koa/router';
+import type { TokenService } from '../auth/tokens.js';
+import { compatOpenApi } from '../openapi/compat.js';
+import { openApiRoutes } from '../routes/openapi.js';
+import type { Stores } from '../store/index.js';
+import { compatMusicRoutes } from './music.js';
+import { compatPlaylistRoutes } from './playlists.js';
+import { compatUserRoutes } from './users.js';
+
+/** The course system's API on shoal's tables, served only to requests from the proxy's compat port. */
+export function compatRouter(stores: Stores, tokens: TokenService): Router {
+  const api = new Router();
+  api.use(compatUserRoutes(stores, tokens).routes(), compatMusicRoutes(stores).routes(), compatPlaylistRoutes(stores).routes(), openApiRoutes(compatOpenApi).routes());
+  const root = new Router();
+  root.use('/api/v1', api.routes());
+  return root;
+}
