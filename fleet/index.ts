@@ -8,7 +8,7 @@ import { ProxyRegistry } from './proxies.js';
 import { Registry } from './registry.js';
 import { RequestStatsStore } from './request-stats.js';
 
-export { connectRedis, isReady, type Redis } from './connect.js';
+export { connectRedis, isReady, redisAddress, type Redis } from './connect.js';
 export { DEFAULT_PREFIX, fleetKeys, type Keys } from './keys.js';
 export type { Server, ServerState } from './server.js';
 export type { RequestStats } from './request-stats.js';

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { engineConfig } from '../../autoscaler/engine/config.js';
 import { connectRedis, DEFAULT_PREFIX, Fleet } from '../../fleet/index.js';
+import { RedisHealth } from '../../fleet/health.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
 import { duration, nonNegativeInt, opt, parseOptions, port, positiveInt, positiveNumber, redisUrl } from '../options.js';
@@ -78,6 +79,7 @@ export function registerAutoscaler(program: Command): void {
       const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 4)}`;
       const redis = connectRedis(o.redis, { name: `shoal-autoscaler:${id}` });
       const fleet = new Fleet(redis, o.prefix);
+      const health = new RedisHealth(redis).start();
       const engine = engineConfig({
         min: o.min,
         max: o.max,
@@ -107,6 +109,7 @@ export function registerAutoscaler(program: Command): void {
       const daemon = new Daemon({
         id,
         fleet,
+        health,
         provider,
         engine,
         dryRun: o.dryRun ?? false,
@@ -134,6 +137,7 @@ export function registerAutoscaler(program: Command): void {
       adminUrl = admin.url;
       // Wait briefly for Redis so the first line says whether we lead; unreachable → standby, retrying.
       await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, 3000).unref())]);
+      await health.check();
       await daemon.start();
       const l = daemon.leadership;
       const role = l.role === 'leader' ? `leading (fencing token ${l.token})` : 'standby';
@@ -147,6 +151,7 @@ export function registerAutoscaler(program: Command): void {
         log.info({ why }, 'stopping: releasing the lock, stopping the app servers this process started');
         void (async () => {
           await daemon.stop();
+          health.stop();
           feed.stop();
           await admin.close();
           await provider.close();
