@@ -7,6 +7,7 @@ import { MemoryLoadStore } from './memory-load.js';
 import { ProxyRegistry } from './proxies.js';
 import { Registry } from './registry.js';
 import { RequestStatsStore } from './request-stats.js';
+import { StackProcessStore } from './stack-processes.js';
 
 export { connectRedis, isReady, redisAddress, type Redis } from './connect.js';
 export { DEFAULT_PREFIX, fleetKeys, type Keys } from './keys.js';
@@ -18,6 +19,7 @@ export type { ProxyInfo } from './proxies.js';
 export type { AutoscalerState } from './autoscaler-state.js';
 export type { PoolChange } from './registry.js';
 export type { StreamEntry } from './event-stream.js';
+export type { StackProcess } from './stack-processes.js';
 
 /** Everything shoal keeps in Redis, over one client, under one prefix. */
 export class Fleet {
@@ -30,6 +32,7 @@ export class Fleet {
   readonly decisions: EventStream<Record<string, unknown>>;
   readonly chaosEvents: EventStream<Record<string, unknown>>;
   readonly leader: LeaderLock;
+  readonly stackProcesses: StackProcessStore;
 
   constructor(
     readonly redis: Redis,
@@ -44,5 +47,6 @@ export class Fleet {
     this.decisions = new EventStream(redis, this.keys.decisions, 1000);
     this.chaosEvents = new EventStream(redis, this.keys.chaosEvents, 1000);
     this.leader = new LeaderLock(redis, this.keys);
+    this.stackProcesses = new StackProcessStore(redis, this.keys);
   }
 }

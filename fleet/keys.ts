@@ -29,6 +29,8 @@ export interface Keys {
   readonly fencing: string;
   /** Stream (capped): chaos experiment events, shown on the dashboard. */
   readonly chaosEvents: string;
+  /** Hash: one field per process `shoal up` supervises, its restarts and last exit (JSON). */
+  readonly stackProcesses: string;
 }
 
 export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
@@ -47,5 +49,6 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
     leader: `${prefix}autoscaler:leader`,
     fencing: `${prefix}autoscaler:fencing`,
     chaosEvents: `${prefix}chaos:events`,
+    stackProcesses: `${prefix}stack:processes`,
   };
 }

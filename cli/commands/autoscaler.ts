@@ -76,6 +76,8 @@ export function registerAutoscaler(program: Command): void {
       const { DashboardFeed } = await import('../../dashboard/feed.js');
       const { dashboardHandler } = await import('../../dashboard/handler.js');
       const log = createLogger('autoscaler');
+      // Set by `shoal up`: this process, and the app servers it starts, live as long as that one.
+      const parent = Number(process.env.SHOAL_PARENT_PID);
       const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 4)}`;
       const redis = connectRedis(o.redis, { name: `shoal-autoscaler:${id}` });
       const fleet = new Fleet(redis, o.prefix);
@@ -100,6 +102,7 @@ export function registerAutoscaler(program: Command): void {
         tablePrefix: o.tablePrefix,
         command: o.appCommand?.split(/\s+/),
         killTimeoutMs: Math.max(o.drainTimeout, 1000) + 5000,
+        ownerPid: parent > 0 ? parent : undefined,
         log,
       });
       const metrics = new AutoscalerMetrics();
@@ -161,7 +164,6 @@ export function registerAutoscaler(program: Command): void {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
-      const parent = Number(process.env.SHOAL_PARENT_PID);
       if (parent > 0) watchParent(parent, () => stop('parent exited'), 1000);
     }),
   );

@@ -30,6 +30,8 @@ const Schema = z
     tablePrefix: z.string().regex(/^[A-Za-z0-9_.-]*$/, { message: 'letters, digits, _ . - only' }),
     seed: z.boolean(),
     readyTimeout: duration,
+    restartBurst: positiveInt,
+    restartWindow: duration,
   })
   .refine((o) => o.min <= o.max, { message: '--min must not exceed --max', path: ['min'] });
 
@@ -54,7 +56,9 @@ export function registerUp(program: Command): void {
     .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX').default(DEFAULT_PREFIX))
     .addOption(opt('--table-prefix <prefix>', 'DynamoDB table name prefix', 'SHOAL_TABLE_PREFIX').default('shoal-'))
     .option('--no-seed', 'do not load the sample data on first run')
-    .addOption(opt('--ready-timeout <duration>', 'how long each component may take to start').default('60s'));
+    .addOption(opt('--ready-timeout <duration>', 'how long each component may take to start').default('60s'))
+    .addOption(opt('--restart-burst <n>', 'a child restarted more often than this within --restart-window stops the stack', 'SHOAL_RESTART_BURST').default('5'))
+    .addOption(opt('--restart-window <duration>', 'the window --restart-burst counts in', 'SHOAL_RESTART_WINDOW').default('60s'));
   cmd.action(
     action(async () => {
       const cfg = parseOptions(cmd, Schema);
@@ -83,6 +87,14 @@ export function registerUp(program: Command): void {
         await sup.stop().catch(() => {});
         throw err;
       }
+      // A child in a crash loop: say so at once, then stop everything and exit non-zero.
+      const err = await sup.failed;
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`shoal: ${err.message} [${err.code}]\n`);
+      await sup.stop().catch(() => {});
+      say('stopped.');
+      process.exit(1);
     }),
   );
 }

@@ -3,14 +3,16 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
+import { connectRedis, Fleet, redisAddress, type Redis, type StackProcess } from '../../fleet/index.js';
 import { ShoalError } from '../../lib/errors.js';
 import { formatDuration } from '../../lib/duration.js';
 import type { Logger } from '../../lib/log.js';
 import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
 import { startChild, type Child } from './child.js';
+import { BACKOFF, type RestartPolicy } from './restart-policy.js';
 import { readStack, removeStack, stackPath, writeStack, type Stack } from './stack-file.js';
+import { Supervised, type Running } from './supervised.js';
 
 export interface UpConfig {
   port: number;
@@ -32,29 +34,45 @@ export interface UpConfig {
   /** Load the sample CSVs on first run. */
   seed: boolean;
   readyTimeout: number;
+  /** More restarts of one child than this within `restartWindow` is a crash loop. */
+  restartBurst: number;
+  restartWindow: number;
 }
 
 const SHOAL_BIN = fileURLToPath(new URL('../shoal.js', import.meta.url));
 const REAPER_BIN = fileURLToPath(new URL('./reaper.js', import.meta.url));
 const SAMPLES = fileURLToPath(new URL('../../../samples/', import.meta.url));
 
-/** `shoal up`: starts every tier as a child, in order, and stops them in reverse. */
+/**
+ * `shoal up`: starts every tier as a child, in order, and stops them in reverse. A child
+ * that exits on its own is reported and started again on the same port and data; one
+ * that keeps exiting (past the restart policy) stops the whole stack: `failed` resolves.
+ */
 export class Supervisor {
-  private redisServer?: EmbeddedRedis;
-  private dynamo?: Child;
-  private proxy?: Child;
-  private autoscaler?: Child;
+  private redisServer?: Supervised<EmbeddedRedis>;
+  private dynamo?: Supervised<Child>;
+  private proxy?: Supervised<Child>;
+  private autoscaler?: Supervised<Child>;
+  private readonly supervised: Supervised<Running>[] = [];
   private reaperPid?: number;
   private redis?: Redis;
   private fleet?: Fleet;
   private stack?: Stack;
   private stopping?: Promise<void>;
+  private saving: Promise<void> = Promise.resolve();
+  private fatal?: ShoalError;
+  private giveUp: (err: ShoalError) => void = () => {};
+  /** Resolves when a child is in a crash loop: the caller then stops the stack and exits non-zero. */
+  readonly failed = new Promise<ShoalError>((resolve) => (this.giveUp = resolve));
+  private readonly policy: RestartPolicy;
 
   constructor(
     private readonly cfg: UpConfig,
     private readonly log: Logger,
     private readonly say: (line: string) => void,
-  ) {}
+  ) {
+    this.policy = { burst: cfg.restartBurst, windowMs: cfg.restartWindow, ...BACKOFF };
+  }
 
   private get dataDir(): string {
     return resolve(this.cfg.dataDir);
@@ -80,37 +98,17 @@ export class Supervisor {
     this.startReaper();
 
     stack.redis = await this.startRedis();
-    await writeStack(this.dataDir, stack);
+    await this.save();
     stack.dynamodb = await this.startDynamo();
-    await writeStack(this.dataDir, stack);
+    await this.save();
     await this.prepareTables(stack.dynamodb.endpoint);
     await this.forgetStaleServers();
-
-    this.proxy = await this.child('proxy', [
-      'proxy', '--port', String(this.cfg.port), '--host', this.cfg.host, '--admin-port', String(this.cfg.proxyAdminPort),
-      '--redis', stack.redis.url, '--prefix', this.cfg.prefix,
-    ], /shoal proxy ready at (\S+) \(admin (\S+?)\)/);
-    stack.proxy = { url: this.proxy.ready[1]!, adminUrl: this.proxy.ready[2]!, pid: this.proxy.pid };
-    await writeStack(this.dataDir, stack);
-    this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl})`);
-
-    const scalerArgs = [
-      'autoscaler', '--provider', this.cfg.provider, '--min', String(this.cfg.min), '--max', String(this.cfg.max),
-      '--interval', formatDuration(this.cfg.interval), '--scale-down-window', formatDuration(this.cfg.scaleDownWindow),
-      '--admin-port', String(this.cfg.adminPort), '--redis', stack.redis.url, '--prefix', this.cfg.prefix,
-      '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', this.cfg.tablePrefix,
-    ];
-    if (this.cfg.targetRps) scalerArgs.push('--target-rps', String(this.cfg.targetRps));
-    if (this.cfg.targetMemory) scalerArgs.push('--target-memory', String(this.cfg.targetMemory));
-    this.autoscaler = await this.child('autoscaler', scalerArgs, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/);
-    stack.autoscaler = { adminUrl: this.autoscaler.ready[1]!, pid: this.autoscaler.pid };
-    stack.dashboard = `${stack.autoscaler.adminUrl}/`;
-    await writeStack(this.dataDir, stack);
-    this.say(`autoscaler  ready  ${stack.autoscaler.adminUrl} (${this.cfg.provider} provider, min ${this.cfg.min}, max ${this.cfg.max})`);
+    await this.startProxy();
+    await this.startAutoscaler();
 
     await this.waitForServers(this.cfg.min);
     this.say('');
-    this.say(`shoal is up:  API ${stack.proxy.url}/api/v1/music   dashboard ${stack.dashboard}`);
+    this.say(`shoal is up:  API ${stack.proxy!.url}/api/v1/music   dashboard ${stack.dashboard}`);
     this.say(`              status: shoal status --data-dir ${this.cfg.dataDir}    stop: Ctrl-C`);
     return stack;
   }
@@ -125,11 +123,53 @@ export class Supervisor {
     await this.autoscaler?.stop();
     await this.proxy?.stop();
     await this.stopAppServers();
+    await this.fleet?.stackProcesses.clear().catch(() => {});
     this.redis?.disconnect();
     await this.dynamo?.stop();
     await this.redisServer?.stop();
+    await this.saving;
     await removeStack(this.dataDir);
     if (this.reaperPid) killGroup(this.reaperPid, 'SIGKILL');
+  }
+
+  /** stack.json, rewritten in order (a restart and a start may both change it). */
+  private save(): Promise<void> {
+    const stack = this.stack!;
+    this.saving = this.saving.then(() => writeStack(this.dataDir, stack)).catch((err: unknown) => this.log.warn({ err }, 'could not write stack.json'));
+    return this.saving;
+  }
+
+  /** A child under supervision; `onRunning` records each run (pid, address) once it serves. */
+  private supervise<R extends Running>(name: string, start: () => Promise<R>, onRunning: (r: R, restarts: number) => void): Supervised<R> {
+    const s = new Supervised<R>({
+      name,
+      logFile: this.logFile(name),
+      policy: this.policy,
+      start,
+      say: this.say,
+      onChange: (record, running) => {
+        if (running) onRunning(running, record.restarts);
+        void this.publish(record);
+      },
+      onGiveUp: (err) => {
+        if (this.stopping || this.fatal) return;
+        this.fatal = err;
+        this.giveUp(err);
+      },
+    });
+    this.supervised.push(s as unknown as Supervised<Running>);
+    return s;
+  }
+
+  /** Restarts and last exits go to Redis, where `shoal status` and the dashboard read them. */
+  private async publish(record: StackProcess): Promise<void> {
+    await this.fleet?.stackProcesses.write(record).catch(() => {
+      // Redis itself may be the one restarting: every record is written again on reconnect
+    });
+  }
+
+  private async publishAll(): Promise<void> {
+    for (const s of this.supervised) await this.publish({ ...s.record });
   }
 
   private async refuseSecondStack(): Promise<void> {
@@ -147,19 +187,47 @@ export class Supervisor {
 
   private async startRedis(): Promise<Stack['redis']> {
     if (this.cfg.redis) {
-      this.redis = connectRedis(this.cfg.redis, { name: 'shoal-up' });
-      await this.redis.ping().catch((err: Error) => {
-        throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${this.cfg.redis}: ${err.message}`, 400);
-      });
-      this.fleet = new Fleet(this.redis, this.cfg.prefix);
-      this.say(`redis       ready  ${this.cfg.redis}`);
+      const probe = connectRedis(this.cfg.redis, { name: 'shoal-up' });
+      await probe.ping().then(
+        () => probe.disconnect(),
+        (err: Error) => {
+          probe.disconnect();
+          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redisAddress(this.cfg.redis!)}: ${err.message}`, 400);
+        },
+      );
+      await this.connectFleet(this.cfg.redis);
+      this.say(`redis       ready  ${redisAddress(this.cfg.redis)}`);
       return { url: this.cfg.redis, embedded: false };
     }
-    this.redisServer = await startRedisServer({ detached: true });
-    this.redis = connectRedis(this.redisServer.url, { name: 'shoal-up' });
+    const dir = join(this.dataDir, 'redis');
+    let port = 0;
+    this.redisServer = this.supervise(
+      'redis',
+      async () => {
+        const r = await startRedisServer({ port, detached: true, dir, logFile: this.logFile('redis') });
+        port = r.port;
+        return r;
+      },
+      (r, restarts) => {
+        if (restarts === 0) return; // the first run is recorded by the caller
+        this.stack!.redis.pid = r.pid;
+        void this.save();
+        this.say(`redis       ready  ${r.url} (pid ${r.pid}, restart ${restarts})`);
+      },
+    );
+    const server = await this.redisServer.start();
+    await this.connectFleet(server.url);
+    this.say(`redis       ready  ${server.url} (embedded redis-server, pid ${server.pid}, append-only file in ${dir})`);
+    return { url: server.url, embedded: true, pid: server.pid };
+  }
+
+  /** The supervisor's own client: stale process records of an earlier run go, ours are rewritten on every reconnect. */
+  private async connectFleet(url: string): Promise<void> {
+    this.redis = connectRedis(url, { name: 'shoal-up' });
     this.fleet = new Fleet(this.redis, this.cfg.prefix);
-    this.say(`redis       ready  ${this.redisServer.url} (embedded redis-server, pid ${this.redisServer.pid}, no persistence)`);
-    return { url: this.redisServer.url, embedded: true, pid: this.redisServer.pid };
+    await this.fleet.stackProcesses.clear().catch(() => {});
+    this.redis.on('ready', () => void this.publishAll());
+    await this.publishAll();
   }
 
   private async startDynamo(): Promise<Stack['dynamodb']> {
@@ -168,9 +236,74 @@ export class Supervisor {
       return { endpoint: this.cfg.dynamodb, embedded: false };
     }
     const dataDir = join(this.dataDir, 'dynamodb');
-    this.dynamo = await this.child('dynamodb', ['dynamodb', '--data-dir', this.dataDir], /shoal dynamodb ready at (\S+)/);
-    this.say(`dynamodb    ready  ${this.dynamo.ready[1]} (embedded dynalite, data in ${dataDir})`);
-    return { endpoint: this.dynamo.ready[1]!, embedded: true, pid: this.dynamo.pid };
+    let port = 0;
+    this.dynamo = this.supervise(
+      'dynamodb',
+      async () => {
+        const c = await this.child('dynamodb', ['dynamodb', '--data-dir', this.dataDir, '--port', String(port)], /shoal dynamodb ready at (\S+)/);
+        port = portOf(c.ready[1]!);
+        return c;
+      },
+      (c, restarts) => {
+        if (restarts === 0) return;
+        this.stack!.dynamodb.pid = c.pid;
+        void this.save();
+        this.say(`dynamodb    ready  ${c.ready[1]} (pid ${c.pid}, restart ${restarts})`);
+      },
+    );
+    const c = await this.dynamo.start();
+    this.say(`dynamodb    ready  ${c.ready[1]} (embedded dynalite, data in ${dataDir})`);
+    return { endpoint: c.ready[1]!, embedded: true, pid: c.pid };
+  }
+
+  private async startProxy(): Promise<void> {
+    const stack = this.stack!;
+    const ports = () => (stack.proxy ? [portOf(stack.proxy.url), portOf(stack.proxy.adminUrl)] : [this.cfg.port, this.cfg.proxyAdminPort]);
+    this.proxy = this.supervise(
+      'proxy',
+      () => {
+        const [port, admin] = ports();
+        return this.child('proxy', [
+          'proxy', '--port', String(port), '--host', this.cfg.host, '--admin-port', String(admin),
+          '--redis', stack.redis.url, '--prefix', this.cfg.prefix,
+        ], /shoal proxy ready at (\S+) \(admin (\S+?)\)/);
+      },
+      (c, restarts) => {
+        const first = !stack.proxy;
+        stack.proxy = { url: c.ready[1]!, adminUrl: c.ready[2]!, pid: c.pid };
+        void this.save();
+        this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl}${first ? '' : `, pid ${c.pid}, restart ${restarts}`})`);
+      },
+    );
+    await this.proxy.start();
+  }
+
+  private async startAutoscaler(): Promise<void> {
+    const stack = this.stack!;
+    const cfg = this.cfg;
+    this.autoscaler = this.supervise(
+      'autoscaler',
+      () => {
+        const args = [
+          'autoscaler', '--provider', cfg.provider, '--min', String(cfg.min), '--max', String(cfg.max),
+          '--interval', formatDuration(cfg.interval), '--scale-down-window', formatDuration(cfg.scaleDownWindow),
+          '--admin-port', String(stack.autoscaler ? portOf(stack.autoscaler.adminUrl) : cfg.adminPort),
+          '--redis', stack.redis.url, '--prefix', cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', cfg.tablePrefix,
+        ];
+        if (cfg.targetRps) args.push('--target-rps', String(cfg.targetRps));
+        if (cfg.targetMemory) args.push('--target-memory', String(cfg.targetMemory));
+        return this.child('autoscaler', args, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/);
+      },
+      (c, restarts) => {
+        const first = !stack.autoscaler;
+        stack.autoscaler = { adminUrl: c.ready[1]!, pid: c.pid };
+        stack.dashboard = `${stack.autoscaler.adminUrl}/`;
+        void this.save();
+        const more = first ? `${cfg.provider} provider, min ${cfg.min}, max ${cfg.max}` : `pid ${c.pid}, restart ${restarts}`;
+        this.say(`autoscaler  ready  ${stack.autoscaler.adminUrl} (${more})`);
+      },
+    );
+    await this.autoscaler.start();
   }
 
   private async prepareTables(endpoint: string): Promise<void> {
@@ -213,9 +346,7 @@ export class Supervisor {
       if (Date.now() > deadline) {
         throw new ShoalError('SHOAL_ERR_APP_TIMEOUT', `${seen.size}/${n} app servers ready after ${this.cfg.readyTimeout} ms (logs: ${join(this.dataDir, 'logs')})`);
       }
-      if (this.autoscaler && !this.autoscaler.alive()) {
-        throw new ShoalError('SHOAL_ERR_CHILD_EXIT', `the autoscaler exited (log: ${this.logFile('autoscaler')})`);
-      }
+      if (this.fatal) throw this.fatal;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -271,4 +402,8 @@ export class Supervisor {
     const code = await c.exited;
     if (code !== 0) throw new ShoalError('SHOAL_ERR_CHILD_EXIT', `shoal ${args.slice(0, 2).join(' ')} failed (${code}); see ${this.logFile(name)}`);
   }
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url.includes('://') ? url : `http://${url}`).port);
 }
