@@ -1,15 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { connectRedis, Fleet, redisAddress } from '../../fleet/index.js';
-import { readSnapshot } from '../../fleet/snapshot.js';
-import { statusView } from '../../fleet/status-view.js';
-import { ShoalError } from '../../lib/errors.js';
 import { duration, opt, parseOptions, redisUrl } from '../options.js';
 import { action } from '../run.js';
 import { renderStatus } from '../status/render.js';
+import { statusSource } from '../status/source.js';
 import { locateFleet } from '../stack/locate.js';
-
-const DEADLINE_MS = 1000;
 
 const Schema = z.object({
   redis: redisUrl.optional(),
@@ -34,25 +29,16 @@ export function registerStatus(program: Command): void {
     action(async () => {
       const o = parseOptions(cmd, Schema);
       const target = await locateFleet(o);
-      // Short deadlines: an operator asking for status gets "Redis unreachable" within about
-      // a second, whether Redis is down, frozen or behind a dead link.
-      const redis = connectRedis(target.redisUrl, { name: 'shoal-status', connectTimeoutMs: DEADLINE_MS, commandTimeoutMs: DEADLINE_MS });
-      const fleet = new Fleet(redis, target.prefix);
-      const unreachable = (err: Error) =>
-        new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `Redis unreachable at ${redisAddress(target.redisUrl)}: ${err.message}`, 503);
+      const source = statusSource(target);
       try {
         do {
-          const view = statusView(
-            await readSnapshot(fleet, { decisions: 5 }).catch((err: Error) => {
-              throw unreachable(err);
-            }),
-          );
+          const view = await source.read();
           const text = o.json ? JSON.stringify(view, null, 2) + '\n' : renderStatus(view);
           process.stdout.write(o.watch && process.stdout.isTTY ? `\x1b[2J\x1b[H${text}` : text);
           if (o.watch) await new Promise((r) => setTimeout(r, o.interval));
         } while (o.watch);
       } finally {
-        redis.disconnect();
+        source.close();
       }
     }),
   );

@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectRedis, Fleet, redisAddress, type Redis, type StackProcess } from '../../fleet/index.js';
@@ -9,7 +7,9 @@ import { formatDuration } from '../../lib/duration.js';
 import type { Logger } from '../../lib/log.js';
 import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
+import { forgetStaleServers, stopAppServers, waitForServers } from './app-servers.js';
 import { startChild, type Child } from './child.js';
+import { prepareTables, SHOAL_BIN } from './tables.js';
 import { BACKOFF, type RestartPolicy } from './restart-policy.js';
 import { readStack, removeStack, stackPath, writeStack, type Stack } from './stack-file.js';
 import { Supervised, type Running } from './supervised.js';
@@ -39,9 +39,7 @@ export interface UpConfig {
   restartWindow: number;
 }
 
-const SHOAL_BIN = fileURLToPath(new URL('../shoal.js', import.meta.url));
 const REAPER_BIN = fileURLToPath(new URL('./reaper.js', import.meta.url));
-const SAMPLES = fileURLToPath(new URL('../../../samples/', import.meta.url));
 
 /**
  * `shoal up`: starts every tier as a child, in order, and stops them in reverse. A child
@@ -101,12 +99,27 @@ export class Supervisor {
     await this.save();
     stack.dynamodb = await this.startDynamo();
     await this.save();
-    await this.prepareTables(stack.dynamodb.endpoint);
-    await this.forgetStaleServers();
+    await prepareTables({
+      endpoint: stack.dynamodb.endpoint,
+      tablePrefix: this.cfg.tablePrefix,
+      seed: this.cfg.seed,
+      dataDir: this.dataDir,
+      timeoutMs: this.cfg.readyTimeout,
+      say: this.say,
+    });
+    await forgetStaleServers(this.fleet!);
     await this.startProxy();
     await this.startAutoscaler();
 
-    await this.waitForServers(this.cfg.min);
+    await waitForServers({
+      fleet: this.fleet!,
+      proxyAdminUrl: stack.proxy!.adminUrl,
+      n: this.cfg.min,
+      timeoutMs: this.cfg.readyTimeout,
+      logs: join(this.dataDir, 'logs'),
+      say: this.say,
+      failed: () => this.fatal,
+    });
     this.say('');
     this.say(`shoal is up:  API ${stack.proxy!.url}/api/v1/music   dashboard ${stack.dashboard}`);
     this.say(`              status: shoal status --data-dir ${this.cfg.dataDir}    stop: Ctrl-C`);
@@ -122,7 +135,7 @@ export class Supervisor {
   private async stopAll(): Promise<void> {
     await this.autoscaler?.stop();
     await this.proxy?.stop();
-    await this.stopAppServers();
+    if (this.fleet) await stopAppServers(this.fleet);
     await this.fleet?.stackProcesses.clear().catch(() => {});
     this.redis?.disconnect();
     await this.dynamo?.stop();
@@ -306,76 +319,6 @@ export class Supervisor {
     await this.autoscaler.start();
   }
 
-  private async prepareTables(endpoint: string): Promise<void> {
-    const common = ['--dynamodb', endpoint, '--table-prefix', this.cfg.tablePrefix];
-    await this.runOnce('tables', ['tables', 'create', ...common]);
-    const marker = join(this.dataDir, 'seeded');
-    if (!this.cfg.seed || existsSync(marker)) {
-      this.say('tables      ready');
-      return;
-    }
-    await this.runOnce('seed', [
-      'seed', ...common, '--users', join(SAMPLES, 'users.csv'), '--music', join(SAMPLES, 'music.csv'), '--playlists', join(SAMPLES, 'playlists.csv'),
-    ]);
-    await writeFile(marker, new Date().toISOString() + '\n');
-    this.say('tables      ready  (sample users, songs and playlists loaded)');
-  }
-
-  /** A stale registry from an earlier run (same external Redis) is never taken for live servers. */
-  private async forgetStaleServers(): Promise<void> {
-    for (const s of await this.fleet!.registry.list()) {
-      if (s.state === 'gone' || s.provider !== 'local') continue;
-      const pid = Number(s.instanceId);
-      if (!pid || !alive(pid)) await this.fleet!.registry.gone(s.id);
-    }
-  }
-
-  /** Waits until `n` app servers are ready in the registry and the proxy routes to them. */
-  private async waitForServers(n: number): Promise<void> {
-    const seen = new Set<string>();
-    const deadline = Date.now() + this.cfg.readyTimeout;
-    for (;;) {
-      const routable = await this.routableByProxy();
-      for (const s of await this.fleet!.registry.list()) {
-        if (s.state === 'ready' && routable.has(s.id) && !seen.has(s.id)) {
-          seen.add(s.id);
-          this.say(`app         ready  ${s.address} (server ${s.id})`);
-        }
-      }
-      if (seen.size >= n) return;
-      if (Date.now() > deadline) {
-        throw new ShoalError('SHOAL_ERR_APP_TIMEOUT', `${seen.size}/${n} app servers ready after ${this.cfg.readyTimeout} ms (logs: ${join(this.dataDir, 'logs')})`);
-      }
-      if (this.fatal) throw this.fatal;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
-  /** Ids the proxy would send a request to now: ready in its pool, passing health checks. */
-  private async routableByProxy(): Promise<Set<string>> {
-    try {
-      const res = await fetch(`${this.stack!.proxy!.adminUrl}/pool`, { signal: AbortSignal.timeout(2000) });
-      const pool = (await res.json()) as { members?: { id: string; state: string; up: boolean; ejected: boolean }[] };
-      return new Set((pool.members ?? []).filter((m) => m.state === 'ready' && m.up && !m.ejected).map((m) => m.id));
-    } catch {
-      return new Set();
-    }
-  }
-
-  /** App servers are the autoscaler's children; after it stops, drain each one that is left. */
-  private async stopAppServers(): Promise<void> {
-    if (!this.fleet) return;
-    const servers = await this.fleet.registry.list().catch(() => []);
-    const pids = servers
-      .filter((s) => s.provider === 'local' && s.state !== 'gone')
-      .map((s) => Number(s.instanceId))
-      .filter((p) => p > 0 && alive(p));
-    for (const p of pids) killGroup(p, 'SIGTERM');
-    const deadline = Date.now() + 15_000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    for (const p of pids.filter(alive)) killGroup(p, 'SIGKILL');
-  }
-
   private child(name: string, args: string[], readyLine: RegExp): Promise<Child> {
     return startChild({
       name,
@@ -388,20 +331,6 @@ export class Supervisor {
     });
   }
 
-  /** Runs a one-shot shoal command to completion; its output goes to its log. */
-  private async runOnce(name: string, args: string[]): Promise<void> {
-    const c = await startChild({
-      name,
-      command: process.execPath,
-      args: [SHOAL_BIN, ...args],
-      env: process.env,
-      logFile: this.logFile(name),
-      readyLine: /^/,
-      timeoutMs: this.cfg.readyTimeout,
-    });
-    const code = await c.exited;
-    if (code !== 0) throw new ShoalError('SHOAL_ERR_CHILD_EXIT', `shoal ${args.slice(0, 2).join(' ')} failed (${code}); see ${this.logFile(name)}`);
-  }
 }
 
 function portOf(url: string): number {
