@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { Stack } from '../../cli/stack/stack-file.js';
 import { statusSource } from '../../cli/status/source.js';
+import type { DashboardUpdate } from '../../dashboard/feed.js';
 import { connectRedis, Fleet, type StackProcess } from '../../fleet/index.js';
 import { pidAlive, spawnShoal, type Proc } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
@@ -142,6 +143,8 @@ t.test('shoal status shows every restart', async (t) => {
   const text = spawnShoal(t.teardown, ['status', '--data-dir', dataDir]);
   t.equal(await text.exited(), 0);
   t.match(text.stdout(), /^proxy +\d+ +running +1 +SIGKILL, \d+s ago/m);
+  const feed = await dashboardUpdate(readStack().dashboard!, (u) => u.status.processes.length === 4);
+  t.same(feed.status.processes.map((p) => p.restarts), [1, 1, 1, 1], 'the dashboard shows them too');
 });
 
 t.test('Redis frozen (SIGSTOP): status says "Redis unreachable" instead of hanging; proxy and autoscaler report it down', async (t) => {
@@ -172,6 +175,8 @@ t.test('Redis frozen (SIGSTOP): status says "Redis unreachable" instead of hangi
   const tookMs = Date.now() - readAt;
   source.close();
   t.ok(tookMs <= 2000, `the status read gave up after ${tookMs} ms (≤ 2 s)`);
+  await dashboardUpdate(s.dashboard!, (u) => u.redis === 'down');
+  t.pass('the dashboard feed says Redis is down');
   const started = Date.now();
   const status = spawnShoal(t.teardown, ['status', '--data-dir', dataDir]);
   t.equal(await status.exited(), 1);
@@ -202,6 +207,27 @@ t.test('a child that can never start again: shoal up stops everything and exits 
   await waitFor(() => [...seen].every((p) => !pidAlive(p)), { timeoutMs: 30_000, what: `every process to exit (left: ${[...seen].filter(pidAlive).join(',')})` });
   t.pass('nothing left running');
 });
+
+/** The first update on the dashboard's server-sent events that passes `check`. */
+async function dashboardUpdate(url: string, check: (u: DashboardUpdate) => boolean): Promise<DashboardUpdate> {
+  const res = await fetch(`${url}events`, { signal: AbortSignal.timeout(30_000) });
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+        const m = /^event: update\ndata: (.*)$/s.exec(buffered.slice(0, end));
+        buffered = buffered.slice(end + 2);
+        const u = m ? (JSON.parse(m[1]!) as DashboardUpdate) : undefined;
+        if (u && check(u)) return u;
+      }
+    }
+  } finally {
+    await res.body?.cancel().catch(() => {});
+  }
+  throw new Error('the dashboard feed ended');
+}
 
 function addressOf(s: Stack, tier: 'proxy' | 'dynamodb' | 'autoscaler' | 'redis'): string {
   if (tier === 'proxy') return `${s.proxy!.url} ${s.proxy!.adminUrl}`;
