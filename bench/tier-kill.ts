@@ -47,7 +47,11 @@ const stack = stackOf();
 const redis = connectRedis(stack.redis.url);
 const fleet = new Fleet(redis, stack.prefix);
 
-const rows: { tier: string; backAfterS: number; okPercent: number; ok: number; total: number }[] = [];
+interface Summary {
+  requests: { total: number; ok: number; errors: number; missed: number };
+  errors: { byStatus: Record<string, number> };
+}
+const rows: { tier: string; backAfterS: number; okPercent: number; s: Summary }[] = [];
 for (const tier of TIERS) {
   await until(async () => (await fleet.stackProcesses.readAll().catch(() => [])).every((p) => p.state === 'running') && (await readyServers()) >= 2, 120_000, 'a settled stack');
   const jsonFile = join(dir, `${tier}.json`);
@@ -57,8 +61,8 @@ for (const tier of TIERS) {
   kill(await pidOf(tier));
   const backAt = await firstOkAfter(stack.proxy!.url, killedAt);
   await exited(load);
-  const s = JSON.parse(readFileSync(jsonFile, 'utf8')) as { requests: { total: number; ok: number } };
-  rows.push({ tier, backAfterS: (backAt - killedAt) / 1000, ok: s.requests.ok, total: s.requests.total, okPercent: (100 * s.requests.ok) / s.requests.total });
+  const s = JSON.parse(readFileSync(jsonFile, 'utf8')) as Summary;
+  rows.push({ tier, backAfterS: (backAt - killedAt) / 1000, s, okPercent: (100 * s.requests.ok) / s.requests.total });
 }
 
 redis.disconnect();
@@ -67,8 +71,12 @@ await exited(up);
 rmSync(dir, { recursive: true, force: true });
 
 process.stdout.write(`tier killed (SIGKILL) under ${RATE} req/s for ${DURATION}, killed ${KILL_AFTER_MS / 1000} s in\n\n`);
-process.stdout.write('tier        API back after   requests ok\n');
-for (const r of rows) process.stdout.write(`${r.tier.padEnd(12)}${`${r.backAfterS.toFixed(2)} s`.padEnd(17)}${r.okPercent.toFixed(2)} % (${r.ok}/${r.total})\n`);
+process.stdout.write('tier        API back after   requests ok              failed  missed (not sent in time)  failures by status/code\n');
+for (const { tier, backAfterS, okPercent, s } of rows) {
+  const ok = `${okPercent.toFixed(2)} % (${s.requests.ok}/${s.requests.total})`;
+  const by = Object.entries(s.errors.byStatus).map(([k, n]) => `${k}: ${n}`).join(', ') || '-';
+  process.stdout.write(`${tier.padEnd(12)}${`${backAfterS.toFixed(2)} s`.padEnd(17)}${ok.padEnd(25)}${String(s.requests.errors).padEnd(8)}${String(s.requests.missed).padEnd(27)}${by}\n`);
+}
 
 async function readyServers(): Promise<number> {
   return (await fleet.registry.list().catch(() => [])).filter((s) => s.state === 'ready').length;

@@ -53,10 +53,15 @@ export class Supervised<R extends Running> {
     return r;
   }
 
-  /** Stops the child and any restart in progress; no restart follows. */
-  async stop(): Promise<void> {
+  /** No restart from now on (the stack is stopping); the child keeps running until stop(). */
+  retire(): void {
     this.stopping = true;
     clearTimeout(this.timer);
+  }
+
+  /** Stops the child and any restart in progress; no restart follows. */
+  async stop(): Promise<void> {
+    this.retire();
     const late = await this.starting?.catch(() => undefined);
     await late?.stop();
     await this.current?.stop();

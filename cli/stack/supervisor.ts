@@ -51,7 +51,7 @@ export class Supervisor {
   private dynamo?: Supervised<Child>;
   private proxy?: Supervised<Child>;
   private autoscaler?: Supervised<Child>;
-  private readonly supervised: Supervised<Running>[] = [];
+  private readonly supervised: Pick<Supervised<Running>, 'record' | 'retire'>[] = [];
   private reaperPid?: number;
   private redis?: Redis;
   private fleet?: Fleet;
@@ -133,6 +133,8 @@ export class Supervisor {
   }
 
   private async stopAll(): Promise<void> {
+    // whatever exits from now on was asked to, or goes anyway
+    for (const s of this.supervised) s.retire();
     await this.autoscaler?.stop();
     await this.proxy?.stop();
     if (this.fleet) await stopAppServers(this.fleet);
@@ -170,7 +172,7 @@ export class Supervisor {
         this.giveUp(err);
       },
     });
-    this.supervised.push(s as unknown as Supervised<Running>);
+    this.supervised.push(s);
     return s;
   }
 
