@@ -1,14 +1,16 @@
 // Kills each tier of a `shoal up` stack in turn under a steady open-model load and prints,
 // per tier, how long until the API answered 200 again and what share of the load succeeded.
 //   npm run bench:tier-kill           (or: node --import tsx bench/tier-kill.ts [--rate 100] [--duration 30s])
-// Needs `npm run build` (it runs dist/cli/shoal.js). Ports are free ones; data in a temp dir.
+// Builds first (it runs dist/cli/shoal.js). Ports are free ones; data in a temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Stack } from '../cli/stack/stack-file.js';
 import { connectRedis, Fleet } from '../fleet/index.js';
+import { buildOrExit } from './lib/build.js';
+import { load1 } from './lib/stats.js';
 
 const SHOAL = fileURLToPath(new URL('../dist/cli/shoal.js', import.meta.url));
 const arg = (name: string, dflt: string) => {
@@ -20,6 +22,8 @@ const DURATION = arg('--duration', '30s');
 const KILL_AFTER_MS = 8000;
 const TIERS = ['proxy', 'dynamodb', 'autoscaler', 'redis', 'app'] as const;
 
+buildOrExit('bench:tier-kill');
+const loadAtStart = load1();
 const dir = mkdtempSync(join(tmpdir(), 'shoal-tier-kill-'));
 const tests = join(dir, 'tests.json');
 writeFileSync(tests, JSON.stringify({
@@ -70,7 +74,10 @@ done();
 await exited(up);
 rmSync(dir, { recursive: true, force: true });
 
-process.stdout.write(`tier killed (SIGKILL) under ${RATE} req/s for ${DURATION}, killed ${KILL_AFTER_MS / 1000} s in\n\n`);
+process.stdout.write(
+  `bench:tier-kill — load average ${loadAtStart} at the start, ${load1()} at the end, ${cpus().length} cores — ` +
+    `each tier SIGKILLed ${KILL_AFTER_MS / 1000} s into ${DURATION} of ${RATE} req/s (open model)\n\n`,
+);
 process.stdout.write('tier        API back after   requests ok              failed  missed (not sent in time)  failures by status/code\n');
 for (const { tier, backAfterS, okPercent, s } of rows) {
   const ok = `${okPercent.toFixed(2)} % (${s.requests.ok}/${s.requests.total})`;

@@ -3,6 +3,7 @@ import { registerApp } from './app.js';
 import { registerAutoscaler } from './autoscaler.js';
 import { registerDynamodb } from './dynamodb.js';
 import { registerFuzz } from './fuzz.js';
+import { registerIngest } from './ingest.js';
 import { registerLoad } from './load.js';
 import { registerProxy } from './proxy.js';
 import { registerSeed } from './seed.js';
@@ -18,6 +19,7 @@ export const commands: Register[] = [
   registerAutoscaler,
   registerDynamodb,
   registerFuzz,
+  registerIngest,
   registerLoad,
   registerProxy,
   registerSeed,
