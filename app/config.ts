@@ -55,9 +55,17 @@ export const appConfig = z.object({
   bodyLimitBytes: z.number().int().positive().default(64 * 1024),
   /** Above every proxy's upstream idle timeout (the proxy uses 30 s), so the proxy closes first. */
   keepAliveTimeoutMs: z.number().int().positive().default(65_000),
+  /** A client must send its request headers within this (slowloris guard); 408 after. */
+  headerTimeoutMs: z.number().int().positive().default(10_000),
+  /** A client must send its whole request, body included, within this; 408 after. */
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** Open client connections at most; more are closed as they arrive (raise ulimit -n to match). */
+  maxConnections: z.number().int().positive().default(1024),
+  /** How long a claimed Idempotency-Key blocks a repeat (409) before a retry may take it over. */
+  idempotencyLeaseMs: z.number().int().positive().default(10_000),
   /** How long start-up waits for Redis before serving anyway (registration then retries). */
   redisWaitMs: z.number().int().nonnegative().default(5000),
-});
+}).refine((c) => c.headerTimeoutMs <= c.requestTimeoutMs, { path: ['headerTimeoutMs'], message: 'the header timeout must not exceed the request timeout' });
 
 export type AppConfig = z.output<typeof appConfig>;
 export type AppConfigInput = z.input<typeof appConfig>;

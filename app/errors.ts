@@ -16,5 +16,12 @@ export const methodNotAllowed = (method: string, allowed: string) =>
 export const bodyTooLarge = (limit: number) => new ShoalError('SHOAL_ERR_BODY_TOO_LARGE', `request body exceeds the ${limit}-byte limit`, 413);
 export const unsupportedMediaType = (type: string) =>
   new ShoalError('SHOAL_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type ${type} is not supported; send application/json`, 415);
+export const contentTypeMissing = () => new ShoalError('SHOAL_ERR_UNSUPPORTED_MEDIA_TYPE', 'a request body needs content-type: application/json', 415);
 export const conflict = (message: string) => new ShoalError('SHOAL_ERR_CONFLICT', message, 409);
+export const invalidIdempotencyKey = () =>
+  new ShoalError('SHOAL_ERR_INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be one value of 1-255 visible ASCII characters (a UUID is a good key)', 400);
+export const idempotencyKeyReused = () =>
+  new ShoalError('SHOAL_ERR_IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request (method, path, caller or body): use a new key', 409);
+export const idempotencyKeyInProgress = () =>
+  new ShoalError('SHOAL_ERR_IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this Idempotency-Key is still running: retry after Retry-After seconds', 409);
 export const dbUnavailable = (message: string, cause?: unknown) => new ShoalError('SHOAL_ERR_DB_UNAVAILABLE', message, 503, { cause });

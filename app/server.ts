@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Middleware } from 'koa';
 import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
 import { ConfigError } from '../lib/errors.js';
+import { edgeServerOptions, guardEdges, refuseHttp09 } from '../lib/http-edges.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { MemoryMonitor } from '../monitors/memory-monitor.js';
 import { RequestMonitor } from '../monitors/request-monitor.js';
@@ -43,9 +44,9 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
       ok();
     });
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new ConfigError(`invalid --port (SHOAL_PORT): ${host}:${port} is already in use`);
-    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') throw new ConfigError(`invalid --host (SHOAL_HOST): cannot bind ${host} (${err.code})`);
-    if (err.code === 'EACCES') throw new ConfigError(`invalid --port (SHOAL_PORT): no permission to bind ${host}:${port}`);
+    if (err.code === 'EADDRINUSE') throw new ConfigError(`invalid --port (SHOAL_APP_PORT): ${host}:${port} is already in use`);
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') throw new ConfigError(`invalid --host (SHOAL_APP_HOST): cannot bind ${host} (${err.code})`);
+    if (err.code === 'EACCES') throw new ConfigError(`invalid --port (SHOAL_APP_PORT): no permission to bind ${host}:${port}`);
     throw err;
   });
   return (server.address() as AddressInfo).port;
@@ -69,7 +70,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
   const config = appConfig.parse(input);
   const log = deps.log ?? createLogger('app');
   if (!config.advertise && ['0.0.0.0', '::'].includes(config.host)) {
-    throw new ConfigError(`invalid --advertise (SHOAL_ADVERTISE): --host ${config.host} listens on every interface; name the host:port others reach this server at`);
+    throw new ConfigError(`invalid --advertise (SHOAL_APP_ADVERTISE): --host ${config.host} listens on every interface; name the host:port others reach this server at`);
   }
   const dataDir = config.dataDir === MEMORY ? MEMORY : resolve(config.dataDir);
   const dynamo: Dynamo = await openDynamo({ choice: config.dynamodb, dataDir, region: config.awsRegion, envCredentials: config.awsEnvCredentials });
@@ -83,18 +84,17 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       const res = await createTables(dynamo.client, names, dynamo.target);
       log.info(res, 'tables ready');
     }
-    const stores = new Stores(dynamo, names);
+    const stores = new Stores(dynamo, names, config.idempotencyLeaseMs);
     const readiness = new Readiness(() => stores.probe());
     const metrics = new HttpMetrics();
     // The monitor needs the bound port, known only after listen: route through a slot.
     let monitor: Middleware = (_ctx, next) => next();
     const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, monitor: (ctx, next) => monitor(ctx, next) });
 
-    const server = createServer(koa.callback());
-    server.keepAliveTimeout = config.keepAliveTimeoutMs;
-    // Headers must be allowed to arrive a little after the keep-alive window (Node's advice).
-    server.headersTimeout = config.keepAliveTimeoutMs + 1000;
-    server.requestTimeout = Math.max(120_000, config.keepAliveTimeoutMs * 2);
+    const handle = koa.callback();
+    const timeouts = { headerMs: config.headerTimeoutMs, requestMs: config.requestTimeoutMs, keepAliveMs: config.keepAliveTimeoutMs };
+    const server = createServer(edgeServerOptions(timeouts), (req, res) => void (refuseHttp09(req, res) || handle(req, res)));
+    guardEdges(server, log, { maxConnections: config.maxConnections, capName: '--max-connections' });
     const port = await listen(server, config.port, config.host);
     cleanups.push(() => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))));
     const address = config.advertise ?? formatAddress(config.host, port);
@@ -119,7 +119,8 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       fleet,
       id,
       {
-        ready: config.serverId ? self : { ...own, ...self },
+        // A launcher's entry keeps its fields, except what the instance itself knows better.
+        ready: config.serverId ? { ...self, ...(config.instanceId ? { provider: config.provider, instanceId: config.instanceId } : {}) } : { ...own, ...self },
         whenMissing: { ...own, ...self },
       },
       readiness,

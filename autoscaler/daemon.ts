@@ -7,7 +7,8 @@ import { emptyHistory } from './engine/config.js';
 import { decide } from './engine/decide.js';
 import type { Decision, EngineConfig, History, ServerInput } from './engine/types.js';
 import { Leadership, type RoleChange } from './leadership.js';
-import { FleetObserver, type Snapshot } from './observe.js';
+import type { FleetSnapshot } from '../fleet/snapshot.js';
+import { FleetObserver } from './observe.js';
 import type { Provider } from './providers/provider.js';
 import { DecisionLog, worthRecording, type DecisionRecord } from './record.js';
 
@@ -105,7 +106,7 @@ export class Daemon {
     }
   }
 
-  private async tick(snap: Snapshot): Promise<void> {
+  private async tick(snap: FleetSnapshot): Promise<void> {
     const { provider, engine } = this.o;
     const known = snap.servers.filter((s) => s.state !== 'gone');
     const alive = new Set(await provider.list(known));
@@ -120,7 +121,7 @@ export class Daemon {
     await this.record(out.decision, acted);
   }
 
-  private async act(d: Decision, snap: Snapshot): Promise<DecisionRecord['acted']> {
+  private async act(d: Decision, snap: FleetSnapshot): Promise<DecisionRecord['acted']> {
     const { fleet, provider, log } = this.o;
     const acted: DecisionRecord['acted'] = { launched: [], draining: [], markedGone: [] };
     const byId = new Map(snap.servers.map((s) => [s.id, s]));

@@ -1,26 +1,18 @@
-import type { Fleet, MemoryReading, ProxyInfo, RequestStats, Server } from '../fleet/index.js';
+import type { Fleet, Server } from '../fleet/index.js';
+import { readSnapshot, type FleetSnapshot } from '../fleet/snapshot.js';
 import { addSample } from './engine/rates.js';
 import type { ProviderView, ProxyInput, ServerInput, TotalSample } from './engine/types.js';
 
-/** One read of everything the engine looks at. */
-export interface Snapshot {
-  at: number;
-  servers: Server[];
-  stats: Map<string, RequestStats>;
-  memory: Map<string, MemoryReading>;
-  proxies: ProxyInfo[];
-}
-
 /**
- * Reads the fleet from Redis and keeps the recent readings of every server's and proxy's
- * monotonic totals, so the engine can compute rates over a short window. Sampling runs
- * more often than decisions (every monitor flush), on the leader and the standby alike,
- * so a new leader has rates at once.
+ * Reads the fleet (the one read the dashboard and `shoal status` use too) and keeps the
+ * recent readings of every server's and proxy's monotonic totals, so the engine can compute
+ * rates over a short window. Sampling runs more often than decisions (every monitor flush),
+ * on the leader and the standby alike, so a new leader has rates at once.
  */
 export class FleetObserver {
   private readonly serverSamples = new Map<string, TotalSample[]>();
   private readonly proxySamples = new Map<string, TotalSample[]>();
-  last?: Snapshot;
+  last?: FleetSnapshot;
 
   constructor(
     private readonly fleet: Fleet,
@@ -28,31 +20,29 @@ export class FleetObserver {
     private readonly keepMs: number,
   ) {}
 
-  async sample(now = Date.now()): Promise<Snapshot> {
-    const [servers, memory, proxies] = await Promise.all([this.fleet.registry.list(), this.fleet.memory.readAll(), this.fleet.proxies.list()]);
-    const addresses = servers.filter((s) => s.state !== 'gone' && s.address).map((s) => s.address);
-    const stats = await this.fleet.requests.readMany(addresses);
-    for (const s of servers) {
-      const st = s.address ? stats.get(s.address) : undefined;
+  async sample(now = Date.now()): Promise<FleetSnapshot> {
+    const snap = { ...(await readSnapshot(this.fleet, { decisions: 0 })), at: now };
+    for (const s of snap.servers) {
+      const st = s.address ? snap.requests.get(s.address) : undefined;
       if (!st || s.state === 'gone') continue;
       this.serverSamples.set(s.id, addSample(this.serverSamples.get(s.id) ?? [], { at: st.updatedAt, total: st.total, bootId: st.bootId }, this.keepMs));
     }
-    for (const p of proxies) {
+    for (const p of snap.proxies) {
       this.proxySamples.set(p.id, addSample(this.proxySamples.get(p.id) ?? [], { at: p.heartbeatAt, total: p.offeredTotal, bootId: p.bootId }, this.keepMs));
     }
-    this.forget(servers.filter((s) => s.state !== 'gone').map((s) => s.id), this.serverSamples);
-    this.forget(proxies.map((p) => p.id), this.proxySamples);
-    this.last = { at: now, servers, stats, memory, proxies };
-    return this.last;
+    this.forget(snap.servers.filter((s) => s.state !== 'gone').map((s) => s.id), this.serverSamples);
+    this.forget(snap.proxies.map((p) => p.id), this.proxySamples);
+    this.last = snap;
+    return snap;
   }
 
   /** The engine's view of a snapshot; `alive` is what the provider says runs. */
-  inputs(snap: Snapshot, providerName: string, alive: ReadonlySet<string>): { servers: ServerInput[]; proxies: ProxyInput[] } {
+  inputs(snap: FleetSnapshot, providerName: string, alive: ReadonlySet<string>): { servers: ServerInput[]; proxies: ProxyInput[] } {
     const view = (s: Server): ProviderView => (s.provider !== providerName ? 'unknown' : alive.has(s.id) ? 'alive' : 'gone');
     return {
       servers: snap.servers.map((s) => ({
         server: s,
-        stats: s.address ? snap.stats.get(s.address) : undefined,
+        stats: s.address ? snap.requests.get(s.address) : undefined,
         samples: this.serverSamples.get(s.id),
         memory: s.address ? snap.memory.get(s.address) : undefined,
         provider: view(s),

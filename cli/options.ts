@@ -1,19 +1,13 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { ConfigError } from '../lib/errors.js';
+import { DEFAULT_PREFIX } from '../fleet/keys.js';
 import { parseDuration } from '../lib/duration.js';
+import { configError, flag } from './flags.js';
 
 /** `--flag <v>` that falls back to an environment variable (flags > env > defaults). */
 export function opt(flags: string, description: string, env?: string): Option {
   const o = new Option(flags, description);
   return env ? o.env(env) : o;
-}
-
-/** How to name an option in an error: "--port (SHOAL_PORT)". */
-function describe(cmd: Command, key: string): string {
-  const o = cmd.options.find((x) => x.attributeName() === key);
-  if (!o) return key;
-  return o.envVar ? `${o.long} (${o.envVar})` : (o.long ?? key);
 }
 
 /**
@@ -26,8 +20,7 @@ export function parseOptions<S extends z.ZodType>(cmd: Command, schema: S): z.in
   if (res.success) return res.data;
   const issue = res.error.issues[0]!;
   const key = String(issue.path[0] ?? '');
-  const got = raw[key];
-  throw new ConfigError(`invalid ${describe(cmd, key)}: ${issue.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`);
+  throw configError(cmd, key, issue.message, raw[key]);
 }
 
 // Reusable field schemas: strings from argv/env coerced and checked.
@@ -53,4 +46,22 @@ export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => 
 
 export const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), { message: 'expected redis://[user:pass@]host:port or rediss://…' });
 
-export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+// Flags that mean the same in every command, so they share one variable.
+
+/** The fleet's Redis; a password in it is a secret (environment, never argv or output). */
+export const redisFlag = (help: string, def: string) => flag({ arg: '<url>', help, env: 'REDIS_URL', secret: true, default: def, schema: redisUrl });
+
+/** The same, with no default: the command finds Redis some other way when it is absent. */
+export const optionalRedisFlag = (help: string) => flag({ arg: '<url>', help, env: 'REDIS_URL', secret: true, schema: redisUrl.optional() });
+
+export const prefixFlag = flag({
+  arg: '<prefix>',
+  help: 'Redis key prefix',
+  env: 'SHOAL_PREFIX',
+  default: DEFAULT_PREFIX,
+  schema: z.string().min(1, { message: 'expected a non-empty key prefix' }),
+});
+
+export const logLevelFlag = flag({ arg: '<level>', help: 'pino level for stderr logs', env: 'SHOAL_LOG_LEVEL', default: 'info', schema: logLevel });

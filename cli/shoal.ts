@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { commands } from './commands/index.js';
 
 const program = new Command('shoal')
-  .description('shoal: a self-hosted autoscaling web stack (app, proxy, autoscaler, load and chaos tools)')
+  .description('shoal: a self-hosted autoscaling web stack (app, proxy, autoscaler, status, URL fuzzer and load generator)')
   // Usage errors (unknown flag, missing value) exit 2 like every other bad input.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 

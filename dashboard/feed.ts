@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { requestDemand } from '../capacity/demand.js';
 import type { Fleet } from '../fleet/index.js';
 import { readSnapshot } from '../fleet/snapshot.js';
 import { statusView, type StatusView } from '../fleet/status-view.js';
@@ -8,7 +9,7 @@ import { OnceLog } from '../lib/log.js';
 /** One point of the demand-vs-capacity chart. */
 export interface CapacityPoint {
   t: number;
-  /** Offered requests/s at the proxies (the servers' own rates when no proxy reports). */
+  /** Requests/s demand as the autoscaler reads it (capacity/demand.ts): the proxies' offered rate, or the servers' own when higher or when no proxy reports. */
   demand: number;
   /** Ready servers × target requests/s per server. */
   capacity: number;
@@ -20,18 +21,17 @@ export interface DashboardUpdate {
   redis: 'up' | 'down';
   status: StatusView;
   point: CapacityPoint;
-  chaos: { at: number; data: Record<string, unknown> }[];
 }
 
 /** Pure: the chart point for one status view. */
 export function capacityPoint(v: StatusView): CapacityPoint {
   const ready = v.servers.filter((s) => s.state === 'ready').length;
-  const demand = v.proxies.length > 0 ? v.offeredRps : v.servers.reduce((n, s) => n + s.rps, 0);
-  return { t: v.at, demand: Math.round(demand * 10) / 10, capacity: ready * (v.targets.rps ?? 0), ready };
+  const { rps } = requestDemand(v.proxies.length > 0 ? v.offeredRps : null, v.servers.reduce((n, s) => n + s.rps, 0));
+  return { t: v.at, demand: Math.round(rps * 10) / 10, capacity: ready * (v.targets.rps ?? 0), ready };
 }
 
 /**
- * Samples the fleet once a second, keeps 15 minutes of chart points and pushes each
+ * Samples the fleet once a second (one Redis round trip, fleet/snapshot.ts), keeps 15 minutes of chart points and pushes each
  * update to every connected dashboard over server-sent events.
  */
 export class DashboardFeed {
@@ -83,12 +83,11 @@ export class DashboardFeed {
     this.sampling = true;
     try {
       const status = statusView(await readSnapshot(this.fleet, { decisions: 10 }));
-      const chaos = (await this.fleet.chaosEvents.recent(10)).map((e) => ({ at: e.at, data: e.data }));
       const point = capacityPoint(status);
       this.history.push(point);
       const cutoff = point.t - (this.opts.historyMs ?? 15 * 60_000);
       while (this.history.length && this.history[0]!.t < cutoff) this.history.shift();
-      this.push({ redis: 'up', status, point, chaos });
+      this.push({ redis: 'up', status, point });
       this.once.clear('redis', 'dashboard: Redis reachable again');
     } catch (err) {
       this.once.warn('redis', { err }, 'dashboard: cannot read the fleet from Redis; the page keeps its last data');

@@ -33,10 +33,13 @@ export class AutoscalerStateStore {
   }
 
   async read(): Promise<AutoscalerState | undefined> {
-    const h = await this.redis.hgetall(this.keys.autoscalerState);
-    if (h.desired === undefined) return undefined;
-    const s = { leaderId: h.leaderId ?? '', provider: h.provider ?? '', lastDecision: h.lastDecision ?? '' } as AutoscalerState;
-    for (const k of NUMERIC) s[k] = Number(h[k] ?? 0);
-    return s;
+    return parseAutoscalerState(await this.redis.hgetall(this.keys.autoscalerState));
   }
+}
+
+export function parseAutoscalerState(h: Record<string, string>): AutoscalerState | undefined {
+  if (h.desired === undefined) return undefined;
+  const s = { leaderId: h.leaderId ?? '', provider: h.provider ?? '', lastDecision: h.lastDecision ?? '' } as AutoscalerState;
+  for (const k of NUMERIC) s[k] = Number(h[k] ?? 0);
+  return s;
 }

@@ -43,13 +43,3 @@ export function connectRedis(url: string, opts: ConnectOptions = {}): Redis {
 export function isReady(client: Redis): boolean {
   return client.status === 'ready';
 }
-
-/** The URL without its credentials, for messages: `redis://host:port`. */
-export function redisAddress(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return 'redis';
-  }
-}

@@ -7,7 +7,7 @@ export interface StreamEntry<T> {
   data: T;
 }
 
-/** A capped Redis stream of JSON events (autoscaler decisions, chaos events). */
+/** A capped Redis stream of JSON events (autoscaler decisions). */
 export class EventStream<T> {
   constructor(
     private readonly redis: Redis,
@@ -33,7 +33,7 @@ export class EventStream<T> {
   }
 }
 
-function parseEntry<T>(id: string, fields: string[]): StreamEntry<T> {
+export function parseEntry<T>(id: string, fields: string[]): StreamEntry<T> {
   const i = fields.indexOf('data');
   return { id, at: Number(id.split('-')[0]), data: JSON.parse(i >= 0 ? fields[i + 1]! : 'null') as T };
 }

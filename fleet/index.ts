@@ -9,7 +9,7 @@ import { Registry } from './registry.js';
 import { RequestStatsStore } from './request-stats.js';
 import { StackProcessStore } from './stack-processes.js';
 
-export { connectRedis, isReady, redisAddress, type Redis } from './connect.js';
+export { connectRedis, isReady, type Redis } from './connect.js';
 export { DEFAULT_PREFIX, fleetKeys, type Keys } from './keys.js';
 export type { Server, ServerState } from './server.js';
 export type { RequestStats } from './request-stats.js';
@@ -20,6 +20,7 @@ export type { AutoscalerState } from './autoscaler-state.js';
 export type { PoolChange } from './registry.js';
 export type { StreamEntry } from './event-stream.js';
 export type { StackProcess } from './stack-processes.js';
+export { DecisionTail, type AutoscalerAsk } from './decision-tail.js';
 
 /** Everything shoal keeps in Redis, over one client, under one prefix. */
 export class Fleet {
@@ -30,7 +31,6 @@ export class Fleet {
   readonly proxies: ProxyRegistry;
   readonly autoscaler: AutoscalerStateStore;
   readonly decisions: EventStream<Record<string, unknown>>;
-  readonly chaosEvents: EventStream<Record<string, unknown>>;
   readonly leader: LeaderLock;
   readonly stackProcesses: StackProcessStore;
 
@@ -45,7 +45,6 @@ export class Fleet {
     this.proxies = new ProxyRegistry(redis, this.keys);
     this.autoscaler = new AutoscalerStateStore(redis, this.keys);
     this.decisions = new EventStream(redis, this.keys.decisions, 1000);
-    this.chaosEvents = new EventStream(redis, this.keys.chaosEvents, 1000);
     this.leader = new LeaderLock(redis, this.keys);
     this.stackProcesses = new StackProcessStore(redis, this.keys);
   }

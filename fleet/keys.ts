@@ -27,8 +27,6 @@ export interface Keys {
   readonly leader: string;
   /** String counter: the fencing token handed to each new leader. */
   readonly fencing: string;
-  /** Stream (capped): chaos experiment events, shown on the dashboard. */
-  readonly chaosEvents: string;
   /** Hash: one field per process `shoal up` supervises, its restarts and last exit (JSON). */
   readonly stackProcesses: string;
 }
@@ -48,7 +46,6 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
     decisions: `${prefix}autoscaler:decisions`,
     leader: `${prefix}autoscaler:leader`,
     fencing: `${prefix}autoscaler:fencing`,
-    chaosEvents: `${prefix}chaos:events`,
     stackProcesses: `${prefix}stack:processes`,
   };
 }

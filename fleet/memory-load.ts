@@ -29,15 +29,19 @@ export class MemoryLoadStore {
   }
 
   async readAll(): Promise<Map<string, MemoryReading>> {
-    const h = await this.redis.hgetall(this.keys.memoryLoad);
-    const out = new Map<string, MemoryReading>();
-    for (const [field, json] of Object.entries(h)) {
-      try {
-        out.set(field, JSON.parse(json) as MemoryReading);
-      } catch {
-        // a malformed field is skipped; the monitor rewrites it within a second
-      }
-    }
-    return out;
+    return parseMemory(await this.redis.hgetall(this.keys.memoryLoad));
   }
+}
+
+/** The `memory_load` hash, one reading per address. */
+export function parseMemory(h: Record<string, string>): Map<string, MemoryReading> {
+  const out = new Map<string, MemoryReading>();
+  for (const [field, json] of Object.entries(h)) {
+    try {
+      out.set(field, JSON.parse(json) as MemoryReading);
+    } catch {
+      // a malformed field is skipped; the monitor rewrites it within a second
+    }
+  }
+  return out;
 }

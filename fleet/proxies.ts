@@ -33,6 +33,14 @@ const FIELD: Record<keyof ProxyInfo, string> = {
 };
 const NUMERIC = ['heartbeatAt', 'appliedPoolVersion', 'offeredTotal', 'servedTotal', 'offeredRps', 'servedRps'] as const;
 
+/** A proxy's hash; undefined when it expired. */
+export function parseProxy(raw: Record<string, string>): ProxyInfo | undefined {
+  if (!raw.id) return undefined;
+  const p = { id: raw.id, address: raw.address ?? '', adminAddress: raw.admin_address ?? '', bootId: raw.boot_id ?? '' } as ProxyInfo;
+  for (const k of NUMERIC) p[k] = Number(raw[FIELD[k]] ?? 0);
+  return p;
+}
+
 export class ProxyRegistry {
   constructor(
     private readonly redis: Redis,
@@ -61,15 +69,10 @@ export class ProxyRegistry {
     const out: ProxyInfo[] = [];
     const vanished: string[] = [];
     res.forEach(([err, h], i) => {
-      const raw = h as Record<string, string>;
       if (err) return;
-      if (!raw.id) {
-        vanished.push(ids[i]!);
-        return;
-      }
-      const p = { id: raw.id, address: raw.address ?? '', adminAddress: raw.admin_address ?? '', bootId: raw.boot_id ?? '' } as ProxyInfo;
-      for (const k of NUMERIC) p[k] = Number(raw[FIELD[k]] ?? 0);
-      out.push(p);
+      const p = parseProxy(h as Record<string, string>);
+      if (p) out.push(p);
+      else vanished.push(ids[i]!);
     });
     if (vanished.length) await this.redis.srem(this.keys.proxies, ...vanished);
     return out;

@@ -70,7 +70,10 @@ function flatten(fields: ServerFields): string[] {
   return out;
 }
 
-function parseServer(h: Record<string, string>): Server | undefined {
+/** Oldest first, ties by id: the order every listing of servers uses. */
+export const byLaunch = (a: Server, b: Server): number => a.launchedAt - b.launchedAt || a.id.localeCompare(b.id);
+
+export function parseServer(h: Record<string, string>): Server | undefined {
   if (!h.id || !h.state || !isServerState(h.state)) return undefined;
   return {
     id: h.id,
@@ -150,7 +153,7 @@ export class Registry {
       else if (!err) vanished.push(ids[i]!);
     });
     if (vanished.length) await this.redis.srem(this.keys.servers, ...vanished);
-    return servers.sort((a, b) => a.launchedAt - b.launchedAt || a.id.localeCompare(b.id));
+    return servers.sort(byLaunch);
   }
 
   async poolVersion(): Promise<number> {

@@ -55,21 +55,9 @@ export class RequestStatsStore {
     return parseStats(await this.redis.hgetall(this.keys.requests(address)));
   }
 
-  async readMany(addresses: string[]): Promise<Map<string, RequestStats>> {
-    const out = new Map<string, RequestStats>();
-    if (addresses.length === 0) return out;
-    const pipe = this.redis.pipeline();
-    for (const a of addresses) pipe.hgetall(this.keys.requests(a));
-    const res = (await pipe.exec()) ?? [];
-    res.forEach(([err, h], i) => {
-      const s = err ? undefined : parseStats(h as Record<string, string>);
-      if (s) out.set(addresses[i]!, s);
-    });
-    return out;
-  }
 }
 
-function parseStats(h: Record<string, string>): RequestStats | undefined {
+export function parseStats(h: Record<string, string>): RequestStats | undefined {
   if (h.total === undefined) return undefined;
   const s = { serverId: h[FIELD.serverId] ?? '', bootId: h[FIELD.bootId] ?? '' } as RequestStats;
   for (const k of NUMERIC) s[k] = Number(h[FIELD[k]] ?? 0);

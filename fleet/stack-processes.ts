@@ -16,6 +16,19 @@ export interface StackProcess {
   log: string;
 }
 
+/** The hash's fields as processes, oldest first; a field that is not JSON is skipped. */
+export function parseStackProcesses(h: Record<string, string>): StackProcess[] {
+  const out: StackProcess[] = [];
+  for (const v of Object.values(h)) {
+    try {
+      out.push(JSON.parse(v) as StackProcess);
+    } catch {
+      // written by something else under our prefix: not ours to show
+    }
+  }
+  return out.sort((a, b) => a.startedAt - b.startedAt || a.name.localeCompare(b.name));
+}
+
 /** `shoal up` writes one field per process; `shoal status` and the dashboard read them. */
 export class StackProcessStore {
   constructor(
@@ -28,10 +41,7 @@ export class StackProcessStore {
   }
 
   async readAll(): Promise<StackProcess[]> {
-    const h = await this.redis.hgetall(this.keys.stackProcesses);
-    return Object.values(h)
-      .map((v) => JSON.parse(v) as StackProcess)
-      .sort((a, b) => a.startedAt - b.startedAt || a.name.localeCompare(b.name));
+    return parseStackProcesses(await this.redis.hgetall(this.keys.stackProcesses));
   }
 
   /** A new `shoal up` starts with a clean slate; a stopped one leaves nothing behind. */

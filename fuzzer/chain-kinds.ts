@@ -1,5 +1,6 @@
 import type { Prng } from './prng.js';
 import type { Chain, ChainStep } from './templates.js';
+import { FRESH_KEY, IDEMPOTENCY_KEY } from './templates.js';
 import { headerMix, person, playlistName, song } from './vocabulary.js';
 
 /**
@@ -15,7 +16,7 @@ function step(name: string, method: ChainStep['method'], path: string, body: unk
     name,
     method,
     path,
-    headers: body === undefined ? headerMix(r) : { ...headerMix(r), ...JSON_CT },
+    headers: { ...headerMix(r), ...(body === undefined ? {} : JSON_CT), ...(method === 'POST' ? { [IDEMPOTENCY_KEY]: FRESH_KEY } : {}) },
     body: body === undefined ? null : JSON.stringify(body),
     class: cls,
     save,

@@ -1,5 +1,5 @@
 import type { Prng } from './prng.js';
-import type { Template } from './templates.js';
+import { FRESH_KEY, IDEMPOTENCY_KEY, type Template } from './templates.js';
 import { headerMix, person, playlistName, song } from './vocabulary.js';
 
 /** A template before it gets its id: what one kind of request draws from the PRNG. */
@@ -29,7 +29,7 @@ function valid(name: string, method: Draft['method'], path: string, body: unknow
     name,
     method,
     path,
-    headers: body === undefined ? headerMix(r) : { ...headerMix(r), ...JSON_CT },
+    headers: { ...headerMix(r), ...(body === undefined ? {} : JSON_CT), ...(method === 'POST' ? { [IDEMPOTENCY_KEY]: FRESH_KEY } : {}) },
     body: body === undefined ? null : typeof body === 'function' ? (body as (r: Prng) => string)(r) : json(body),
     class: 'valid',
     weight,
@@ -63,9 +63,10 @@ export const VALID_KINDS: Kind[] = [
   valid('rename user', 'PATCH', '/api/v1/users/{{user}}', (r: Prng) => json({ fname: person(r).fname }), 2),
   valid('rename playlist', 'PATCH', '/api/v1/playlists/{{playlist}}', (r: Prng) => json({ name: playlistName(r) }), 2),
   valid('add song to playlist', 'POST', '/api/v1/playlists/{{playlist}}/songs', { songId: '{{song}}' }, 2),
-  valid('health', 'GET', '/healthz', undefined, 1),
+  // was GET /healthz, which the proxy's public port no longer serves: same draws, another cheap read
+  valid('list users', 'GET', '/api/v1/users?limit=20', undefined, 1),
   // RFC 8259 defines no charset for JSON, so a server may ignore the parameter: valid, not invalid
-  (r) => ({ ...valid('create user, charset parameter', 'POST', '/api/v1/users', (r: Prng) => json(person(r)), 1)(r), headers: { ...headerMix(r), 'content-type': r.pick(['application/json; charset=utf-8', 'application/json;charset=UTF-8']) } }),
+  (r) => ({ ...valid('create user, charset parameter', 'POST', '/api/v1/users', (r: Prng) => json(person(r)), 1)(r), headers: { ...headerMix(r), 'content-type': r.pick(['application/json; charset=utf-8', 'application/json;charset=UTF-8']), [IDEMPOTENCY_KEY]: FRESH_KEY } }),
 ];
 
 /** Every invalid kind: each must get a 4xx from a correct app, never a 5xx. */

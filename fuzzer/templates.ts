@@ -61,9 +61,25 @@ export const TestsFileSchema = z.object({
 });
 export type TestsFile = z.infer<typeof TestsFileSchema>;
 
-/** Run hints a file may carry (the seed's legacy format does: rate, concurrency, request cap). */
-export interface RunHints {
+/** One entry of the seed's legacy file: a test of its own, with the limits its npm `loadtest` options set. */
+export interface EntryLimits {
+  templateId: string;
+  /** `requestsPerSecond`: arrivals/s; absent = as fast as its connections go (a closed loop). */
   rate?: number;
+  /** `concurrency`: clients, i.e. connections. */
+  connections?: number;
+  maxRequests?: number;
+  /** `maxSeconds`, in ms. */
+  durationMs?: number;
+}
+
+/**
+ * Run hints a file may carry. The seed's legacy format does: each entry's own limits, and
+ * for a run that mixes its entries under one --rate, the largest concurrency and the
+ * summed request caps.
+ */
+export interface RunHints {
+  entries?: EntryLimits[];
   connections?: number;
   maxRequests?: number;
 }
@@ -74,7 +90,15 @@ export type Part =
   | { kind: 'pool'; pool: PoolKind }
   | { kind: 'chain'; name: string }
   | { kind: 'pad'; bytes: number }
-  | { kind: 'seq' };
+  | { kind: 'seq' }
+  | { kind: 'uuid' };
+
+/**
+ * What creates carry so a retry (by the proxy after a broken connection, or by a client)
+ * is answered from the first run instead of creating twice: a fresh key per request sent.
+ */
+export const IDEMPOTENCY_KEY = 'idempotency-key';
+export const FRESH_KEY = '{{uuid}}';
 
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 
@@ -94,11 +118,12 @@ export function parseParts(text: string): Part[] {
 function parsePlaceholder(name: string): Part {
   if ((POOL_KINDS as readonly string[]).includes(name)) return { kind: 'pool', pool: name as PoolKind };
   if (name === 'seq') return { kind: 'seq' };
+  if (name === 'uuid') return { kind: 'uuid' };
   const chain = /^chain\.([A-Za-z_][\w]*)$/.exec(name);
   if (chain) return { kind: 'chain', name: chain[1]! };
   const pad = /^pad:(\d{1,9})$/.exec(name);
   if (pad) return { kind: 'pad', bytes: Number(pad[1]) };
-  throw new Error(`unknown placeholder {{${name}}} (expected song, user, playlist, seq, chain.NAME or pad:N)`);
+  throw new Error(`unknown placeholder {{${name}}} (expected song, user, playlist, seq, uuid, chain.NAME or pad:N)`);
 }
 
 /** Which run-time pools a file needs, so `shoal load` only prepares those. */

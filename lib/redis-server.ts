@@ -27,6 +27,8 @@ export interface EmbeddedRedisOptions {
   dir?: string;
   /** Redis's own log goes here instead of to a pipe. */
   logFile?: string;
+  /** Require this password (`requirepass`), given on stdin so it is on no command line. */
+  password?: string;
 }
 
 /** Starts a `redis-server` child on loopback and waits until it accepts commands. */
@@ -35,12 +37,15 @@ export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise
   const bin = opts.bin ?? process.env.SHOAL_REDIS_SERVER ?? 'redis-server';
   const persistence = opts.dir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', opts.dir] : ['--appendonly', 'no'];
   if (opts.dir) mkdirSync(opts.dir, { recursive: true });
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes', '--loglevel', 'warning'];
+  // `-` reads more configuration from stdin, after the arguments: the password goes there.
+  const args = ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes', '--loglevel', 'warning'];
   if (opts.logFile) {
     mkdirSync(dirname(opts.logFile), { recursive: true });
     args.push('--logfile', opts.logFile);
   }
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  child.stdin!.on('error', () => {});
+  child.stdin!.end(opts.password ? `requirepass "${opts.password.replace(/["\\]/g, '\\$&')}"\n` : '');
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
   let output = '';
   const collect = (b: Buffer) => {
@@ -58,14 +63,14 @@ export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise
     });
     void exited.then((code) => reject(new ShoalError('SHOAL_ERR_REDIS_EXIT', `${bin} exited with ${code}: ${(output || tail(opts.logFile)).trim()}`)));
   });
-  await Promise.race([waitForPing(port), failed]);
+  await Promise.race([waitForPing(port, opts.password), failed]);
   child.stdout!.removeListener('data', collect);
   child.stderr!.removeListener('data', collect);
   child.stdout!.resume();
   child.stderr!.resume();
   failed.catch(() => {});
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: opts.password ? `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     port,
     pid: child.pid!,
     child,
@@ -89,17 +94,21 @@ function tail(file: string | undefined): string {
   }
 }
 
-async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+async function waitForPing(port: number, password: string | undefined, timeoutMs = 10_000): Promise<void> {
   const { createConnection } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = createConnection({ port, host: '127.0.0.1' });
       s.setTimeout(500, () => s.destroy());
-      s.once('connect', () => s.write('PING\r\n'));
-      s.once('data', (d) => {
+      const auth = password ? `AUTH ${JSON.stringify(password)}\r\n` : '';
+      let answer = '';
+      s.once('connect', () => s.write(`${auth}PING\r\n`));
+      s.on('data', (d) => {
+        answer += d.toString();
+        if (answer.split('\r\n').length <= (auth ? 2 : 1)) return; // one reply line per command
         s.destroy();
-        resolve(d.toString().startsWith('+PONG'));
+        resolve(answer.endsWith('+PONG\r\n'));
       });
       s.once('error', () => resolve(false));
       s.once('close', () => resolve(false));

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY } from '../fuzzer/templates.js';
 import type { Rendered } from './request.js';
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -6,14 +7,17 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const INLINE_BODY = 2048;
 const RUN = /([\x20-\x7e])\1{255,}/g;
 
-/** A shell line that sends exactly this request again, for a finding. */
+/**
+ * A shell line that sends this request again, for a finding. Its Idempotency-Key is left
+ * out: with it the app would only replay the stored answer instead of running it again.
+ */
 export function curlLine(origin: string, req: Rendered): string {
   const args = ['curl', '-sS', '-i', '-g'];
   if (/\/\.\.?(\/|$|\?)/.test(req.path)) args.push('--path-as-is');
   if (req.method === 'HEAD') args.push('-I');
   else if (req.method !== 'GET' || req.body !== null) args.push('-X', req.method);
   args.push(q(origin + req.path));
-  for (const [k, v] of Object.entries(req.headers)) args.push('-H', q(`${k}: ${v}`));
+  for (const [k, v] of Object.entries(req.headers)) if (k.toLowerCase() !== IDEMPOTENCY_KEY) args.push('-H', q(`${k}: ${v}`));
   if (req.body === null) return args.join(' ');
   if (req.body.length <= INLINE_BODY) return [...args, '--data-binary', q(req.body)].join(' ');
   return `{ ${bodyPipeline(req.body)}; } | ${[...args, '--data-binary', '@-'].join(' ')}`;

@@ -1,4 +1,5 @@
-import { parseParts, type Part, type PoolKind, type TemplateClass } from '../fuzzer/templates.js';
+import { randomUUID } from 'node:crypto';
+import { FRESH_KEY, IDEMPOTENCY_KEY, parseParts, type Part, type PoolKind, type TemplateClass } from '../fuzzer/templates.js';
 
 /** A template or chain step made ready to render many times without re-parsing. */
 export interface CompiledRequest {
@@ -36,6 +37,7 @@ export function compile(
   id: string,
   spec: { name: string; class: TemplateClass; method: string; path: string; headers: Record<string, string>; body: string | null; save?: Record<string, string> },
 ): CompiledRequest {
+  const headers = withKey(spec.method, spec.headers);
   const req: CompiledRequest = {
     id,
     name: spec.name,
@@ -43,13 +45,19 @@ export function compile(
     method: spec.method,
     path: parseParts(spec.path),
     body: spec.body === null ? null : parseParts(spec.body),
-    headers: Object.entries(spec.headers).map(([k, v]) => [k, parseParts(v)]),
+    headers: Object.entries(headers).map(([k, v]) => [k, parseParts(v)]),
     save: Object.entries(spec.save ?? {}),
   };
   if (isText(req.path) && (req.body === null || isText(req.body)) && req.headers.every(([, v]) => isText(v))) {
-    req.fixed = Object.freeze({ method: spec.method, path: spec.path, headers: Object.freeze({ ...spec.headers }), body: spec.body }) as Rendered;
+    req.fixed = Object.freeze({ method: spec.method, path: spec.path, headers: Object.freeze({ ...headers }), body: spec.body }) as Rendered;
   }
   return req;
+}
+
+/** Every POST (a create) carries a fresh Idempotency-Key unless the file gave it one. */
+function withKey(method: string, headers: Record<string, string>): Record<string, string> {
+  if (method !== 'POST' || Object.keys(headers).some((k) => k.toLowerCase() === IDEMPOTENCY_KEY)) return headers;
+  return { ...headers, [IDEMPOTENCY_KEY]: FRESH_KEY };
 }
 
 /** Thrown when a placeholder has no value (an empty pool, a chain step that saved nothing). */
@@ -72,6 +80,9 @@ export function renderParts(parts: Part[], ctx: RenderContext): string {
         break;
       case 'seq':
         out += String(ctx.seq);
+        break;
+      case 'uuid':
+        out += randomUUID();
         break;
       case 'pad':
         out += pad(p.bytes);

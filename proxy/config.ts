@@ -54,6 +54,8 @@ export interface ProxyConfig {
   reportMs: number;
   /** The fleet entry's id; defaults to host:port. */
   proxyId?: string;
+  /** Forward the app servers' /metrics, /healthz and /readyz too (off: those answer 404 here). */
+  exposeInternal: boolean;
 }
 
 export const DEFAULT_TIMEOUTS: ProxyConfig['timeouts'] = {

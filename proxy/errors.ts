@@ -17,6 +17,8 @@ export const ProxyErrorCode = {
   BAD_REQUEST: 'SHOAL_ERR_BAD_REQUEST',
   /** The proxy is shutting down. */
   SHUTTING_DOWN: 'SHOAL_ERR_SHUTTING_DOWN',
+  /** An app server's own endpoint (/metrics, /healthz, /readyz): not served on the public port. */
+  INTERNAL_PATH: 'SHOAL_ERR_ROUTE_NOT_FOUND',
 } as const;
 export type ProxyErrorCode = (typeof ProxyErrorCode)[keyof typeof ProxyErrorCode];
 
@@ -28,6 +30,7 @@ const STATUS: Record<ProxyErrorCode, number> = {
   SHOAL_ERR_UPSTREAM_TIMEOUT: 504,
   SHOAL_ERR_BAD_REQUEST: 400,
   SHOAL_ERR_SHUTTING_DOWN: 503,
+  SHOAL_ERR_ROUTE_NOT_FOUND: 404,
 };
 
 export function statusFor(code: ProxyErrorCode): number {

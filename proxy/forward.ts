@@ -3,9 +3,11 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../lib/log.js';
 import { pick, type BalancerKind } from './balancer.js';
+import { refuseHttp09 } from '../lib/http-edges.js';
 import type { DemandCounters } from './demand.js';
 import { ProxyErrorCode, sendError } from './errors.js';
 import { clientHeaders, requestIdFor, upstreamHeaders } from './headers.js';
+import { isInternalPath } from './internal-paths.js';
 import type { ProxyMetrics } from './metrics.js';
 import { classifyFailure, shouldRetry, type FailureKind, type RetryBudget } from './retry.js';
 import type { Upstream, UpstreamSet } from './upstream.js';
@@ -24,6 +26,8 @@ export interface ForwarderOptions {
   maxAttempts: number;
   /** True once shutdown began: answers carry Connection: close. */
   closing: () => boolean;
+  /** Serve the app servers' /metrics, /healthz and /readyz on the public port (--expose-internal). */
+  exposeInternal: boolean;
   log: Logger;
 }
 
@@ -35,7 +39,10 @@ const FAILURE_CODE: Record<Exclude<FailureKind, 'aborted'>, ProxyErrorCode> = {
 
 /** The HTTP request handler: one Exchange per client request. */
 export function createForwarder(o: ForwarderOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => new Exchange(o, req, res).start();
+  return (req, res) => {
+    if (refuseHttp09(req, res)) return;
+    new Exchange(o, req, res).start();
+  };
 }
 
 const kExchange = Symbol('exchange');
@@ -89,6 +96,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const path = toPath(req.url ?? '');
     if (!path) return this.refuse(ProxyErrorCode.BAD_REQUEST, 'request target must be an absolute path');
     this.path = path;
+    if (!o.exposeInternal && isInternalPath(path)) return this.refuse(ProxyErrorCode.INTERNAL_PATH, `no route for ${req.method} ${path.split('?')[0]}`);
     this.headers = upstreamHeaders(req.rawHeaders, req.headers.connection, {
       remoteAddress: req.socket.remoteAddress ?? '',
       proto: o.proto,
@@ -197,6 +205,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         attempts: this.attempts,
         maxAttempts: this.o.maxAttempts,
         bodyReplayable: this.replayable,
+        keyed: this.req.headers['idempotency-key'] !== undefined,
         untried: this.o.upstreams.candidates(now, this.tried).length,
       },
       this.o.budget,

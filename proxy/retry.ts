@@ -1,7 +1,8 @@
 // Pure retry policy: may a failed upstream attempt be sent again, to another server?
 // A request is resent only if it provably never reached a server, or if sending it twice
-// is harmless (an idempotent method) — and only while the retry budget lasts, so an
-// outage does not multiply the load on the servers that are left.
+// is harmless (an idempotent method, or one carrying an Idempotency-Key the app dedupes on)
+// — and only while the retry budget lasts, so an outage does not multiply the load on the
+// servers that are left.
 
 /** How an attempt failed, as far as the proxy can tell. */
 export type FailureKind =
@@ -48,6 +49,8 @@ export interface RetryQuestion {
   maxAttempts: number;
   /** False when the request body was streamed through and cannot be sent again. */
   bodyReplayable: boolean;
+  /** The request carries an Idempotency-Key: the app answers a repeat with the stored answer. */
+  keyed: boolean;
   /** Eligible servers not yet tried for this request. */
   untried: number;
 }
@@ -62,7 +65,9 @@ export interface Budget {
 export function shouldRetry(q: RetryQuestion, budget: Budget): RetryVerdict {
   if (q.failure === 'aborted') return { retry: false, reason: 'client-gone' };
   if (!q.bodyReplayable) return { retry: false, reason: 'body-streamed' };
-  if (q.failure !== 'connect' && !isIdempotent(q.method)) return { retry: false, reason: 'not-idempotent' };
+  // a broken connection with a key is safe to resend; a timeout is not: the first attempt may still be running
+  const safe = q.failure === 'connect' || isIdempotent(q.method) || (q.failure === 'sent' && q.keyed);
+  if (!safe) return { retry: false, reason: 'not-idempotent' };
   if (q.attempts >= q.maxAttempts) return { retry: false, reason: 'attempts' };
   if (q.untried <= 0) return { retry: false, reason: 'no-other-server' };
   // last, so a refused retry never spends a token

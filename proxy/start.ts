@@ -97,12 +97,13 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     bufferBodyBytes: cfg.limits.bufferBodyBytes,
     maxAttempts: cfg.limits.maxAttempts,
     closing: () => closing,
+    exposeInternal: cfg.exposeInternal,
     log,
   });
   const sOpts = serverOptions(cfg.timeouts);
   const server: Server | HttpsServer = cfg.tls ? createHttpsServer({ ...sOpts, ...readKeyPair(cfg.tls) }, handler) : createHttpServer(sOpts, handler);
   applyLimits(server, cfg, log);
-  server.on('upgrade', createUpgradeHandler({ upstreams: set, balancer: cfg.balancer, metrics, counters, log }));
+  server.on('upgrade', createUpgradeHandler({ upstreams: set, balancer: cfg.balancer, metrics, counters, exposeInternal: cfg.exposeInternal, log }));
   if (cfg.tls) server.on('tlsClientError', () => {}); // failed handshakes are the client's problem, not an exception
   await listen(server, cfg.host, cfg.port);
   const port = (server.address() as AddressInfo).port;

@@ -1,11 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProxyServer } from 'http-proxy-3';
+import { rawErrorAnswer } from '../lib/http-edges.js';
 import type { Logger } from '../lib/log.js';
 import { pick, type BalancerKind } from './balancer.js';
 import type { DemandCounters } from './demand.js';
 import { ProxyErrorCode } from './errors.js';
 import { requestIdFor } from './headers.js';
+import { isInternalPath } from './internal-paths.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { UpstreamSet } from './upstream.js';
 
@@ -14,6 +16,8 @@ export interface UpgradeOptions {
   balancer: BalancerKind;
   metrics: ProxyMetrics;
   counters: DemandCounters;
+  /** As for plain requests: the app servers' /metrics, /healthz, /readyz only with --expose-internal. */
+  exposeInternal: boolean;
   log: Logger;
 }
 
@@ -37,13 +41,15 @@ export function createUpgradeHandler(o: UpgradeOptions): (req: IncomingMessage, 
   return (req, socket, head) => {
     o.counters.offered++;
     socket.on('error', () => socket.destroy());
+    if (!o.exposeInternal && isInternalPath(req.url ?? '/')) {
+      o.metrics.refused(ProxyErrorCode.INTERNAL_PATH, 0);
+      socket.end(rawErrorAnswer(404, ProxyErrorCode.INTERNAL_PATH, `no route for ${req.method} ${(req.url ?? '/').split('?')[0]}`));
+      return;
+    }
     const cands = o.upstreams.candidates(Date.now());
     if (cands.length === 0) {
       o.metrics.refused(ProxyErrorCode.NO_UPSTREAM, 0);
-      const body = JSON.stringify({ error: { code: ProxyErrorCode.NO_UPSTREAM, message: 'no app server is ready to take this request' } });
-      socket.end(
-        `HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      socket.end(rawErrorAnswer(503, ProxyErrorCode.NO_UPSTREAM, 'no app server is ready to take this request', { 'Retry-After': 1 }));
       return;
     }
     const u = cands[pick(o.balancer, cands, Math.random)]!;

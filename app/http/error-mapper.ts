@@ -21,6 +21,11 @@ export function toHttpError(err: unknown): ShoalError {
   return new ShoalError('SHOAL_ERR_INTERNAL', 'internal error: see the server log', 500, { cause: err });
 }
 
+/** The JSON body every error answer carries. */
+export function errorBody(err: ShoalError): { error: { code: string; message: string } } {
+  return { error: { code: err.code, message: err.message } };
+}
+
 /**
  * Maps every error to `{"error":{"code","message"}}` with its status. A 5xx is a bug (500,
  * logged with its stack) or a dependency outage (503, logged once per `quietMs` per code).
@@ -33,7 +38,7 @@ export function errorMapper(log: Logger, quietMs = 30_000): Middleware {
     } catch (thrown) {
       const err = toHttpError(thrown);
       ctx.status = err.status;
-      ctx.body = { error: { code: err.code, message: err.message } };
+      ctx.body = errorBody(err);
       if (err.status === 503) {
         ctx.set('Retry-After', '1');
         const now = Date.now();

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import { ShoalError } from '../../lib/errors.js';
-import { bodyTooLarge, malformedJson, unsupportedMediaType } from '../errors.js';
+import { bodyTooLarge, contentTypeMissing, malformedJson, unsupportedMediaType } from '../errors.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -47,7 +47,7 @@ export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer
 
 /**
  * Parses a JSON request body into `ctx.state.body` (undefined when there is none).
- * Checks happen before buffering: a wrong content type is a 415 and a declared length
+ * Checks happen before buffering: a missing or wrong content type is a 415 and a declared length
  * over the limit a 413, so a huge body is never read into memory.
  */
 export function jsonBody(limit: number): Middleware {
@@ -58,8 +58,10 @@ export function jsonBody(limit: number): Middleware {
       ctx.set('Connection', 'close');
       return err;
     };
+    // a body without a content type is not taken for JSON: the client must say what it sends
     const type = ctx.get('content-type');
-    if (type && !isJson(type)) throw refuse(unsupportedMediaType(type.split(';')[0]!.trim()));
+    if (!type) throw refuse(contentTypeMissing());
+    if (!isJson(type)) throw refuse(unsupportedMediaType(type.split(';')[0]!.trim()));
     const encoding = ctx.get('content-encoding');
     if (encoding && encoding.toLowerCase() !== 'identity') throw refuse(unsupportedMediaType(`with content-encoding ${encoding}`));
     const declared = Number(ctx.get('content-length') || 0);

@@ -10,6 +10,7 @@ import { userRoutes } from '../routes/users.js';
 import type { Stores } from '../store/index.js';
 import { errorMapper } from './error-mapper.js';
 import { routeFallback } from './fallback.js';
+import { idempotency } from './idempotency.js';
 import { jsonBody } from './json-body.js';
 import type { HttpMetrics } from './metrics.js';
 
@@ -55,6 +56,7 @@ export function createKoaApp(deps: KoaAppDeps): Koa {
   app.use(errorMapper(deps.log));
   app.use(routeFallback());
   app.use(jsonBody(deps.bodyLimitBytes));
+  app.use(idempotency(deps.stores.idempotency, deps.log));
   app.use(root.routes());
   app.use(root.allowedMethods());
   return app;

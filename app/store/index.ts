@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { IdempotencyStore } from './idempotency.js';
 import { MusicStore } from './music.js';
 import { PlaylistStore } from './playlists.js';
 import { SimilarStore } from './similar.js';
@@ -14,16 +15,19 @@ export class Stores {
   readonly music: MusicStore;
   readonly playlists: PlaylistStore;
   readonly similar: SimilarStore;
+  readonly idempotency: IdempotencyStore;
 
   constructor(
     private readonly db: { doc: DynamoDBDocumentClient; client: DynamoDBClient; target: string },
     private readonly names: TableNames,
+    idempotencyLeaseMs = 10_000,
   ) {
     const ctx = { doc: db.doc, target: db.target };
     this.users = new UserStore(ctx, names.users);
     this.music = new MusicStore(ctx, names.music);
     this.playlists = new PlaylistStore(ctx, names.playlists);
     this.similar = new SimilarStore(ctx, names.similar);
+    this.idempotency = new IdempotencyStore(ctx, names.idempotency, idempotencyLeaseMs);
   }
 
   probe(): Promise<void> {

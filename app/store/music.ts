@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { NewSong, Song } from '../model.js';
 import { batchWrite } from './batch-write.js';
 import { dbError } from './db-error.js';
+import { newId } from './new-id.js';
 import { Table, type TableContext } from './table.js';
 
 export class MusicStore extends Table<Song> {
@@ -11,9 +11,7 @@ export class MusicStore extends Table<Song> {
   }
 
   async create(input: NewSong, now = new Date().toISOString()): Promise<Song> {
-    const song: Song = { id: randomUUID(), artist: input.artist, title: input.title, instruments: input.instruments ?? [], createdAt: now };
-    await this.call(() => this.ctx.doc.send(new PutCommand({ TableName: this.name, Item: song, ConditionExpression: 'attribute_not_exists(id)' })));
-    return song;
+    return this.insert({ id: newId(), artist: input.artist, title: input.title, instruments: input.instruments ?? [], createdAt: now });
   }
 
   /** Upserts whole songs (the ingest path: ids are name-based, so a rerun overwrites). */

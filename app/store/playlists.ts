@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { conflict, dbUnavailable } from '../errors.js';
 import { MAX_PLAYLIST_SONGS, type Page, type Playlist } from '../model.js';
 import { isConditionFailed } from './db-error.js';
+import { newId } from './new-id.js';
 import { Table, type TableContext } from './table.js';
 
 /** As stored: `version` guards read-modify-write edits of the song list. */
@@ -27,9 +27,8 @@ export class PlaylistStore {
   }
 
   async create(input: { name: string; owner?: string; songs: string[] }, now = new Date().toISOString()): Promise<Playlist> {
-    const p: StoredPlaylist = { id: randomUUID(), name: input.name, ...(input.owner ? { owner: input.owner } : {}), songs: [...new Set(input.songs)], createdAt: now, updatedAt: now, version: 1 };
-    await this.table.put(p);
-    return toApi(p);
+    const p: StoredPlaylist = { id: newId(), name: input.name, ...(input.owner ? { owner: input.owner } : {}), songs: [...new Set(input.songs)], createdAt: now, updatedAt: now, version: 1 };
+    return toApi(await this.table.insert(p));
   }
 
   async get(id: string): Promise<Playlist | undefined> {
@@ -80,10 +79,6 @@ export class PlaylistStore {
 }
 
 class PlaylistTable extends Table<StoredPlaylist> {
-  async put(p: StoredPlaylist): Promise<void> {
-    await this.call(() => this.ctx.doc.send(new PutCommand({ TableName: this.name, Item: p, ConditionExpression: 'attribute_not_exists(id)' })));
-  }
-
   async rename(id: string, name: string, now: string): Promise<Playlist | undefined> {
     try {
       const res = await this.call(() =>

@@ -7,8 +7,10 @@ export interface TableNames {
   playlists: string;
   /** Precomputed similar songs per song (`shoal ingest similar`). */
   similar: string;
+  /** Idempotency-Key claims and their stored answers (TTL 24 h). */
+  idempotency: string;
 }
 
 export function tableNames(prefix = DEFAULT_TABLE_PREFIX): TableNames {
-  return { users: `${prefix}users`, music: `${prefix}music`, playlists: `${prefix}playlists`, similar: `${prefix}similar` };
+  return { users: `${prefix}users`, music: `${prefix}music`, playlists: `${prefix}playlists`, similar: `${prefix}similar`, idempotency: `${prefix}idempotency` };
 }

@@ -1,7 +1,8 @@
-import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../model.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { dbError, isConditionFailed } from './db-error.js';
+import { idsRepeat } from './new-id.js';
 
 export interface TableContext {
   doc: DynamoDBDocumentClient;
@@ -24,6 +25,22 @@ export class Table<T extends { id: string }> {
       return await fn();
     } catch (err) {
       throw dbError(err, this.ctx.target);
+    }
+  }
+
+  /**
+   * Writes a new record (its id must be free). When the id repeats because this is a re-run
+   * of an idempotent request, the record its first run wrote is the answer: no second one.
+   */
+  async insert(item: T): Promise<T> {
+    try {
+      await this.call(() => this.ctx.doc.send(new PutCommand({ TableName: this.name, Item: item, ConditionExpression: 'attribute_not_exists(id)' })));
+      return item;
+    } catch (err) {
+      if (!isConditionFailed(err) || !idsRepeat()) throw err;
+      const first = await this.get(item.id);
+      if (!first) throw err;
+      return first;
     }
   }
 

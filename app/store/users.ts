@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NewUser, User, UserPatch } from '../model.js';
 import { isConditionFailed } from './db-error.js';
+import { newId } from './new-id.js';
 import { Table, type TableContext } from './table.js';
 
 export class UserStore extends Table<User> {
@@ -10,9 +10,7 @@ export class UserStore extends Table<User> {
   }
 
   async create(input: NewUser, now = new Date().toISOString()): Promise<User> {
-    const user: User = { id: randomUUID(), ...input, createdAt: now, updatedAt: now };
-    await this.call(() => this.ctx.doc.send(new PutCommand({ TableName: this.name, Item: user, ConditionExpression: 'attribute_not_exists(id)' })));
-    return user;
+    return this.insert({ id: newId(), ...input, createdAt: now, updatedAt: now });
   }
 
   /** Applies the given fields; undefined when the user does not exist. */

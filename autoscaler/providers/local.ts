@@ -58,7 +58,7 @@ export class LocalProvider implements Provider {
       SHOAL_SERVER_ID: id,
       REDIS_URL: this.o.redisUrl,
       SHOAL_PREFIX: this.o.prefix,
-      SHOAL_PROVIDER: this.name,
+      SHOAL_APP_PROVIDER: this.name,
       SHOAL_PARENT_PID: String(this.o.ownerPid ?? process.pid),
     };
     if (this.o.dynamodb && /^https?:/.test(this.o.dynamodb)) env.DYNAMODB_ENDPOINT = this.o.dynamodb;

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { advertiseAddress, appConfig, serverId, type AppConfig } from '../../app/config.js';
+import type { InstanceIdentity } from '../../app/instance-identity.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
-import { duration, opt, parseOptions, port, redisUrl } from '../options.js';
+import { addFlags, flag, parseFlags, tier } from '../flags.js';
+import { duration, parseOptions, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
 import { action } from '../run.js';
 import { addDynamoOptions, dynamoFields, dynamoSettings } from './tables.js';
 
@@ -20,69 +22,88 @@ const byteSize = z.string().transform((v, ctx) => {
   return Number(m[1]) * unit;
 });
 
-const Flags = z.object({
-  port,
-  host: z.string().min(1, { message: 'expected a host or IP address' }),
-  advertise: advertiseAddress.optional(),
-  redis: redisUrl,
-  prefix: z.string().min(1, { message: 'expected a non-empty key prefix' }),
-  serverId: serverId.optional(),
-  provider: z.string().min(1),
-  ...dynamoFields,
-  createTables: z.boolean().optional(),
-  monitors: z.boolean(),
-  monitorInterval: duration.refine((ms) => ms >= 10, { message: 'expected at least 10ms' }),
-  heartbeatInterval: duration.refine((ms) => ms >= 10, { message: 'expected at least 10ms' }),
-  drainTimeout: duration,
-  bodyLimit: byteSize,
+const atLeast10ms = duration.refine((ms) => ms >= 10, { message: 'expected at least 10ms' });
+const above0 = duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' });
+
+/** `shoal app`'s own flags (the DynamoDB ones are shared with `shoal tables` and `shoal seed`). */
+export const appTier = tier({
+  name: 'app',
+  flags: {
+    port: flag({ arg: '<n>', help: 'port to listen on (0 = a free port)', default: '3000', schema: port }),
+    host: flag({ arg: '<host>', help: 'address to bind', default: '127.0.0.1', schema: z.string().min(1, { message: 'expected a host or IP address' }) }),
+    advertise: flag({ arg: '<host:port>', help: 'address registered for proxies [default: the bound address]', schema: advertiseAddress.optional() }),
+    redis: redisFlag('Redis holding the fleet state', 'redis://127.0.0.1:6379'),
+    prefix: prefixFlag,
+    // A launcher's contract with the app it starts (local provider, EC2 user data): one name everywhere.
+    serverId: flag({ arg: '<id>', help: 'registry entry a launcher created (else the app makes its own)', env: 'SHOAL_SERVER_ID', schema: serverId.optional() }),
+    provider: flag({ arg: '<name>', help: 'provider recorded when the app creates its own entry; ec2: identity and bind address from IMDSv2', default: 'manual', schema: z.string().min(1) }),
+    createTables: flag({ help: 'create the tables on start (idempotent)', schema: z.boolean().optional() }),
+    monitors: flag({ help: 'run without the request and memory monitors (for overhead benchmarks)', negate: true, schema: z.boolean() }),
+    monitorInterval: flag({ arg: '<duration>', help: 'how often the monitors write Redis', default: '1s', schema: atLeast10ms }),
+    heartbeatInterval: flag({ arg: '<duration>', help: 'how often the registry entry is refreshed', default: '2s', schema: atLeast10ms }),
+    drainTimeout: flag({ arg: '<duration>', help: 'on SIGTERM, how long in-flight requests may take to finish', default: '30s', schema: duration }),
+    bodyLimit: flag({ arg: '<size>', help: 'largest accepted request body', default: '64kb', schema: byteSize }),
+    headerTimeout: flag({ arg: '<duration>', help: 'a client must send its request headers within this (else 408 and close)', default: '10s', schema: above0 }),
+    requestTimeout: flag({ arg: '<duration>', help: 'a client must send its whole request within this (else 408 and close)', default: '30s', schema: above0 }),
+    maxConnections: flag({ arg: '<n>', help: 'open client connections at most (raise ulimit -n to match)', default: '1024', schema: positiveInt }),
+    idempotencyLease: flag({
+      arg: '<duration>',
+      help: 'how long a claimed Idempotency-Key answers a repeat with 409 before a retry may take it over',
+      default: '10s',
+      schema: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }),
+    }),
+  },
+  check: (o) => (o.headerTimeout > o.requestTimeout ? { key: 'headerTimeout', message: 'must not exceed --request-timeout' } : undefined),
 });
 
 /** `shoal app`: one app server — the music API, both monitors, a registry entry. */
 export function registerApp(program: Command): void {
   const cmd = program
     .command('app')
-    .description('run one app server: the music API on DynamoDB, registered in Redis, with request and memory monitors')
-    .addOption(opt('--port <n>', 'port to listen on (0 = a free port)', 'SHOAL_PORT').default('3000'))
-    .addOption(opt('--host <host>', 'address to bind', 'SHOAL_HOST').default('127.0.0.1'))
-    .addOption(opt('--advertise <host:port>', 'address registered for proxies [default: the bound address]', 'SHOAL_ADVERTISE'))
-    .addOption(opt('--redis <url>', 'Redis holding the fleet state', 'REDIS_URL').default('redis://127.0.0.1:6379'))
-    .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX').default('shoal:'))
-    .addOption(opt('--server-id <id>', "registry entry a launcher created (else the app makes its own)", 'SHOAL_SERVER_ID'))
-    .addOption(opt('--provider <name>', 'provider recorded when the app creates its own entry', 'SHOAL_PROVIDER').default('manual'));
-  addDynamoOptions(cmd)
-    .option('--create-tables', 'create the tables on start (idempotent)')
-    .option('--no-monitors', 'run without the request and memory monitors (for overhead benchmarks)')
-    .addOption(opt('--monitor-interval <duration>', 'how often the monitors write Redis', 'SHOAL_MONITOR_INTERVAL').default('1s'))
-    .addOption(opt('--heartbeat-interval <duration>', 'how often the registry entry is refreshed', 'SHOAL_HEARTBEAT_INTERVAL').default('2s'))
-    .addOption(opt('--drain-timeout <duration>', 'on SIGTERM, how long in-flight requests may take to finish', 'SHOAL_DRAIN_TIMEOUT').default('30s'))
-    .addOption(opt('--body-limit <size>', 'largest accepted request body', 'SHOAL_BODY_LIMIT').default('64kb'));
+    .description('run one app server: the music API on DynamoDB, registered in Redis, with request and memory monitors');
+  addFlags(cmd, appTier);
+  addDynamoOptions(cmd);
 
   cmd.action(
     action(async () => {
-      const o = parseOptions(cmd, Flags);
+      const o = { ...parseFlags(cmd, appTier), ...parseOptions(cmd, z.object(dynamoFields)) };
       const dynamo = dynamoSettings(o);
+      const log = createLogger('app');
+      // On EC2 the instance says who it is: the server id, instance id and bind address
+      // (its private IP) come from IMDSv2 unless given.
+      let identity: InstanceIdentity | undefined;
+      if (o.provider === 'ec2') {
+        const { readInstanceIdentity } = await import('../../app/instance-identity.js');
+        identity = await readInstanceIdentity();
+        log.info(identity, 'instance identity from IMDS');
+      }
+      const hostGiven = cmd.getOptionValueSource('host') !== 'default';
       const config: AppConfig = appConfig.parse({
         port: o.port,
-        host: o.host,
+        host: identity && !hostGiven ? identity.privateIp : o.host,
         advertise: o.advertise,
         redisUrl: o.redis,
         prefix: o.prefix,
-        serverId: o.serverId,
+        serverId: o.serverId ?? identity?.instanceId,
         provider: o.provider,
+        instanceId: identity?.instanceId,
         dynamodb: dynamo.choice,
         dataDir: dynamo.dataDir,
         tablePrefix: o.tablePrefix,
         createTables: o.createTables ?? false,
-        awsRegion: dynamo.region,
+        awsRegion: dynamo.region ?? identity?.region,
         awsEnvCredentials: dynamo.envCredentials,
         monitors: o.monitors,
         monitorIntervalMs: o.monitorInterval,
         heartbeatIntervalMs: o.heartbeatInterval,
         drainTimeoutMs: o.drainTimeout,
         bodyLimitBytes: o.bodyLimit,
+        headerTimeoutMs: o.headerTimeout,
+        requestTimeoutMs: o.requestTimeout,
+        maxConnections: o.maxConnections,
+        idempotencyLeaseMs: o.idempotencyLease,
       } satisfies z.input<typeof appConfig>);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
-      const log = createLogger('app');
 
       // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load.
       const { startApp } = await import('../../app/server.js');

@@ -4,70 +4,66 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { engineConfig } from '../../autoscaler/engine/config.js';
-import { connectRedis, DEFAULT_PREFIX, Fleet } from '../../fleet/index.js';
+import { tablePrefix } from '../../app/config.js';
+import { connectRedis, Fleet } from '../../fleet/index.js';
 import { RedisHealth } from '../../fleet/health.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
-import { duration, nonNegativeInt, opt, parseOptions, port, positiveInt, positiveNumber, redisUrl } from '../options.js';
+import { addFlags, flag, parseFlags, tier } from '../flags.js';
+import { duration, nonNegativeInt, port, positiveInt, positiveNumber, prefixFlag, redisFlag } from '../options.js';
 import { action } from '../run.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).gt(0, { message: 'expected a percentage 1-100' }).max(100, { message: 'expected a percentage 1-100' });
 const atLeast = (ms: number) => duration.refine((v) => v >= ms, { message: `expected at least ${ms}ms` });
 
-const Schema = z
-  .object({
-    provider: z.enum(['local'], { message: 'expected local (ec2 and asg come later)' }),
-    min: nonNegativeInt,
-    max: positiveInt,
-    interval: atLeast(100),
-    targetRps: positiveNumber.optional(),
-    targetMemory: percent.optional(),
-    targetInflight: positiveNumber.optional(),
-    tolerance: z.coerce.number({ message: 'expected a fraction like 0.1' }).min(0, { message: 'expected a fraction 0-1' }).max(1, { message: 'expected a fraction 0-1' }),
-    scaleDownWindow: duration,
-    warmup: duration.optional(),
-    bootTimeout: atLeast(1000),
-    drainTimeout: duration,
-    adminPort: port,
-    adminHost: z.string().min(1),
-    dryRun: z.boolean().optional(),
-    redis: redisUrl,
-    prefix: z.string().min(1, { message: 'expected a non-empty key prefix' }),
-    dynamodb: z.string().refine((v) => v === 'aws' || /^https?:\/\/[^/]+/.test(v), { message: 'expected aws or an http(s):// endpoint URL' }).optional(),
-    tablePrefix: z.string().regex(/^[A-Za-z0-9_.-]*$/, { message: 'letters, digits, _ . - only' }).optional(),
-    appCommand: z.string().trim().min(1, { message: 'expected a command' }).optional(),
-  })
-  .refine((o) => o.min <= o.max, { message: 'must not exceed --max', path: ['min'] });
+/** `shoal autoscaler`'s flags; `shoal up` reuses them for its autoscaler. */
+export const autoscalerTier = tier({
+  name: 'autoscaler',
+  flags: {
+    provider: flag({ arg: '<name>', help: 'where app servers run: local (child processes)', default: 'local', schema: z.enum(['local'], { message: 'expected local (the only provider so far)' }) }),
+    min: flag({ arg: '<n>', help: 'fewest app servers', default: '1', schema: nonNegativeInt }),
+    max: flag({ arg: '<n>', help: 'most app servers', default: '10', schema: positiveInt }),
+    interval: flag({ arg: '<duration>', help: 'time between decisions', default: '5s', schema: atLeast(100) }),
+    targetRps: flag({ arg: '<n>', help: 'requests/s per app server (off by default)', schema: positiveNumber.optional() }),
+    targetMemory: flag({ arg: '<percent>', help: 'memory used % per host (off by default)', schema: percent.optional() }),
+    targetInflight: flag({ arg: '<n>', help: 'requests in flight per app server (off by default)', schema: positiveNumber.optional() }),
+    tolerance: flag({
+      arg: '<fraction>',
+      help: 'no change while within target × (1 ± tolerance)',
+      default: '0.1',
+      schema: z.coerce.number({ message: 'expected a fraction like 0.1' }).min(0, { message: 'expected a fraction 0-1' }).max(1, { message: 'expected a fraction 0-1' }),
+    }),
+    scaleDownWindow: flag({ arg: '<duration>', help: 'scale in only to the highest recommendation of this window', default: '60s', schema: duration }),
+    warmup: flag({ arg: '<duration>', help: "a new server's metrics are left out this long [default: 2 intervals]", schema: duration.optional() }),
+    bootTimeout: flag({ arg: '<duration>', help: 'a server still launching after this is a boot failure', default: '60s', schema: atLeast(1000) }),
+    drainTimeout: flag({ arg: '<duration>', help: 'terminate a draining server after this even if requests remain', default: '30s', schema: duration }),
+    adminPort: flag({ arg: '<port>', help: 'admin HTTP port: /metrics, /decisions, /healthz, dashboard (0 = any free port)', default: '8090', schema: port }),
+    adminHost: flag({ arg: '<host>', help: 'admin HTTP bind address', default: '127.0.0.1', schema: z.string().min(1) }),
+    dryRun: flag({ help: 'decide and record, but launch and terminate nothing', schema: z.boolean().optional() }),
+    redis: redisFlag('Redis holding the fleet state', 'redis://127.0.0.1:6379'),
+    prefix: prefixFlag,
+    dynamodb: flag({
+      arg: '<aws|URL>',
+      help: "DynamoDB for the app servers it launches (the stack's endpoint)",
+      env: 'DYNAMODB_ENDPOINT',
+      schema: z.string().refine((v) => v === 'aws' || /^https?:\/\/[^/]+/.test(v), { message: 'expected aws or an http(s):// endpoint URL' }).optional(),
+    }),
+    tablePrefix: flag({ arg: '<prefix>', help: 'DynamoDB table name prefix for the app servers', env: 'SHOAL_TABLE_PREFIX', schema: tablePrefix.optional() }),
+    appCommand: flag({ arg: '<command>', help: 'local provider: run this instead of `shoal app --port 0` (space-separated; for tests)', schema: z.string().trim().min(1, { message: 'expected a command' }).optional() }),
+  },
+  check: (o) => (o.min > o.max ? { key: 'min', message: 'must not exceed --max' } : undefined),
+});
 
 /** `shoal autoscaler`: launches and terminates app servers to follow demand; one leader at a time. */
 export function registerAutoscaler(program: Command): void {
   const cmd = program
     .command('autoscaler')
-    .description('scale app servers to demand: read the fleet from Redis, decide, launch or drain and terminate, record why')
-    .addOption(opt('--provider <name>', 'where app servers run: local (child processes)', 'SHOAL_PROVIDER').default('local'))
-    .addOption(opt('--min <n>', 'fewest app servers', 'SHOAL_MIN').default('1'))
-    .addOption(opt('--max <n>', 'most app servers', 'SHOAL_MAX').default('10'))
-    .addOption(opt('--interval <duration>', 'time between decisions', 'SHOAL_INTERVAL').default('5s'))
-    .addOption(opt('--target-rps <n>', 'requests/s per app server', 'SHOAL_TARGET_RPS'))
-    .addOption(opt('--target-memory <percent>', 'memory used % per host (off by default)', 'SHOAL_TARGET_MEMORY'))
-    .addOption(opt('--target-inflight <n>', 'requests in flight per app server (off by default)', 'SHOAL_TARGET_INFLIGHT'))
-    .addOption(opt('--tolerance <fraction>', 'no change while within target × (1 ± tolerance)', 'SHOAL_TOLERANCE').default('0.1'))
-    .addOption(opt('--scale-down-window <duration>', 'scale in only to the highest recommendation of this window', 'SHOAL_SCALE_DOWN_WINDOW').default('60s'))
-    .addOption(opt('--warmup <duration>', "a new server's metrics are left out this long [default: 2 intervals]", 'SHOAL_WARMUP'))
-    .addOption(opt('--boot-timeout <duration>', 'a server still launching after this is a boot failure', 'SHOAL_BOOT_TIMEOUT').default('60s'))
-    .addOption(opt('--drain-timeout <duration>', 'terminate a draining server after this even if requests remain', 'SHOAL_DRAIN_TIMEOUT').default('30s'))
-    .addOption(opt('--admin-port <port>', 'admin HTTP port: /metrics, /decisions, /healthz, dashboard (0 = any free port)', 'SHOAL_ADMIN_PORT').default('8090'))
-    .addOption(opt('--admin-host <host>', 'admin HTTP bind address', 'SHOAL_ADMIN_HOST').default('127.0.0.1'))
-    .option('--dry-run', 'decide and record, but launch and terminate nothing')
-    .addOption(opt('--redis <url>', 'Redis holding the fleet state', 'REDIS_URL').default('redis://127.0.0.1:6379'))
-    .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX').default(DEFAULT_PREFIX))
-    .addOption(opt('--dynamodb <aws|URL>', "DynamoDB for the app servers it launches (the stack's endpoint)", 'DYNAMODB_ENDPOINT'))
-    .addOption(opt('--table-prefix <prefix>', 'DynamoDB table name prefix for the app servers', 'SHOAL_TABLE_PREFIX'))
-    .addOption(opt('--app-command <command>', 'local provider: run this instead of `shoal app --port 0` (space-separated; for tests)', 'SHOAL_APP_COMMAND'));
+    .description('scale app servers to demand: read the fleet from Redis, decide, launch or drain and terminate, record why');
+  addFlags(cmd, autoscalerTier);
 
   cmd.action(
     action(async () => {
-      const o = parseOptions(cmd, Schema);
+      const o = parseFlags(cmd, autoscalerTier);
       // Heavy modules load only when this command runs, so every other shoal process stays lean.
       const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');
       const { startAdmin } = await import('../../autoscaler/admin/server.js');

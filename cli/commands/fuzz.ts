@@ -16,7 +16,7 @@ const Schema = z.object({
 /** The options `urlfuzzer` and `shoal fuzz` share. */
 export function addFuzzOptions(cmd: Command): Command {
   return cmd
-    .addOption(opt('--target <url>', 'base URL the tests will hit (the proxy, e.g. http://127.0.0.1:8080)', 'SHOAL_TARGET'))
+    .addOption(opt('--target <url>', 'base URL the tests will hit (the proxy, e.g. http://127.0.0.1:8080)', 'SHOAL_FUZZ_TARGET'))
     .addOption(opt('--out <file>', 'where to write the tests file').default('generatedTests.json'))
     .addOption(opt('--seed <n>', 'PRNG seed: the same seed writes a byte-identical file').default('1'))
     .addOption(opt('--count <n>', 'how many request templates (stateful chains come on top)').default(String(DEFAULT_COUNT)));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerApp } from './app.js';
 import { registerAutoscaler } from './autoscaler.js';
 import { registerDynamodb } from './dynamodb.js';
+import { registerEc2 } from './ec2.js';
 import { registerFuzz } from './fuzz.js';
 import { registerIngest } from './ingest.js';
 import { registerLoad } from './load.js';
@@ -18,6 +19,7 @@ export const commands: Register[] = [
   registerApp,
   registerAutoscaler,
   registerDynamodb,
+  registerEc2,
   registerFuzz,
   registerIngest,
   registerLoad,

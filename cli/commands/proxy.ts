@@ -1,59 +1,68 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_PREFIX } from '../../fleet/index.js';
 import { createLogger } from '../../lib/log.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
 import { readKeyPair } from '../../proxy/tls.js';
-import { duration, logLevel, nonNegativeInt, opt, parseOptions, port, positiveInt, redisUrl } from '../options.js';
+import { addFlags, flag, parseFlags, tier, type Values } from '../flags.js';
+import { duration, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
 import { action } from '../run.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).min(0, { message: 'expected 0-100' }).max(100, { message: 'expected 0-100' });
+const s = (ms: number) => `${ms / 1000}s`;
+const above0 = duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' });
 
-const schema = z
-  .object({
-    port,
-    host: z.string().min(1),
-    adminPort: port,
-    adminHost: z.string().min(1),
-    redis: redisUrl,
-    prefix: z.string().min(1),
-    balancer: z.enum(['p2c', 'round-robin'], { message: 'expected p2c or round-robin' }),
-    workers: positiveInt.max(64, { message: 'expected 1-64 workers' }),
-    tlsCert: z.string().min(1).optional(),
-    tlsKey: z.string().min(1).optional(),
-    redirectHttp: port.optional(),
-    slowStart: duration,
-    connectTimeout: duration,
-    headerTimeout: duration,
-    requestTimeout: duration,
-    idleTimeout: duration,
-    responseTimeout: duration,
-    upstreamIdleTimeout: duration.refine((ms) => ms > 0 && ms < 65_000, { message: "expected > 0 and below the app's 65s keep-alive" }),
-    shutdownTimeout: duration,
-    maxConnections: positiveInt,
-    upstreamConnections: positiveInt,
-    queue: nonNegativeInt,
-    retryBudget: percent,
-    maxAttempts: positiveInt.max(10, { message: 'expected 1-10' }),
-    healthInterval: duration,
-    healthTimeout: duration,
-    healthRise: positiveInt,
-    healthFall: positiveInt,
-    ejectAfter: positiveInt,
-    maxEjection: percent,
-    resyncInterval: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }),
-    proxyId: z.string().min(1).optional(),
-    logLevel,
-  })
-  .superRefine((o, ctx) => {
-    if (!!o.tlsCert !== !!o.tlsKey) ctx.addIssue({ code: 'custom', path: [o.tlsCert ? 'tlsKey' : 'tlsCert'], message: '--tls-cert and --tls-key go together' });
-    if (o.redirectHttp !== undefined && !o.tlsCert) ctx.addIssue({ code: 'custom', path: ['redirectHttp'], message: 'needs --tls-cert and --tls-key' });
-    for (const k of ['headerTimeout', 'requestTimeout', 'connectTimeout', 'responseTimeout', 'idleTimeout'] as const) {
-      if (o[k] <= 0) ctx.addIssue({ code: 'custom', path: [k], message: 'expected a duration above 0' });
-    }
-  });
+/** `shoal proxy`'s flags; `shoal up` reuses them for its proxy. */
+export const proxyTier = tier({
+  name: 'proxy',
+  flags: {
+    port: flag({ arg: '<port>', help: 'port to accept clients on (0 = any free port)', default: '8080', schema: port }),
+    host: flag({ arg: '<host>', help: 'address to bind (0.0.0.0 to accept from other machines)', default: '127.0.0.1', schema: z.string().min(1) }),
+    adminPort: flag({ arg: '<port>', help: 'port for /metrics and /pool', default: '8091', schema: port }),
+    adminHost: flag({ arg: '<host>', help: 'address the admin port binds', default: '127.0.0.1', schema: z.string().min(1) }),
+    redis: redisFlag('Redis holding the fleet registry', 'redis://127.0.0.1:6379'),
+    prefix: prefixFlag,
+    balancer: flag({ arg: '<kind>', help: 'p2c (power of two choices, least outstanding) or round-robin', default: 'p2c', schema: z.enum(['p2c', 'round-robin'], { message: 'expected p2c or round-robin' }) }),
+    workers: flag({ arg: '<n>', help: 'processes accepting on the one port', default: '1', schema: positiveInt.max(64, { message: 'expected 1-64 workers' }) }),
+    tlsCert: flag({ arg: '<file>', help: 'PEM certificate: serve HTTPS (reloaded on SIGHUP)', schema: z.string().min(1).optional() }),
+    tlsKey: flag({ arg: '<file>', help: 'PEM private key for --tls-cert', schema: z.string().min(1).optional() }),
+    redirectHttp: flag({ arg: '<port>', help: 'also answer plain HTTP on this port with a redirect to HTTPS', schema: port.optional() }),
+    slowStart: flag({ arg: '<duration>', help: "ramp a new server's share up over this window (0 = off)", default: '10s', schema: duration }),
+    connectTimeout: flag({ arg: '<duration>', help: 'connecting to an app server', default: s(DEFAULT_TIMEOUTS.connectMs), schema: above0 }),
+    headerTimeout: flag({ arg: '<duration>', help: 'a client must send its request headers within this', default: s(DEFAULT_TIMEOUTS.headerMs), schema: above0 }),
+    requestTimeout: flag({ arg: '<duration>', help: 'a client must send its whole request within this', default: s(DEFAULT_TIMEOUTS.requestMs), schema: above0 }),
+    idleTimeout: flag({ arg: '<duration>', help: 'idle client connections (keep-alive, stalled reads) are closed after this', default: s(DEFAULT_TIMEOUTS.idleMs), schema: above0 }),
+    responseTimeout: flag({ arg: '<duration>', help: 'an app server must start answering within this', default: s(DEFAULT_TIMEOUTS.responseMs), schema: above0 }),
+    upstreamIdleTimeout: flag({
+      arg: '<duration>',
+      help: "idle keep-alive sockets to app servers close after this (below the app's 65s)",
+      default: s(DEFAULT_TIMEOUTS.upstreamIdleMs),
+      schema: duration.refine((ms) => ms > 0 && ms < 65_000, { message: "expected > 0 and below the app's 65s keep-alive" }),
+    }),
+    shutdownTimeout: flag({ arg: '<duration>', help: 'on SIGTERM, how long in-flight requests get', default: s(DEFAULT_TIMEOUTS.shutdownMs), schema: duration }),
+    maxConnections: flag({ arg: '<n>', help: 'client connections per process (raise ulimit -n to match)', default: String(DEFAULT_LIMITS.maxClientConnections), schema: positiveInt }),
+    upstreamConnections: flag({ arg: '<n>', help: 'keep-alive connections per app server', default: String(DEFAULT_LIMITS.upstreamConnections), schema: positiveInt }),
+    queue: flag({ arg: '<n>', help: 'requests that may wait per app server before it counts as full', default: String(DEFAULT_LIMITS.queuePerServer), schema: nonNegativeInt }),
+    retryBudget: flag({ arg: '<percent>', help: 'retries as a percent of requests', default: String(DEFAULT_LIMITS.retryRatio * 100), schema: percent }),
+    maxAttempts: flag({ arg: '<n>', help: 'attempts per request, the first included', default: String(DEFAULT_LIMITS.maxAttempts), schema: positiveInt.max(10, { message: 'expected 1-10' }) }),
+    healthInterval: flag({ arg: '<duration>', help: 'active /readyz check period (0 = off)', default: s(DEFAULT_HEALTH.intervalMs), schema: duration }),
+    healthTimeout: flag({ arg: '<duration>', help: 'active check timeout', default: s(DEFAULT_HEALTH.timeoutMs), schema: duration }),
+    healthRise: flag({ arg: '<n>', help: 'passing checks in a row to count a server up', default: String(DEFAULT_HEALTH.rise), schema: positiveInt }),
+    healthFall: flag({ arg: '<n>', help: 'failing checks in a row to count a server down', default: String(DEFAULT_HEALTH.fall), schema: positiveInt }),
+    ejectAfter: flag({ arg: '<n>', help: 'consecutive connect errors or 5xx that eject a server', default: String(DEFAULT_HEALTH.ejectAfter), schema: positiveInt }),
+    maxEjection: flag({ arg: '<percent>', help: 'most of the pool that may be ejected at once', default: String(DEFAULT_HEALTH.maxEjectPercent), schema: percent }),
+    resyncInterval: flag({ arg: '<duration>', help: 'full registry read period, behind pub/sub', default: '5s', schema: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }) }),
+    id: flag({ arg: '<id>', help: "this proxy's fleet id (default host:port)", schema: z.string().min(1).optional() }),
+    exposeInternal: flag({ help: "also forward the app servers' /metrics, /healthz and /readyz (by default the public port answers 404 for them)", schema: z.boolean().optional() }),
+    logLevel: logLevelFlag,
+  },
+  check: (o) => {
+    if (!!o.tlsCert !== !!o.tlsKey) return { key: o.tlsCert ? 'tlsKey' : 'tlsCert', message: '--tls-cert and --tls-key go together' };
+    if (o.redirectHttp !== undefined && !o.tlsCert) return { key: 'redirectHttp', message: 'needs --tls-cert and --tls-key' };
+    return undefined;
+  },
+});
 
-type Parsed = z.infer<typeof schema>;
+type Parsed = Values<typeof proxyTier.flags>;
 
 function toConfig(o: Parsed): ProxyConfig {
   return {
@@ -97,52 +106,17 @@ function toConfig(o: Parsed): ProxyConfig {
     resyncMs: o.resyncInterval,
     missingGraceMs: Math.max(10_000, 2 * o.resyncInterval),
     reportMs: 1000,
-    proxyId: o.proxyId,
+    proxyId: o.id,
+    exposeInternal: o.exposeInternal ?? false,
   };
 }
 
-const s = (ms: number) => `${ms / 1000}s`;
-
 export function registerProxy(program: Command): void {
-  program
-    .command('proxy')
-    .description('load balancer over the live pool of app servers in Redis')
-    .addOption(opt('--port <port>', 'port to accept clients on (0 = any free port)', 'SHOAL_PROXY_PORT').default('8080'))
-    .addOption(opt('--host <host>', 'address to bind (0.0.0.0 to accept from other machines)', 'SHOAL_PROXY_HOST').default('127.0.0.1'))
-    .addOption(opt('--admin-port <port>', 'port for /metrics and /pool', 'SHOAL_PROXY_ADMIN_PORT').default('8091'))
-    .addOption(opt('--admin-host <host>', 'address the admin port binds', 'SHOAL_PROXY_ADMIN_HOST').default('127.0.0.1'))
-    .addOption(opt('--redis <url>', 'Redis holding the fleet registry', 'REDIS_URL').default('redis://127.0.0.1:6379'))
-    .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX').default(DEFAULT_PREFIX))
-    .addOption(opt('--balancer <kind>', 'p2c (power of two choices, least outstanding) or round-robin', 'SHOAL_PROXY_BALANCER').default('p2c'))
-    .addOption(opt('--workers <n>', 'processes accepting on the one port', 'SHOAL_PROXY_WORKERS').default('1'))
-    .addOption(opt('--tls-cert <file>', 'PEM certificate: serve HTTPS (reloaded on SIGHUP)', 'SHOAL_TLS_CERT'))
-    .addOption(opt('--tls-key <file>', 'PEM private key for --tls-cert', 'SHOAL_TLS_KEY'))
-    .addOption(opt('--redirect-http <port>', 'also answer plain HTTP on this port with a redirect to HTTPS', 'SHOAL_REDIRECT_HTTP'))
-    .addOption(opt('--slow-start <duration>', "ramp a new server's share up over this window (0 = off)", 'SHOAL_PROXY_SLOW_START').default('10s'))
-    .addOption(opt('--connect-timeout <duration>', 'connecting to an app server', 'SHOAL_PROXY_CONNECT_TIMEOUT').default(s(DEFAULT_TIMEOUTS.connectMs)))
-    .addOption(opt('--header-timeout <duration>', 'a client must send its request headers within this', 'SHOAL_PROXY_HEADER_TIMEOUT').default(s(DEFAULT_TIMEOUTS.headerMs)))
-    .addOption(opt('--request-timeout <duration>', 'a client must send its whole request within this', 'SHOAL_PROXY_REQUEST_TIMEOUT').default(s(DEFAULT_TIMEOUTS.requestMs)))
-    .addOption(opt('--idle-timeout <duration>', 'idle client connections (keep-alive, stalled reads) are closed after this', 'SHOAL_PROXY_IDLE_TIMEOUT').default(s(DEFAULT_TIMEOUTS.idleMs)))
-    .addOption(opt('--response-timeout <duration>', 'an app server must start answering within this', 'SHOAL_PROXY_RESPONSE_TIMEOUT').default(s(DEFAULT_TIMEOUTS.responseMs)))
-    .addOption(opt('--upstream-idle-timeout <duration>', "idle keep-alive sockets to app servers close after this (below the app's 65s)", 'SHOAL_PROXY_UPSTREAM_IDLE_TIMEOUT').default(s(DEFAULT_TIMEOUTS.upstreamIdleMs)))
-    .addOption(opt('--shutdown-timeout <duration>', 'on SIGTERM, how long in-flight requests get', 'SHOAL_PROXY_SHUTDOWN_TIMEOUT').default(s(DEFAULT_TIMEOUTS.shutdownMs)))
-    .addOption(opt('--max-connections <n>', 'client connections per process (raise ulimit -n to match)', 'SHOAL_PROXY_MAX_CONNECTIONS').default(String(DEFAULT_LIMITS.maxClientConnections)))
-    .addOption(opt('--upstream-connections <n>', 'keep-alive connections per app server', 'SHOAL_PROXY_UPSTREAM_CONNECTIONS').default(String(DEFAULT_LIMITS.upstreamConnections)))
-    .addOption(opt('--queue <n>', 'requests that may wait per app server before it counts as full', 'SHOAL_PROXY_QUEUE').default(String(DEFAULT_LIMITS.queuePerServer)))
-    .addOption(opt('--retry-budget <percent>', 'retries as a percent of requests', 'SHOAL_PROXY_RETRY_BUDGET').default(String(DEFAULT_LIMITS.retryRatio * 100)))
-    .addOption(opt('--max-attempts <n>', 'attempts per request, the first included', 'SHOAL_PROXY_MAX_ATTEMPTS').default(String(DEFAULT_LIMITS.maxAttempts)))
-    .addOption(opt('--health-interval <duration>', 'active /readyz check period (0 = off)', 'SHOAL_PROXY_HEALTH_INTERVAL').default(s(DEFAULT_HEALTH.intervalMs)))
-    .addOption(opt('--health-timeout <duration>', 'active check timeout', 'SHOAL_PROXY_HEALTH_TIMEOUT').default(s(DEFAULT_HEALTH.timeoutMs)))
-    .addOption(opt('--health-rise <n>', 'passing checks in a row to count a server up', 'SHOAL_PROXY_HEALTH_RISE').default(String(DEFAULT_HEALTH.rise)))
-    .addOption(opt('--health-fall <n>', 'failing checks in a row to count a server down', 'SHOAL_PROXY_HEALTH_FALL').default(String(DEFAULT_HEALTH.fall)))
-    .addOption(opt('--eject-after <n>', 'consecutive connect errors or 5xx that eject a server', 'SHOAL_PROXY_EJECT_AFTER').default(String(DEFAULT_HEALTH.ejectAfter)))
-    .addOption(opt('--max-ejection <percent>', 'most of the pool that may be ejected at once', 'SHOAL_PROXY_MAX_EJECTION').default(String(DEFAULT_HEALTH.maxEjectPercent)))
-    .addOption(opt('--resync-interval <duration>', 'full registry read period, behind pub/sub', 'SHOAL_PROXY_RESYNC_INTERVAL').default('5s'))
-    .addOption(opt('--proxy-id <id>', "this proxy's fleet id (default host:port)", 'SHOAL_PROXY_ID'))
-    .addOption(opt('--log-level <level>', 'pino level for stderr logs', 'SHOAL_LOG_LEVEL').default('info'))
+  const cmd = program.command('proxy').description('load balancer over the live pool of app servers in Redis');
+  addFlags(cmd, proxyTier)
     .action(
-      action(async (_opts: unknown, cmd: Command) => {
-        const parsed = parseOptions(cmd, schema);
+      action(async () => {
+        const parsed = parseFlags(cmd, proxyTier);
         const cfg = toConfig(parsed);
         if (cfg.tls) readKeyPair(cfg.tls); // an unreadable cert or key fails here, before anything starts
         const log = createLogger('proxy', parsed.logLevel);

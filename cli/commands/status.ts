@@ -24,7 +24,7 @@ export function registerStatus(program: Command): void {
     .addOption(opt('--data-dir <dir>', 'where shoal up keeps stack.json', 'SHOAL_DATA_DIR').default('.shoal'))
     .option('--json', 'print JSON')
     .option('--watch', 'refresh until interrupted')
-    .addOption(opt('--interval <duration>', 'refresh interval for --watch').default('2s'));
+    .addOption(opt('--interval <duration>', 'refresh interval for --watch', 'SHOAL_STATUS_INTERVAL').default('2s'));
   cmd.action(
     action(async () => {
       const o = parseOptions(cmd, Schema);

@@ -60,7 +60,8 @@ export function registerTables(program: Command): void {
         const names = tableNames(o.tablePrefix);
         const res = await createTables(db.client, names, db.target);
         for (const name of Object.values(names)) {
-          process.stdout.write(`${name}\t${res.created.includes(name) ? 'created' : 'exists'}\n`);
+          const ttl = res.ttl[name] ? `\tttl ${res.ttl[name] === 'enabled' ? 'on' : 'not supported by this endpoint (expired items are ignored on read)'}` : '';
+          process.stdout.write(`${name}\t${res.created.includes(name) ? 'created' : 'exists'}${ttl}\n`);
         }
       } finally {
         await db.close();

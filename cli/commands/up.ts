@@ -1,70 +1,75 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_PREFIX } from '../../fleet/index.js';
+import { tablePrefix } from '../../app/config.js';
 import { createLogger } from '../../lib/log.js';
-import { duration, opt, parseOptions, port, positiveInt, positiveNumber, redisUrl } from '../options.js';
+import { addFlags, childFlags, flag, parseFlags, tier, type Reuse } from '../flags.js';
+import { duration, logLevelFlag, optionalRedisFlag, positiveInt, prefixFlag } from '../options.js';
 import { action, fail } from '../run.js';
 import { Supervisor } from '../stack/supervisor.js';
+import { autoscalerTier } from './autoscaler.js';
+import { proxyTier } from './proxy.js';
 
-const dynamodbChoice = z.string().refine((v) => v === 'embedded' || /^https?:\/\/[^/]+/.test(v), {
-  message: 'expected embedded or an http(s):// endpoint URL',
+/** What only `shoal up` has: where the stack's state lives and how it starts. */
+export const upTier = tier({
+  name: 'up',
+  flags: {
+    redis: optionalRedisFlag('use this Redis instead of starting redis-server'),
+    prefix: prefixFlag,
+    dynamodb: flag({
+      arg: '<embedded|URL>',
+      help: 'DynamoDB: embedded dynalite or an endpoint URL',
+      env: 'DYNAMODB_ENDPOINT',
+      default: 'embedded',
+      schema: z.string().refine((v) => v === 'embedded' || /^https?:\/\/[^/]+/.test(v), { message: 'expected embedded or an http(s):// endpoint URL' }),
+    }),
+    tablePrefix: flag({ arg: '<prefix>', help: 'DynamoDB table name prefix', env: 'SHOAL_TABLE_PREFIX', default: 'shoal-', schema: tablePrefix }),
+    dataDir: flag({ arg: '<dir>', help: 'stack.json, logs and embedded data', env: 'SHOAL_DATA_DIR', default: '.shoal', schema: z.string().min(1) }),
+    seed: flag({ help: 'do not load the sample data on first run', negate: true, schema: z.boolean() }),
+    readyTimeout: flag({ arg: '<duration>', help: 'how long each component may take to start', default: '60s', schema: duration }),
+    logLevel: logLevelFlag,
+    restartBurst: flag({ arg: '<n>', help: 'a child restarted more often than this within --restart-window stops the stack', default: '5', schema: positiveInt }),
+    restartWindow: flag({ arg: '<duration>', help: 'the window --restart-burst counts in', default: '60s', schema: duration }),
+  },
 });
 
-const Schema = z
-  .object({
-    port,
-    host: z.string().min(1),
-    adminPort: port,
-    proxyAdminPort: port,
-    min: positiveInt,
-    max: positiveInt,
-    targetRps: positiveNumber.optional(),
-    targetMemory: z.coerce.number().gt(0).max(100, { message: 'expected a percentage 1-100' }).optional(),
-    interval: duration,
-    scaleDownWindow: duration,
-    provider: z.enum(['local']),
-    redis: redisUrl.optional(),
-    dynamodb: dynamodbChoice,
-    dataDir: z.string().min(1),
-    prefix: z.string().min(1),
-    tablePrefix: z.string().regex(/^[A-Za-z0-9_.-]*$/, { message: 'letters, digits, _ . - only' }),
-    seed: z.boolean(),
-    readyTimeout: duration,
-    restartBurst: positiveInt,
-    restartWindow: duration,
-  })
-  .refine((o) => o.min <= o.max, { message: '--min must not exceed --max', path: ['min'] });
+// The stack's own flags above replace the tiers' connection flags; the proxy's admin
+// flags get a prefix because the autoscaler's admin port (the dashboard) is --admin-port.
+export const proxyReuse: Reuse<typeof proxyTier.flags> = {
+  label: 'proxy',
+  omit: ['redis', 'prefix', 'logLevel'],
+  rename: { adminPort: 'proxyAdminPort', adminHost: 'proxyAdminHost', id: 'proxyId' },
+};
+export const autoscalerReuse: Reuse<typeof autoscalerTier.flags> = {
+  label: 'autoscaler',
+  omit: ['redis', 'prefix', 'dynamodb', 'tablePrefix'],
+  // A laptop-sized fleet that scales on request rate out of the box.
+  defaults: { max: '8', targetRps: '50' },
+};
 
 export function registerUp(program: Command): void {
-  const cmd = program
-    .command('up')
-    .description('run the whole stack on this machine: redis, dynamodb, proxy, autoscaler and app servers')
-    .addOption(opt('--port <port>', 'proxy port (0 = any free port)', 'SHOAL_PORT').default('8080'))
-    .addOption(opt('--host <host>', 'proxy bind address', 'SHOAL_HOST').default('127.0.0.1'))
-    .addOption(opt('--admin-port <port>', 'autoscaler admin port: dashboard, /metrics', 'SHOAL_ADMIN_PORT').default('8090'))
-    .addOption(opt('--proxy-admin-port <port>', 'proxy admin port', 'SHOAL_PROXY_ADMIN_PORT').default('8091'))
-    .addOption(opt('--min <n>', 'fewest app servers', 'SHOAL_MIN').default('1'))
-    .addOption(opt('--max <n>', 'most app servers', 'SHOAL_MAX').default('8'))
-    .addOption(opt('--target-rps <n>', 'requests/s per app server', 'SHOAL_TARGET_RPS').default('50'))
-    .addOption(opt('--target-memory <percent>', 'memory used % per host (off by default)', 'SHOAL_TARGET_MEMORY'))
-    .addOption(opt('--interval <duration>', 'autoscaler tick', 'SHOAL_INTERVAL').default('5s'))
-    .addOption(opt('--scale-down-window <duration>', 'scale-in stabilization window', 'SHOAL_SCALE_DOWN_WINDOW').default('60s'))
-    .addOption(opt('--provider <name>', 'where app servers run', 'SHOAL_PROVIDER').default('local'))
-    .addOption(opt('--redis <url>', 'use this Redis instead of starting redis-server', 'REDIS_URL'))
-    .addOption(opt('--dynamodb <embedded|URL>', 'DynamoDB: embedded dynalite or an endpoint URL', 'DYNAMODB_ENDPOINT').default('embedded'))
-    .addOption(opt('--data-dir <dir>', 'stack.json, logs and embedded data', 'SHOAL_DATA_DIR').default('.shoal'))
-    .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX').default(DEFAULT_PREFIX))
-    .addOption(opt('--table-prefix <prefix>', 'DynamoDB table name prefix', 'SHOAL_TABLE_PREFIX').default('shoal-'))
-    .option('--no-seed', 'do not load the sample data on first run')
-    .addOption(opt('--ready-timeout <duration>', 'how long each component may take to start').default('60s'))
-    .addOption(opt('--restart-burst <n>', 'a child restarted more often than this within --restart-window stops the stack', 'SHOAL_RESTART_BURST').default('5'))
-    .addOption(opt('--restart-window <duration>', 'the window --restart-burst counts in', 'SHOAL_RESTART_WINDOW').default('60s'));
+  const cmd = program.command('up').description('run the whole stack on this machine: redis, dynamodb, proxy, autoscaler and app servers');
+  addFlags(cmd, proxyTier, proxyReuse);
+  addFlags(cmd, autoscalerTier, autoscalerReuse);
+  addFlags(cmd, upTier);
   cmd.action(
     action(async () => {
-      const cfg = parseOptions(cmd, Schema);
-      const log = createLogger('up');
+      const own = parseFlags(cmd, upTier);
+      parseFlags(cmd, proxyTier, proxyReuse);
+      const scaler = parseFlags(cmd, autoscalerTier, autoscalerReuse);
+      const log = createLogger('up', own.logLevel);
       const say = (line: string) => process.stdout.write(line + '\n');
-      const sup = new Supervisor(cfg, log, say);
+      const sup = new Supervisor(
+        {
+          ...own,
+          min: scaler.min,
+          max: scaler.max,
+          provider: scaler.provider,
+          proxy: childFlags(cmd, proxyTier, proxyReuse),
+          autoscaler: childFlags(cmd, autoscalerTier, autoscalerReuse),
+        },
+        log,
+        say,
+      );
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;

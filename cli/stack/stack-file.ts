@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -21,11 +21,15 @@ export function stackPath(dataDir: string): string {
   return join(resolve(dataDir), 'stack.json');
 }
 
-/** Written atomically (rename) so a reader never sees half a file. */
+/**
+ * Written atomically (rename) so a reader never sees half a file, and 0600: the Redis URL
+ * may hold a password.
+ */
 export async function writeStack(dataDir: string, stack: Stack): Promise<void> {
   await mkdir(resolve(dataDir), { recursive: true });
   const file = stackPath(dataDir);
-  await writeFile(`${file}.tmp`, JSON.stringify(stack, null, 2) + '\n');
+  await writeFile(`${file}.tmp`, JSON.stringify(stack, null, 2) + '\n', { mode: 0o600 });
+  await chmod(`${file}.tmp`, 0o600); // a leftover .tmp keeps its old mode through writeFile
   await rename(`${file}.tmp`, file);
 }
 

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectRedis, Fleet, redisAddress, type Redis, type StackProcess } from '../../fleet/index.js';
+import { connectRedis, Fleet, type Redis, type StackProcess } from '../../fleet/index.js';
 import { ShoalError } from '../../lib/errors.js';
-import { formatDuration } from '../../lib/duration.js';
+import { redact } from '../../lib/redact.js';
 import type { Logger } from '../../lib/log.js';
 import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
+import type { ChildFlags } from '../flags.js';
 import { forgetStaleServers, stopAppServers, waitForServers } from './app-servers.js';
 import { startChild, type Child } from './child.js';
 import { prepareTables, SHOAL_BIN } from './tables.js';
@@ -15,25 +16,22 @@ import { readStack, removeStack, stackPath, writeStack, type Stack } from './sta
 import { Supervised, type Running } from './supervised.js';
 
 export interface UpConfig {
-  port: number;
-  host: string;
-  adminPort: number;
-  proxyAdminPort: number;
-  min: number;
-  max: number;
-  targetRps?: number;
-  targetMemory?: number;
-  interval: number;
-  scaleDownWindow: number;
-  provider: string;
+  /** An existing Redis; absent = an embedded redis-server child. */
   redis?: string;
-  dynamodb: string;
-  dataDir: string;
   prefix: string;
+  dynamodb: string;
   tablePrefix: string;
+  dataDir: string;
   /** Load the sample CSVs on first run. */
   seed: boolean;
   readyTimeout: number;
+  logLevel: string;
+  min: number;
+  max: number;
+  provider: string;
+  /** The proxy's and the autoscaler's own flags, as `shoal up` received them. */
+  proxy: ChildFlags;
+  autoscaler: ChildFlags;
   /** More restarts of one child than this within `restartWindow` is a crash loop. */
   restartBurst: number;
   restartWindow: number;
@@ -105,6 +103,7 @@ export class Supervisor {
       seed: this.cfg.seed,
       dataDir: this.dataDir,
       timeoutMs: this.cfg.readyTimeout,
+      env: this.env(),
       say: this.say,
     });
     await forgetStaleServers(this.fleet!);
@@ -207,11 +206,11 @@ export class Supervisor {
         () => probe.disconnect(),
         (err: Error) => {
           probe.disconnect();
-          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redisAddress(this.cfg.redis!)}: ${err.message}`, 400);
+          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(this.cfg.redis!)}: ${redact(err.message)}`, 400);
         },
       );
       await this.connectFleet(this.cfg.redis);
-      this.say(`redis       ready  ${redisAddress(this.cfg.redis)}`);
+      this.say(`redis       ready  ${redact(this.cfg.redis)}`);
       return { url: this.cfg.redis, embedded: false };
     }
     const dir = join(this.dataDir, 'redis');
@@ -255,7 +254,7 @@ export class Supervisor {
     this.dynamo = this.supervise(
       'dynamodb',
       async () => {
-        const c = await this.child('dynamodb', ['dynamodb', '--data-dir', this.dataDir, '--port', String(port)], /shoal dynamodb ready at (\S+)/);
+        const c = await this.child('dynamodb', { args: [], env: {} }, ['dynamodb', '--data-dir', this.dataDir, '--port', String(port)], /shoal dynamodb ready at (\S+)/);
         port = portOf(c.ready[1]!);
         return c;
       },
@@ -273,15 +272,12 @@ export class Supervisor {
 
   private async startProxy(): Promise<void> {
     const stack = this.stack!;
-    const ports = () => (stack.proxy ? [portOf(stack.proxy.url), portOf(stack.proxy.adminUrl)] : [this.cfg.port, this.cfg.proxyAdminPort]);
     this.proxy = this.supervise(
       'proxy',
       () => {
-        const [port, admin] = ports();
-        return this.child('proxy', [
-          'proxy', '--port', String(port), '--host', this.cfg.host, '--admin-port', String(admin),
-          '--redis', stack.redis.url, '--prefix', this.cfg.prefix,
-        ], /shoal proxy ready at (\S+) \(admin (\S+?)\)/);
+        // A restart binds the addresses the first run got (its flags may have said 0).
+        const pin = stack.proxy ? ['--port', String(portOf(stack.proxy.url)), '--admin-port', String(portOf(stack.proxy.adminUrl))] : [];
+        return this.child('proxy', this.cfg.proxy, ['proxy', '--prefix', this.cfg.prefix], /shoal proxy ready at (\S+) \(admin (\S+?)\)/, pin);
       },
       (c, restarts) => {
         const first = !stack.proxy;
@@ -299,15 +295,9 @@ export class Supervisor {
     this.autoscaler = this.supervise(
       'autoscaler',
       () => {
-        const args = [
-          'autoscaler', '--provider', cfg.provider, '--min', String(cfg.min), '--max', String(cfg.max),
-          '--interval', formatDuration(cfg.interval), '--scale-down-window', formatDuration(cfg.scaleDownWindow),
-          '--admin-port', String(stack.autoscaler ? portOf(stack.autoscaler.adminUrl) : cfg.adminPort),
-          '--redis', stack.redis.url, '--prefix', cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', cfg.tablePrefix,
-        ];
-        if (cfg.targetRps) args.push('--target-rps', String(cfg.targetRps));
-        if (cfg.targetMemory) args.push('--target-memory', String(cfg.targetMemory));
-        return this.child('autoscaler', args, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/);
+        const args = ['autoscaler', '--prefix', cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', cfg.tablePrefix];
+        const pin = stack.autoscaler ? ['--admin-port', String(portOf(stack.autoscaler.adminUrl))] : [];
+        return this.child('autoscaler', cfg.autoscaler, args, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/, pin);
       },
       (c, restarts) => {
         const first = !stack.autoscaler;
@@ -321,18 +311,25 @@ export class Supervisor {
     await this.autoscaler.start();
   }
 
-  private child(name: string, args: string[], readyLine: RegExp): Promise<Child> {
+  /**
+   * A long-running tier: its flags on argv, the Redis URL (it may hold a password) in its
+   * environment. `pin` comes last, so it wins over the same flag in `flags` (a restart's ports).
+   */
+  private child(name: string, flags: ChildFlags, args: string[], readyLine: RegExp, pin: string[] = []): Promise<Child> {
     return startChild({
       name,
       command: process.execPath,
-      args: [SHOAL_BIN, ...args],
-      env: { ...process.env, SHOAL_PARENT_PID: String(process.pid) },
+      args: [SHOAL_BIN, ...args, ...flags.args, ...pin],
+      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid) },
       logFile: this.logFile(name),
       readyLine,
       timeoutMs: this.cfg.readyTimeout,
     });
   }
 
+  private env(): NodeJS.ProcessEnv {
+    return { ...process.env, SHOAL_LOG_LEVEL: this.cfg.logLevel };
+  }
 }
 
 function portOf(url: string): number {

@@ -15,6 +15,8 @@ export interface PrepareTables {
   seed: boolean;
   dataDir: string;
   timeoutMs: number;
+  /** The one-shot commands' environment (the stack's log level). */
+  env: NodeJS.ProcessEnv;
   say: (line: string) => void;
 }
 
@@ -37,7 +39,7 @@ export async function prepareTables(o: PrepareTables): Promise<void> {
 /** Runs a one-shot shoal command to completion; its output goes to its log. */
 async function runOnce(o: PrepareTables, name: string, args: string[]): Promise<void> {
   const logFile = join(o.dataDir, 'logs', `${name}.log`);
-  const c = await startChild({ name, command: process.execPath, args: [SHOAL_BIN, ...args], env: process.env, logFile, readyLine: /^/, timeoutMs: o.timeoutMs });
+  const c = await startChild({ name, command: process.execPath, args: [SHOAL_BIN, ...args], env: o.env, logFile, readyLine: /^/, timeoutMs: o.timeoutMs });
   const code = await c.exited;
   if (code !== 0) throw new ShoalError('SHOAL_ERR_CHILD_EXIT', `shoal ${args.slice(0, 2).join(' ')} failed (${code}); see ${logFile}`);
 }

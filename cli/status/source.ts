@@ -1,7 +1,8 @@
-import { connectRedis, Fleet, redisAddress } from '../../fleet/index.js';
+import { connectRedis, Fleet } from '../../fleet/index.js';
 import { readSnapshot } from '../../fleet/snapshot.js';
 import { statusView, type StatusView } from '../../fleet/status-view.js';
 import { ShoalError } from '../../lib/errors.js';
+import { redact } from '../../lib/redact.js';
 import type { FleetTarget } from '../stack/locate.js';
 
 /**
@@ -22,7 +23,7 @@ export function statusSource(target: FleetTarget, deadlineMs = STATUS_DEADLINE_M
   return {
     read: () =>
       readSnapshot(fleet, { decisions: 5 }).then(statusView, (err: Error) => {
-        throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `Redis unreachable at ${redisAddress(target.redisUrl)}: ${err.message}`, 503);
+        throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(target.redisUrl)}: ${redact(err.message)}`, 503);
       }),
     close: () => redis.disconnect(),
   };

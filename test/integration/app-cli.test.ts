@@ -75,12 +75,12 @@ t.test('parent-death watch: SHOAL_PARENT_PID gone → graceful exit', async (t) 
 
 t.test('config errors exit 2 with one line naming the flag', async (t) => {
   const cases: [string[], Record<string, string>, RegExp][] = [
-    [['--port', '70000'], {}, /--port \(SHOAL_PORT\)/],
-    [['--port', 'abc'], {}, /--port \(SHOAL_PORT\)/],
-    [[], { SHOAL_PORT: '-1' }, /--port \(SHOAL_PORT\)/],
+    [['--port', '70000'], {}, /--port \(SHOAL_APP_PORT\)/],
+    [['--port', 'abc'], {}, /--port \(SHOAL_APP_PORT\)/],
+    [[], { SHOAL_APP_PORT: '-1' }, /--port \(SHOAL_APP_PORT\)/],
     [[], { REDIS_URL: 'http://localhost:6379' }, /--redis \(REDIS_URL\)/],
-    [['--advertise', '0.0.0.0:3000'], {}, /--advertise \(SHOAL_ADVERTISE\).*0\.0\.0\.0/],
-    [['--advertise', 'host-without-port'], {}, /--advertise \(SHOAL_ADVERTISE\)/],
+    [['--advertise', '0.0.0.0:3000'], {}, /--advertise \(SHOAL_APP_ADVERTISE\).*0\.0\.0\.0/],
+    [['--advertise', 'host-without-port'], {}, /--advertise \(SHOAL_APP_ADVERTISE\)/],
     [['--drain-timeout', 'soon'], {}, /--drain-timeout/],
     [['--dynamodb', 'mysql://x'], {}, /--dynamodb \(SHOAL_DYNAMODB\).*embedded, aws or an http/],
     [[], { DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT/],

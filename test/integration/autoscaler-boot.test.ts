@@ -40,10 +40,10 @@ t.test('a server that crashes at boot: back-off and one probe at a time, not a l
 
 t.test('bad flags exit 2 with one line naming the flag', async (t) => {
   const cases: [string[], RegExp][] = [
-    [['--min', '5', '--max', '2'], /invalid --min \(SHOAL_MIN\): must not exceed --max/],
-    [['--interval', 'soon'], /invalid --interval \(SHOAL_INTERVAL\): expected a duration/],
-    [['--target-memory', '150'], /invalid --target-memory \(SHOAL_TARGET_MEMORY\)/],
-    [['--provider', 'ec2'], /invalid --provider \(SHOAL_PROVIDER\)/],
+    [['--min', '5', '--max', '2'], /invalid --min \(SHOAL_AUTOSCALER_MIN\): must not exceed --max/],
+    [['--interval', 'soon'], /invalid --interval \(SHOAL_AUTOSCALER_INTERVAL\): expected a duration/],
+    [['--target-memory', '150'], /invalid --target-memory \(SHOAL_AUTOSCALER_TARGET_MEMORY\)/],
+    [['--provider', 'ec2'], /invalid --provider \(SHOAL_AUTOSCALER_PROVIDER\)/],
     [['--dynamodb', 'embedded'], /invalid --dynamodb \(DYNAMODB_ENDPOINT\)/],
   ];
   for (const [flags, re] of cases) {

@@ -147,7 +147,7 @@ t.test('shoal status shows every restart', async (t) => {
   t.same(feed.status.processes.map((p) => p.restarts), [1, 1, 1, 1], 'the dashboard shows them too');
 });
 
-t.test('Redis frozen (SIGSTOP): status says "Redis unreachable" instead of hanging; proxy and autoscaler report it down', async (t) => {
+t.test('Redis frozen (SIGSTOP): status says "cannot reach Redis" instead of hanging; proxy and autoscaler report it down', async (t) => {
   const s = readStack();
   frozen = s.redis.pid!;
   signal(frozen, 'SIGSTOP');
@@ -180,7 +180,7 @@ t.test('Redis frozen (SIGSTOP): status says "Redis unreachable" instead of hangi
   const started = Date.now();
   const status = spawnShoal(t.teardown, ['status', '--data-dir', dataDir]);
   t.equal(await status.exited(), 1);
-  t.match(status.stderr(), /Redis unreachable at redis:\/\/127\.0\.0\.1:\d+/);
+  t.match(status.stderr(), /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+/);
   t.comment(`shoal status answered in ${Date.now() - started} ms, node start-up included`);
   const served = await load.backSince(Date.now(), 'the API while Redis is frozen');
   t.ok(served < 10, 'the proxy keeps serving its last known pool');

@@ -3,7 +3,7 @@ import { classifyFailure, RetryBudget, shouldRetry, type RetryQuestion } from '.
 
 const always = { tryWithdraw: () => true };
 const never = { tryWithdraw: () => false };
-const q = (o: Partial<RetryQuestion>): RetryQuestion => ({ method: 'GET', failure: 'sent', attempts: 1, maxAttempts: 3, bodyReplayable: true, untried: 2, ...o });
+const q = (o: Partial<RetryQuestion>): RetryQuestion => ({ method: 'GET', failure: 'sent', attempts: 1, maxAttempts: 3, bodyReplayable: true, keyed: false, untried: 2, ...o });
 
 t.test('retry policy table', async (t) => {
   const cases: { name: string; q: RetryQuestion; budget?: typeof always; want: string }[] = [
@@ -11,6 +11,9 @@ t.test('retry policy table', async (t) => {
     { name: 'POST that never connected: retried', q: q({ method: 'POST', failure: 'connect' }), want: 'retry' },
     { name: 'POST sent then broken: never retried', q: q({ method: 'POST', failure: 'sent' }), want: 'not-idempotent' },
     { name: 'PATCH timed out: not retried', q: q({ method: 'PATCH', failure: 'timeout' }), want: 'not-idempotent' },
+    { name: 'POST with an Idempotency-Key sent then broken: retried', q: q({ method: 'POST', failure: 'sent', keyed: true }), want: 'retry' },
+    { name: 'POST with a key that timed out: not retried (may still be running)', q: q({ method: 'POST', failure: 'timeout', keyed: true }), want: 'not-idempotent' },
+    { name: 'POST with a key: still within the budget', q: q({ method: 'POST', keyed: true }), budget: never, want: 'budget' },
     { name: 'PUT timed out: retried (idempotent)', q: q({ method: 'PUT', failure: 'timeout' }), want: 'retry' },
     { name: 'DELETE, OPTIONS, HEAD are idempotent', q: q({ method: 'DELETE' }), want: 'retry' },
     { name: 'client gone: nobody to answer', q: q({ failure: 'aborted' }), want: 'client-gone' },
