@@ -1,4 +1,5 @@
-import { isReady, type Fleet, type Server } from '../fleet/index.js';
+import type { Fleet, Server } from '../fleet/index.js';
+import type { RedisHealth } from '../fleet/health.js';
 import { OnceLog, type Logger } from '../lib/log.js';
 import type { AutoscalerMetrics } from './admin/metrics.js';
 import { Drainer } from './drain.js';
@@ -14,6 +15,8 @@ import { DecisionLog, worthRecording, type DecisionRecord } from './record.js';
 export interface DaemonOptions {
   id: string;
   fleet: Fleet;
+  /** Redis as this process last found it: a missed round trip holds every decision and action. */
+  health: RedisHealth;
   provider: Provider;
   engine: EngineConfig;
   dryRun: boolean;
@@ -62,7 +65,7 @@ export class Daemon {
   }
 
   get redisUp(): boolean {
-    return isReady(this.o.fleet.redis);
+    return this.o.health.up;
   }
 
   async start(): Promise<void> {

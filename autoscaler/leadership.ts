@@ -54,7 +54,7 @@ export class Leadership {
   /** True only if we lead and Redis still holds our token: checked before each action. */
   async mayAct(): Promise<boolean> {
     if (this.role !== 'leader' || this.token === undefined || !isReady(this.fleet.redis)) return false;
-    return this.fleet.leader.stillValid(this.token).catch(() => false);
+    return this.fleet.leader.stillValid(this.id, this.token).catch(() => false);
   }
 
   async stop(): Promise<void> {

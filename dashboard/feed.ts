@@ -17,6 +17,8 @@ export interface CapacityPoint {
 }
 
 export interface DashboardUpdate {
+  /** Down when the last sample's reads failed or went unanswered: the rest is then the last known data. */
+  redis: 'up' | 'down';
   status: StatusView;
   point: CapacityPoint;
 }
@@ -60,6 +62,12 @@ export class DashboardFeed {
     this.clients.clear();
   }
 
+  private push(update: DashboardUpdate): void {
+    this.last = update;
+    const msg = `event: update\ndata: ${JSON.stringify(update)}\n\n`;
+    for (const c of this.clients) c.write(msg);
+  }
+
   /** Serves GET /events: the history first, then one `update` event per sample. */
   subscribe(res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
@@ -79,12 +87,11 @@ export class DashboardFeed {
       this.history.push(point);
       const cutoff = point.t - (this.opts.historyMs ?? 15 * 60_000);
       while (this.history.length && this.history[0]!.t < cutoff) this.history.shift();
-      this.last = { status, point };
-      const msg = `event: update\ndata: ${JSON.stringify(this.last)}\n\n`;
-      for (const c of this.clients) c.write(msg);
+      this.push({ redis: 'up', status, point });
       this.once.clear('redis', 'dashboard: Redis reachable again');
     } catch (err) {
       this.once.warn('redis', { err }, 'dashboard: cannot read the fleet from Redis; the page keeps its last data');
+      if (this.last) this.push({ ...this.last, redis: 'down' });
     } finally {
       this.sampling = false;
     }

@@ -10,16 +10,27 @@ export interface ConnectOptions {
   offlineQueue?: boolean;
   /** Connection name shown by CLIENT LIST, for operators. */
   name?: string;
+  /** A command without an answer this long fails (a frozen Redis must not hang a caller). */
+  commandTimeoutMs?: number;
+  /** A TCP connect that takes longer fails and is retried. */
+  connectTimeoutMs?: number;
 }
 
+/** Loopback or a LAN Redis answers in well under a millisecond; a second is a missed round trip. */
+export const COMMAND_TIMEOUT_MS = 1000;
+const CONNECT_TIMEOUT_MS = 2000;
+
 // One place that turns REDIS_URL into a client with shoal's reconnect policy:
-// capped exponential back-off, never giving up (fail static, resume on reconnect).
+// capped exponential back-off, never giving up (fail static, resume on reconnect),
+// and a deadline on every command, so a Redis that is stopped (SIGSTOP, a full disk,
+// a dead link that TCP has not noticed) fails callers instead of freezing them.
 export function connectRedis(url: string, opts: ConnectOptions = {}): Redis {
   const options: RedisOptions = {
     connectionName: opts.name,
     enableOfflineQueue: opts.offlineQueue ?? true,
     maxRetriesPerRequest: opts.offlineQueue === false ? 0 : 2,
-    connectTimeout: 2000,
+    connectTimeout: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    commandTimeout: opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     lazyConnect: false,
   };

@@ -9,6 +9,7 @@ import { MemoryLoadStore } from './memory-load.js';
 import { ProxyRegistry } from './proxies.js';
 import { Registry } from './registry.js';
 import { RequestStatsStore } from './request-stats.js';
+import { StackProcessStore } from './stack-processes.js';
 
 export { connectRedis, isReady, type Redis } from './connect.js';
 export { DEFAULT_PREFIX, fleetKeys, type Keys } from './keys.js';
@@ -21,6 +22,7 @@ export type { AutoscalerState } from './autoscaler-state.js';
 export type { PoolChange } from './registry.js';
 export type { StreamEntry } from './event-stream.js';
 export type { SigningKey } from './auth-keys.js';
+export type { StackProcess } from './stack-processes.js';
 export { DecisionTail, type AutoscalerAsk } from './decision-tail.js';
 
 /** Everything shoal keeps in Redis, over one client, under one prefix. */
@@ -35,6 +37,7 @@ export class Fleet {
   readonly leader: LeaderLock;
   readonly authKeys: AuthKeyStore;
   readonly auth: AuthStateStore;
+  readonly stackProcesses: StackProcessStore;
 
   constructor(
     readonly redis: Redis,
@@ -50,5 +53,6 @@ export class Fleet {
     this.leader = new LeaderLock(redis, this.keys);
     this.authKeys = new AuthKeyStore(redis, this.keys);
     this.auth = new AuthStateStore(redis, this.keys);
+    this.stackProcesses = new StackProcessStore(redis, this.keys);
   }
 }

@@ -33,6 +33,8 @@ export interface Keys {
   revokedToken(jti: string): string;
   /** String counter with TTL: failed logins in the current window for one account or one client address. */
   loginFailures(scope: 'account' | 'address', who: string): string;
+  /** Hash: one field per process `shoal up` supervises, its restarts and last exit (JSON). */
+  readonly stackProcesses: string;
 }
 
 export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
@@ -53,5 +55,6 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
     authKeys: `${prefix}auth:keys`,
     revokedToken: (jti) => `${prefix}auth:revoked:${jti}`,
     loginFailures: (scope, who) => `${prefix}auth:login-failures:${scope}:${who}`,
+    stackProcesses: `${prefix}stack:processes`,
   };
 }

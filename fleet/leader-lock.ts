@@ -1,13 +1,15 @@
 import type { Redis } from 'ioredis';
+import { BUMP_LUA } from './counter.js';
 import type { Keys } from './keys.js';
 
 // Take the lock if free (handing out a new fencing token) or renew it if we hold it.
-// The stored value is "holder|token" so a renewal keeps the token it was given.
-const ACQUIRE = `
+// The stored value is "holder|token" so a renewal keeps the token it was given. Tokens
+// never go back, even after Redis lost its data (see counter.ts).
+const ACQUIRE = `${BUMP_LUA}
 local cur = redis.call('GET', KEYS[1])
 if not cur then
-  local t = redis.call('INCR', KEYS[2])
-  redis.call('SET', KEYS[1], ARGV[1] .. '|' .. t, 'PX', ARGV[2])
+  local t, s = bump(KEYS[2])
+  redis.call('SET', KEYS[1], ARGV[1] .. '|' .. s, 'PX', ARGV[2])
   return t
 end
 local holder, tok = string.match(cur, '^(.*)|(%d+)$')
@@ -48,8 +50,13 @@ export class LeaderLock {
     return m ? { holder: m[1]!, token: Number(m[2]) } : undefined;
   }
 
-  /** True while `token` is still the leader's: check before acting so a deposed leader does nothing. */
-  async stillValid(token: number): Promise<boolean> {
-    return (await this.current())?.token === token;
+  /**
+   * True while `holder` still leads with `token`: check before acting so a deposed leader
+   * does nothing. Both must match, so no token equal by chance (a Redis that lost its
+   * data) lets the wrong process through.
+   */
+  async stillValid(holder: string, token: number): Promise<boolean> {
+    const cur = await this.current();
+    return cur?.holder === holder && cur.token === token;
   }
 }

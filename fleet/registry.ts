@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { BUMP_LUA } from './counter.js';
 import type { Keys } from './keys.js';
 import { isServerState, type Server, type ServerState } from './server.js';
 
@@ -13,7 +14,7 @@ export interface PoolChange {
 
 // Move a server to a state only from the allowed ones ('-' = no entry yet), then bump the
 // pool version and announce it, all in one atomic step so no proxy sees a half change.
-const TRANSITION = `
+const TRANSITION = `${BUMP_LUA}
 local cur = redis.call('HGET', KEYS[1], 'state')
 local allowed = ARGV[4]
 if allowed ~= '*' then
@@ -25,7 +26,7 @@ redis.call('HSET', KEYS[1], 'id', ARGV[2], 'state', ARGV[3], 'state_changed_at',
 for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('SADD', KEYS[2], ARGV[2])
 if ARGV[3] == 'gone' then redis.call('EXPIRE', KEYS[1], ARGV[6]) else redis.call('PERSIST', KEYS[1]) end
-local v = redis.call('INCR', KEYS[3])
+local v = bump(KEYS[3])
 redis.call('PUBLISH', ARGV[1], cjson.encode({version = v, id = ARGV[2], state = ARGV[3]}))
 return {1, v}
 `;
@@ -33,7 +34,7 @@ return {1, v}
 // A heartbeat refreshes the entry; if the entry is missing (Redis restarted without
 // persistence) it re-creates it from what the server knows. Returns the stored state,
 // which is how a server learns the autoscaler marked it draining.
-const HEARTBEAT = `
+const HEARTBEAT = `${BUMP_LUA}
 local cur = redis.call('HGET', KEYS[1], 'state')
 if cur then
   redis.call('HSET', KEYS[1], 'heartbeat_at', ARGV[2])
@@ -42,7 +43,7 @@ end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'heartbeat_at', ARGV[2], 'state_changed_at', ARGV[2])
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('SADD', KEYS[2], ARGV[1])
-local v = redis.call('INCR', KEYS[3])
+local v = bump(KEYS[3])
 local st = redis.call('HGET', KEYS[1], 'state')
 redis.call('PUBLISH', ARGV[3], cjson.encode({version = v, id = ARGV[1], state = st}))
 return st

@@ -6,6 +6,7 @@ import { parseProxy, type ProxyInfo } from './proxies.js';
 import { byLaunch, parseServer } from './registry.js';
 import { parseStats, type RequestStats } from './request-stats.js';
 import type { Server } from './server.js';
+import { parseStackProcesses, type StackProcess } from './stack-processes.js';
 
 /** Everything the fleet holds at one moment: what the autoscaler, the dashboard and `shoal status` read. */
 export interface FleetSnapshot {
@@ -21,6 +22,8 @@ export interface FleetSnapshot {
   /** The newest decisions, newest first. */
   decisions: StreamEntry<Record<string, unknown>>[];
   poolVersion: number;
+  /** What `shoal up` supervises; empty for a fleet not started by it. */
+  processes: StackProcess[];
 }
 
 // One round trip: the script follows the server set to each entry and its request hash
@@ -48,11 +51,11 @@ for i, h in ipairs(servers) do
 end
 local decisions = {}
 if tonumber(ARGV[4]) > 0 then decisions = redis.call('XREVRANGE', KEYS[5], '+', '-', 'COUNT', ARGV[4]) end
-return { servers, requests, redis.call('HGETALL', KEYS[2]), members(KEYS[3], ARGV[3]), redis.call('HGETALL', KEYS[4]), decisions, redis.call('GET', KEYS[6]) or '0' }
+return { servers, requests, redis.call('HGETALL', KEYS[2]), members(KEYS[3], ARGV[3]), redis.call('HGETALL', KEYS[4]), decisions, redis.call('GET', KEYS[6]) or '0', redis.call('HGETALL', KEYS[7]) }
 `;
 
 type Flat = string[];
-type Reply = [Flat[], Flat[], Flat, Flat[], Flat, [string, string[]][], string];
+type Reply = [Flat[], Flat[], Flat, Flat[], Flat, [string, string[]][], string, Flat];
 
 const toObject = (flat: Flat): Record<string, string> => {
   const o: Record<string, string> = {};
@@ -65,19 +68,20 @@ export async function readSnapshot(fleet: Fleet, opts: { decisions?: number } = 
   const k = fleet.keys;
   const reply = (await fleet.redis.eval(
     READ,
-    6,
+    7,
     k.servers,
     k.memoryLoad,
     k.proxies,
     k.autoscalerState,
     k.decisions,
     k.poolVersion,
+    k.stackProcesses,
     k.server(''),
     k.requests(''),
     k.proxy(''),
     String(opts.decisions ?? 5),
   )) as Reply;
-  const [serverRows, requestRows, memory, proxyRows, state, decisions, poolVersion] = reply;
+  const [serverRows, requestRows, memory, proxyRows, state, decisions, poolVersion, processes] = reply;
   const servers: Server[] = [];
   const requests = new Map<string, RequestStats>();
   serverRows.forEach((row, i) => {
@@ -96,5 +100,6 @@ export async function readSnapshot(fleet: Fleet, opts: { decisions?: number } = 
     autoscaler: parseAutoscalerState(toObject(state)),
     decisions: decisions.map(([id, fields]) => parseEntry<Record<string, unknown>>(id, fields)),
     poolVersion: Number(poolVersion),
+    processes: parseStackProcesses(toObject(processes)),
   };
 }

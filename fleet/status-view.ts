@@ -1,5 +1,6 @@
 import type { FleetSnapshot } from './snapshot.js';
 import type { ServerState } from './server.js';
+import type { StackProcess } from './stack-processes.js';
 
 export interface ServerRow {
   id: string;
@@ -38,6 +39,20 @@ export interface StatusView {
   poolVersion: number;
   servers: ServerRow[];
   decisions: DecisionRow[];
+  /** The processes `shoal up` supervises (empty otherwise): restarts and last exit. */
+  processes: ProcessRow[];
+}
+
+export interface ProcessRow {
+  name: string;
+  pid: number;
+  state: StackProcess['state'];
+  restarts: number;
+  lastExit: string | null;
+  /** Seconds since the last unexpected exit; null if none. */
+  lastExitAgoSeconds: number | null;
+  uptimeSeconds: number;
+  log: string;
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -77,6 +92,16 @@ export function statusView(s: FleetSnapshot): StatusView {
     poolVersion: s.poolVersion,
     servers,
     decisions: s.decisions.map((e) => decisionRow(e.at, e.data)),
+    processes: s.processes.map((p) => ({
+      name: p.name,
+      pid: p.pid,
+      state: p.state,
+      restarts: p.restarts,
+      lastExit: p.lastExit || null,
+      lastExitAgoSeconds: p.lastExitAt ? Math.max(0, Math.round((s.at - p.lastExitAt) / 1000)) : null,
+      uptimeSeconds: Math.max(0, Math.round((s.at - p.startedAt) / 1000)),
+      log: p.log,
+    })),
   };
 }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ShoalError } from './errors.js';
 import { freePort } from './free-port.js';
 
@@ -8,6 +9,8 @@ export interface EmbeddedRedis {
   port: number;
   pid: number;
   child: ChildProcess;
+  /** Resolves with the exit code, or the signal's name, when the process ends. */
+  exited: Promise<number | string>;
   stop(): Promise<void>;
 }
 
@@ -17,19 +20,33 @@ export interface EmbeddedRedisOptions {
   bin?: string;
   /** Run detached in its own process group (so a terminal's Ctrl-C reaches only the supervisor). */
   detached?: boolean;
+  /**
+   * Persist here: an append-only file fsynced every second, so a restart (crash, kill)
+   * finds the fleet as it was, its counters included. Absent: nothing persists (tests).
+   */
+  dir?: string;
+  /** Redis's own log goes here instead of to a pipe. */
+  logFile?: string;
   /** Require this password (`requirepass`), given on stdin so it is on no command line. */
   password?: string;
 }
 
-/** Starts a `redis-server` child on loopback with no persistence and waits until it accepts commands. */
+/** Starts a `redis-server` child on loopback and waits until it accepts commands. */
 export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   const port = opts.port || (await freePort());
   const bin = opts.bin ?? process.env.SHOAL_REDIS_SERVER ?? 'redis-server';
+  const persistence = opts.dir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', opts.dir] : ['--appendonly', 'no'];
+  if (opts.dir) mkdirSync(opts.dir, { recursive: true });
   // `-` reads more configuration from stdin, after the arguments: the password goes there.
-  const args = ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'];
+  const args = ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes', '--loglevel', 'warning'];
+  if (opts.logFile) {
+    mkdirSync(dirname(opts.logFile), { recursive: true });
+    args.push('--logfile', opts.logFile);
+  }
   const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached ?? false });
   child.stdin!.on('error', () => {});
   child.stdin!.end(opts.password ? `requirepass "${opts.password.replace(/["\\]/g, '\\$&')}"\n` : '');
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
   let output = '';
   const collect = (b: Buffer) => {
     output = (output + b.toString()).slice(-4000);
@@ -44,7 +61,7 @@ export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise
           : err,
       );
     });
-    child.once('exit', (code) => reject(new ShoalError('SHOAL_ERR_REDIS_EXIT', `${bin} exited with ${code}: ${output.trim()}`)));
+    void exited.then((code) => reject(new ShoalError('SHOAL_ERR_REDIS_EXIT', `${bin} exited with ${code}: ${(output || tail(opts.logFile)).trim()}`)));
   });
   await Promise.race([waitForPing(port, opts.password), failed]);
   child.stdout!.removeListener('data', collect);
@@ -57,14 +74,24 @@ export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise
     port,
     pid: child.pid!,
     child,
+    exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await once(child, 'exit');
+      await exited;
       clearTimeout(timer);
     },
   };
+}
+
+function tail(file: string | undefined): string {
+  if (!file) return '';
+  try {
+    return readFileSync(file, 'utf8').slice(-1000);
+  } catch {
+    return '';
+  }
 }
 
 async function waitForPing(port: number, password: string | undefined, timeoutMs = 10_000): Promise<void> {

@@ -20,7 +20,6 @@ export interface MembershipOptions {
 export class Membership {
   /** The registry's pool version at the last successful resync: the proxy's drain acknowledgement. */
   applied = 0;
-  redisUp = false;
   private syncing: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -39,11 +38,13 @@ export class Membership {
     this.timer = setInterval(() => void this.resync(), this.o.resyncMs);
     this.timer.unref();
     // Subscribe first, then read: a change between the two is caught by one or the other.
-    // Announcements carry the new version, so older ones (or our own read's) need no read.
+    // An announcement of the version we applied needs no read; any other does. A lower one
+    // means Redis lost its data (restarted empty, failed over to a stale replica): it is a
+    // reset to read in full, never something "already applied".
     const subscribed = fleet.registry
       .onChange(subscriber, (c) => {
         this.o.log.debug({ change: c, applied: this.applied }, 'pool change announced');
-        if (c.version > this.applied) void this.resync();
+        if (c.version !== this.applied) void this.resync();
       })
       .then(
         () => this.o.log.debug('subscribed to pool changes'),
@@ -81,12 +82,10 @@ export class Membership {
         const servers = await this.o.fleet.registry.list();
         if (this.closed) return;
         this.o.upstreams.apply(servers, Date.now());
-        if (version < this.applied) this.o.log.warn({ version, applied: this.applied }, 'pool version went back: Redis was reset');
+        if (version < this.applied) this.o.log.warn({ version, applied: this.applied }, 'pool version went back (Redis lost its data): resynced in full');
         this.applied = version;
-        this.redisUp = true;
         this.once.clear('redis', 'redis reachable again: pool resynced');
       } catch (err) {
-        this.redisUp = false;
         this.once.warn('redis', { err: String(err) }, 'redis unreachable: serving the last known pool');
         return;
       }

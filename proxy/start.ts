@@ -4,6 +4,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { RedisHealth } from '../fleet/health.js';
 import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
 import { ShoalError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
@@ -54,6 +55,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   const redis = connectRedis(cfg.redisUrl, { offlineQueue: false, name: 'shoal-proxy' });
   const subscriber = connectRedis(cfg.redisUrl, { name: 'shoal-proxy-sub' });
   const fleet = new Fleet(redis, cfg.prefix);
+  const health = new RedisHealth(redis).start();
   // `set` is declared below; the gauges only read it at scrape time
   const metrics = new ProxyMetrics(() => set);
   if (opts.worker) metrics.shareWithPrimary();
@@ -79,6 +81,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   });
   const membership = new Membership({ fleet, subscriber, upstreams: set, resyncMs: cfg.resyncMs, log });
   await firstContact(redis, cfg.timeouts.connectMs);
+  await health.check();
   await membership.start();
 
   let closing = false;
@@ -128,7 +131,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   const proxyId = (cfg.proxyId ?? `${hostname()}:${port}`) + (opts.worker ? `/w${opts.worker.index}` : '');
   const pool = (): PoolView => ({
     proxyId,
-    redis: membership.redisUp ? 'up' : 'down',
+    redis: health.up ? 'up' : 'down',
     appliedPoolVersion: membership.applied,
     balancer: cfg.balancer,
     members: set.view(Date.now()),
@@ -172,6 +175,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
       closing = true;
       process.off('SIGHUP', onHup);
       membership.close();
+      health.stop();
       checker.close();
       await Promise.all([drain(server, cfg.timeouts.shutdownMs), compatServer && drain(compatServer, cfg.timeouts.shutdownMs)]);
       redirect?.close();

@@ -17,11 +17,11 @@ export interface EmbeddedDynamo {
 export const MEMORY = ':memory:';
 
 /**
- * Starts dynalite in this process on a free loopback port, with its data under
+ * Starts dynalite in this process on a loopback port (0: any free one), with its data under
  * `<dataDir>/dynamodb` (or in memory). One dynalite per data dir: a pid lock file
  * refuses a second one with a clear error.
  */
-export async function startEmbeddedDynamo(dataDir: string): Promise<EmbeddedDynamo> {
+export async function startEmbeddedDynamo(dataDir: string, port = 0): Promise<EmbeddedDynamo> {
   const dynalite = require('dynalite') as (opts: object) => Server;
   let release = () => {};
   let path = MEMORY;
@@ -35,12 +35,12 @@ export async function startEmbeddedDynamo(dataDir: string): Promise<EmbeddedDyna
     const server = dynalite({ path: path === MEMORY ? undefined : path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(port, '127.0.0.1', () => resolve());
     });
-    const { port } = server.address() as AddressInfo;
+    const bound = (server.address() as AddressInfo).port;
     let closing: Promise<void> | undefined;
     return {
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint: `http://127.0.0.1:${bound}`,
       path,
       close: () =>
         (closing ??= new Promise<void>((resolve) => {

@@ -23,6 +23,12 @@ export interface LocalProviderOptions {
   command?: string[];
   /** SIGTERM, then SIGKILL after this long. */
   killTimeoutMs: number;
+  /**
+   * The process whose exit stops the app servers (they watch it): this autoscaler by
+   * default; under `shoal up` the stack's supervisor, so a restarted autoscaler finds
+   * its servers still serving and adopts them, as one would EC2 instances.
+   */
+  ownerPid?: number;
   log: Logger;
 }
 
@@ -53,7 +59,7 @@ export class LocalProvider implements Provider {
       REDIS_URL: this.o.redisUrl,
       SHOAL_PREFIX: this.o.prefix,
       SHOAL_APP_PROVIDER: this.name,
-      SHOAL_PARENT_PID: String(process.pid),
+      SHOAL_PARENT_PID: String(this.o.ownerPid ?? process.pid),
     };
     if (this.o.dynamodb && /^https?:/.test(this.o.dynamodb)) env.DYNAMODB_ENDPOINT = this.o.dynamodb;
     const child = spawn('/bin/sh', ['-c', GATE, cmd!, ...args], { env, detached: true, stdio: ['pipe', 'pipe', 'inherit'] });

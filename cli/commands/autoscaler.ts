@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { engineConfig } from '../../autoscaler/engine/config.js';
 import { tablePrefix } from '../../app/config.js';
 import { connectRedis, Fleet } from '../../fleet/index.js';
+import { RedisHealth } from '../../fleet/health.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
@@ -72,9 +73,12 @@ export function registerAutoscaler(program: Command): void {
       const { DashboardFeed } = await import('../../dashboard/feed.js');
       const { dashboardHandler } = await import('../../dashboard/handler.js');
       const log = createLogger('autoscaler');
+      // Set by `shoal up`: this process, and the app servers it starts, live as long as that one.
+      const parent = Number(process.env.SHOAL_PARENT_PID);
       const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 4)}`;
       const redis = connectRedis(o.redis, { name: `shoal-autoscaler:${id}` });
       const fleet = new Fleet(redis, o.prefix);
+      const health = new RedisHealth(redis).start();
       const engine = engineConfig({
         min: o.min,
         max: o.max,
@@ -95,6 +99,7 @@ export function registerAutoscaler(program: Command): void {
         tablePrefix: o.tablePrefix,
         command: o.appCommand?.split(/\s+/),
         killTimeoutMs: Math.max(o.drainTimeout, 1000) + 5000,
+        ownerPid: parent > 0 ? parent : undefined,
         log,
       });
       const metrics = new AutoscalerMetrics();
@@ -104,6 +109,7 @@ export function registerAutoscaler(program: Command): void {
       const daemon = new Daemon({
         id,
         fleet,
+        health,
         provider,
         engine,
         dryRun: o.dryRun ?? false,
@@ -132,6 +138,7 @@ export function registerAutoscaler(program: Command): void {
       adminUrl = admin.url;
       // Wait briefly for Redis so the first line says whether we lead; unreachable → standby, retrying.
       await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, 3000).unref())]);
+      await health.check();
       await daemon.start();
       const l = daemon.leadership;
       const role = l.role === 'leader' ? `leading (fencing token ${l.token})` : 'standby';
@@ -145,6 +152,7 @@ export function registerAutoscaler(program: Command): void {
         log.info({ why }, 'stopping: releasing the lock, stopping the app servers this process started');
         void (async () => {
           await daemon.stop();
+          health.stop();
           feed.stop();
           await admin.close();
           await provider.close();
@@ -154,7 +162,6 @@ export function registerAutoscaler(program: Command): void {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
-      const parent = Number(process.env.SHOAL_PARENT_PID);
       if (parent > 0) watchParent(parent, () => stop('parent exited'), 1000);
     }),
   );

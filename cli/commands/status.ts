@@ -1,13 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { connectRedis, Fleet } from '../../fleet/index.js';
-import { readSnapshot } from '../../fleet/snapshot.js';
-import { statusView } from '../../fleet/status-view.js';
-import { ShoalError } from '../../lib/errors.js';
-import { redact } from '../../lib/redact.js';
 import { duration, opt, parseOptions, redisUrl } from '../options.js';
 import { action } from '../run.js';
 import { renderStatus } from '../status/render.js';
+import { statusSource } from '../status/source.js';
 import { locateFleet } from '../stack/locate.js';
 
 const Schema = z.object({
@@ -33,20 +29,16 @@ export function registerStatus(program: Command): void {
     action(async () => {
       const o = parseOptions(cmd, Schema);
       const target = await locateFleet(o);
-      const redis = connectRedis(target.redisUrl, { name: 'shoal-status' });
-      const fleet = new Fleet(redis, target.prefix);
+      const source = statusSource(target);
       try {
-        await redis.ping().catch((err: Error) => {
-          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(target.redisUrl)}: ${redact(err.message)}`, 503);
-        });
         do {
-          const view = statusView(await readSnapshot(fleet, { decisions: 5 }));
+          const view = await source.read();
           const text = o.json ? JSON.stringify(view, null, 2) + '\n' : renderStatus(view);
           process.stdout.write(o.watch && process.stdout.isTTY ? `\x1b[2J\x1b[H${text}` : text);
           if (o.watch) await new Promise((r) => setTimeout(r, o.interval));
         } while (o.watch);
       } finally {
-        redis.disconnect();
+        source.close();
       }
     }),
   );

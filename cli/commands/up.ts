@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AUTH_MODES, COMPAT_AUTH_MODES, tablePrefix } from '../../app/config.js';
 import { createLogger } from '../../lib/log.js';
 import { addFlags, childFlags, flag, parseFlags, tier, type Reuse } from '../flags.js';
-import { duration, logLevelFlag, optionalRedisFlag, prefixFlag } from '../options.js';
+import { duration, logLevelFlag, optionalRedisFlag, positiveInt, prefixFlag } from '../options.js';
 import { action, fail } from '../run.js';
 import { Supervisor } from '../stack/supervisor.js';
 import { autoscalerTier } from './autoscaler.js';
@@ -30,6 +30,8 @@ export const upTier = tier({
     auth: flag({ arg: '<mode>', help: 'bearer tokens for the API: off, writes (reads stay open) or all', default: 'writes', schema: z.enum(AUTH_MODES, { message: 'expected off, writes or all' }) }),
     compatAuth: flag({ arg: '<mode>', help: 'course API: any Authorization value (any) or a token from its /login (strict)', default: 'any', schema: z.enum(COMPAT_AUTH_MODES, { message: 'expected any or strict' }) }),
     logLevel: logLevelFlag,
+    restartBurst: flag({ arg: '<n>', help: 'a child restarted more often than this within --restart-window stops the stack', default: '5', schema: positiveInt }),
+    restartWindow: flag({ arg: '<duration>', help: 'the window --restart-burst counts in', default: '60s', schema: duration }),
   },
 });
 
@@ -94,6 +96,14 @@ export function registerUp(program: Command): void {
         await sup.stop().catch(() => {});
         throw err;
       }
+      // A child in a crash loop: say so at once, then stop everything and exit non-zero.
+      const err = await sup.failed;
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`shoal: ${err.message} [${err.code}]\n`);
+      await sup.stop().catch(() => {});
+      say('stopped.');
+      process.exit(1);
     }),
   );
 }

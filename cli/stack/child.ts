@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ShoalError } from '../../lib/errors.js';
 import { signalGroup as killGroup } from '../../lib/process.js';
+import { lastLogLine } from './log-tail.js';
 
 export interface Child {
   name: string;
@@ -40,6 +41,7 @@ export async function startChild(spec: ChildSpec): Promise<Child> {
   const log = createWriteStream(spec.logFile, { flags: 'a' });
   const proc = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', errFd], detached: true });
   closeSync(errFd);
+  proc.stdout!.once('end', () => log.end());
   const alive = () => proc.exitCode === null && proc.signalCode === null;
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
   let buffered = '';
@@ -64,7 +66,7 @@ export async function startChild(spec: ChildSpec): Promise<Child> {
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new ShoalError('SHOAL_ERR_CHILD_EXIT', `${spec.name} exited (${code}) before it was ready: ${lastLine(tailOf(spec.logFile))} (log: ${spec.logFile})`));
+      reject(new ShoalError('SHOAL_ERR_CHILD_EXIT', `${spec.name} exited (${code}) before it was ready: ${lastLogLine(spec.logFile)} (log: ${spec.logFile})`));
     });
   });
   const child: Child = {
@@ -85,28 +87,8 @@ export async function startChild(spec: ChildSpec): Promise<Child> {
       clearTimeout(timer);
       // anything the child left in its group goes too
       killGroup(proc.pid, 'SIGKILL');
-      log.end();
     },
   };
   return child;
 }
 
-
-function tailOf(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').slice(-2000);
-  } catch {
-    return '';
-  }
-}
-
-function lastLine(text: string): string {
-  const lines = text.trim().split('\n').filter(Boolean);
-  const last = lines[lines.length - 1] ?? '';
-  try {
-    const j = JSON.parse(last) as { msg?: string; err?: { message?: string } };
-    return [j.msg, j.err?.message].filter(Boolean).join(': ');
-  } catch {
-    return last;
-  }
-}

@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
+import { connectRedis, Fleet, type Redis, type StackProcess } from '../../fleet/index.js';
 import { ShoalError } from '../../lib/errors.js';
 import { redact } from '../../lib/redact.js';
 import type { Logger } from '../../lib/log.js';
@@ -11,9 +9,13 @@ import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.j
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
 import type { ChildFlags } from '../flags.js';
 import type { AuthMode, CompatAuthMode } from '../../app/config.js';
+import { forgetStaleServers, stopAppServers, waitForServers } from './app-servers.js';
 import { startChild, type Child } from './child.js';
 import { ensureDemoUser } from './demo-user.js';
+import { prepareTables, SHOAL_BIN } from './tables.js';
+import { BACKOFF, type RestartPolicy } from './restart-policy.js';
 import { readStack, removeStack, stackPath, writeStack, type Stack } from './stack-file.js';
+import { Supervised, type Running } from './supervised.js';
 
 export interface UpConfig {
   /** An existing Redis; absent = an embedded redis-server child. */
@@ -36,29 +38,43 @@ export interface UpConfig {
   compatPort?: number;
   auth: AuthMode;
   compatAuth: CompatAuthMode;
+  /** More restarts of one child than this within `restartWindow` is a crash loop. */
+  restartBurst: number;
+  restartWindow: number;
 }
 
-const SHOAL_BIN = fileURLToPath(new URL('../shoal.js', import.meta.url));
 const REAPER_BIN = fileURLToPath(new URL('./reaper.js', import.meta.url));
-const SAMPLES = fileURLToPath(new URL('../../../samples/', import.meta.url));
 
-/** `shoal up`: starts every tier as a child, in order, and stops them in reverse. */
+/**
+ * `shoal up`: starts every tier as a child, in order, and stops them in reverse. A child
+ * that exits on its own is reported and started again on the same port and data; one
+ * that keeps exiting (past the restart policy) stops the whole stack: `failed` resolves.
+ */
 export class Supervisor {
-  private redisServer?: EmbeddedRedis;
-  private dynamo?: Child;
-  private proxy?: Child;
-  private autoscaler?: Child;
+  private redisServer?: Supervised<EmbeddedRedis>;
+  private dynamo?: Supervised<Child>;
+  private proxy?: Supervised<Child>;
+  private autoscaler?: Supervised<Child>;
+  private readonly supervised: Pick<Supervised<Running>, 'record' | 'retire'>[] = [];
   private reaperPid?: number;
   private redis?: Redis;
   private fleet?: Fleet;
   private stack?: Stack;
   private stopping?: Promise<void>;
+  private saving: Promise<void> = Promise.resolve();
+  private fatal?: ShoalError;
+  private giveUp: (err: ShoalError) => void = () => {};
+  /** Resolves when a child is in a crash loop: the caller then stops the stack and exits non-zero. */
+  readonly failed = new Promise<ShoalError>((resolve) => (this.giveUp = resolve));
+  private readonly policy: RestartPolicy;
 
   constructor(
     private readonly cfg: UpConfig,
     private readonly log: Logger,
     private readonly say: (line: string) => void,
-  ) {}
+  ) {
+    this.policy = { burst: cfg.restartBurst, windowMs: cfg.restartWindow, ...BACKOFF };
+  }
 
   private get dataDir(): string {
     return resolve(this.cfg.dataDir);
@@ -84,31 +100,37 @@ export class Supervisor {
     this.startReaper();
 
     stack.redis = await this.startRedis();
-    await writeStack(this.dataDir, stack);
+    await this.save();
     stack.dynamodb = await this.startDynamo();
-    await writeStack(this.dataDir, stack);
-    await this.prepareTables(stack.dynamodb.endpoint);
-    await this.forgetStaleServers();
+    await this.save();
+    await prepareTables({
+      endpoint: stack.dynamodb.endpoint,
+      tablePrefix: this.cfg.tablePrefix,
+      seed: this.cfg.seed,
+      dataDir: this.dataDir,
+      timeoutMs: this.cfg.readyTimeout,
+      env: this.env(),
+      say: this.say,
+    });
+    await forgetStaleServers(this.fleet!);
+    await this.startProxy();
+    await this.startAutoscaler();
 
-    this.proxy = await this.child('proxy', this.cfg.proxy, ['proxy', '--prefix', this.cfg.prefix], /shoal proxy ready at (\S+) \(admin (\S+?)\)(?: \(compat (\S+?)\))?\n/);
-    stack.proxy = { url: this.proxy.ready[1]!, adminUrl: this.proxy.ready[2]!, pid: this.proxy.pid, compatUrl: this.proxy.ready[3] };
-    await writeStack(this.dataDir, stack);
-    this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl})${stack.proxy.compatUrl ? `, course API at ${stack.proxy.compatUrl}` : ''}`);
-
-    const scalerArgs = ['autoscaler', '--prefix', this.cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', this.cfg.tablePrefix];
-    this.autoscaler = await this.child('autoscaler', this.cfg.autoscaler, scalerArgs, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/);
-    stack.autoscaler = { adminUrl: this.autoscaler.ready[1]!, pid: this.autoscaler.pid };
-    stack.dashboard = `${stack.autoscaler.adminUrl}/`;
-    await writeStack(this.dataDir, stack);
-    this.say(`autoscaler  ready  ${stack.autoscaler.adminUrl} (${this.cfg.provider} provider, min ${this.cfg.min}, max ${this.cfg.max})`);
-
-    await this.waitForServers(this.cfg.min);
-    const demo = await ensureDemoUser(this.dataDir, stack.proxy.url);
+    await waitForServers({
+      fleet: this.fleet!,
+      proxyAdminUrl: stack.proxy!.adminUrl,
+      n: this.cfg.min,
+      timeoutMs: this.cfg.readyTimeout,
+      logs: join(this.dataDir, 'logs'),
+      say: this.say,
+      failed: () => this.fatal,
+    });
+    const demo = await ensureDemoUser(this.dataDir, stack.proxy!.url);
     stack.auth = { mode: this.cfg.auth, ...demo };
-    await writeStack(this.dataDir, stack);
+    await this.save();
     this.say(`auth        ${this.cfg.auth}   demo user ${demo.email} (password in ${stackPath(this.dataDir)}, 0600)`);
     this.say('');
-    this.say(`shoal is up:  API ${stack.proxy.url}/api/v1/music   dashboard ${stack.dashboard}`);
+    this.say(`shoal is up:  API ${stack.proxy!.url}/api/v1/music   dashboard ${stack.dashboard}`);
     this.say(`              status: shoal status --data-dir ${this.cfg.dataDir}    stop: Ctrl-C`);
     return stack;
   }
@@ -120,14 +142,58 @@ export class Supervisor {
   }
 
   private async stopAll(): Promise<void> {
+    // whatever exits from now on was asked to, or goes anyway
+    for (const s of this.supervised) s.retire();
     await this.autoscaler?.stop();
     await this.proxy?.stop();
-    await this.stopAppServers();
+    if (this.fleet) await stopAppServers(this.fleet);
+    await this.fleet?.stackProcesses.clear().catch(() => {});
     this.redis?.disconnect();
     await this.dynamo?.stop();
     await this.redisServer?.stop();
+    await this.saving;
     await removeStack(this.dataDir);
     if (this.reaperPid) killGroup(this.reaperPid, 'SIGKILL');
+  }
+
+  /** stack.json, rewritten in order (a restart and a start may both change it). */
+  private save(): Promise<void> {
+    const stack = this.stack!;
+    this.saving = this.saving.then(() => writeStack(this.dataDir, stack)).catch((err: unknown) => this.log.warn({ err }, 'could not write stack.json'));
+    return this.saving;
+  }
+
+  /** A child under supervision; `onRunning` records each run (pid, address) once it serves. */
+  private supervise<R extends Running>(name: string, start: () => Promise<R>, onRunning: (r: R, restarts: number) => void): Supervised<R> {
+    const s = new Supervised<R>({
+      name,
+      logFile: this.logFile(name),
+      policy: this.policy,
+      start,
+      say: this.say,
+      onChange: (record, running) => {
+        if (running) onRunning(running, record.restarts);
+        void this.publish(record);
+      },
+      onGiveUp: (err) => {
+        if (this.stopping || this.fatal) return;
+        this.fatal = err;
+        this.giveUp(err);
+      },
+    });
+    this.supervised.push(s);
+    return s;
+  }
+
+  /** Restarts and last exits go to Redis, where `shoal status` and the dashboard read them. */
+  private async publish(record: StackProcess): Promise<void> {
+    await this.fleet?.stackProcesses.write(record).catch(() => {
+      // Redis itself may be the one restarting: every record is written again on reconnect
+    });
+  }
+
+  private async publishAll(): Promise<void> {
+    for (const s of this.supervised) await this.publish({ ...s.record });
   }
 
   private async refuseSecondStack(): Promise<void> {
@@ -145,19 +211,47 @@ export class Supervisor {
 
   private async startRedis(): Promise<Stack['redis']> {
     if (this.cfg.redis) {
-      this.redis = connectRedis(this.cfg.redis, { name: 'shoal-up' });
-      await this.redis.ping().catch((err: Error) => {
-        throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(this.cfg.redis!)}: ${redact(err.message)}`, 400);
-      });
-      this.fleet = new Fleet(this.redis, this.cfg.prefix);
+      const probe = connectRedis(this.cfg.redis, { name: 'shoal-up' });
+      await probe.ping().then(
+        () => probe.disconnect(),
+        (err: Error) => {
+          probe.disconnect();
+          throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(this.cfg.redis!)}: ${redact(err.message)}`, 400);
+        },
+      );
+      await this.connectFleet(this.cfg.redis);
       this.say(`redis       ready  ${redact(this.cfg.redis)}`);
       return { url: this.cfg.redis, embedded: false };
     }
-    this.redisServer = await startRedisServer({ detached: true });
-    this.redis = connectRedis(this.redisServer.url, { name: 'shoal-up' });
+    const dir = join(this.dataDir, 'redis');
+    let port = 0;
+    this.redisServer = this.supervise(
+      'redis',
+      async () => {
+        const r = await startRedisServer({ port, detached: true, dir, logFile: this.logFile('redis') });
+        port = r.port;
+        return r;
+      },
+      (r, restarts) => {
+        if (restarts === 0) return; // the first run is recorded by the caller
+        this.stack!.redis.pid = r.pid;
+        void this.save();
+        this.say(`redis       ready  ${r.url} (pid ${r.pid}, restart ${restarts})`);
+      },
+    );
+    const server = await this.redisServer.start();
+    await this.connectFleet(server.url);
+    this.say(`redis       ready  ${server.url} (embedded redis-server, pid ${server.pid}, append-only file in ${dir})`);
+    return { url: server.url, embedded: true, pid: server.pid };
+  }
+
+  /** The supervisor's own client: stale process records of an earlier run go, ours are rewritten on every reconnect. */
+  private async connectFleet(url: string): Promise<void> {
+    this.redis = connectRedis(url, { name: 'shoal-up' });
     this.fleet = new Fleet(this.redis, this.cfg.prefix);
-    this.say(`redis       ready  ${this.redisServer.url} (embedded redis-server, pid ${this.redisServer.pid}, no persistence)`);
-    return { url: this.redisServer.url, embedded: true, pid: this.redisServer.pid };
+    await this.fleet.stackProcesses.clear().catch(() => {});
+    this.redis.on('ready', () => void this.publishAll());
+    await this.publishAll();
   }
 
   private async startDynamo(): Promise<Stack['dynamodb']> {
@@ -166,89 +260,78 @@ export class Supervisor {
       return { endpoint: this.cfg.dynamodb, embedded: false };
     }
     const dataDir = join(this.dataDir, 'dynamodb');
-    this.dynamo = await this.child('dynamodb', { args: [], env: {} }, ['dynamodb', '--data-dir', this.dataDir], /shoal dynamodb ready at (\S+)/);
-    this.say(`dynamodb    ready  ${this.dynamo.ready[1]} (embedded dynalite, data in ${dataDir})`);
-    return { endpoint: this.dynamo.ready[1]!, embedded: true, pid: this.dynamo.pid };
+    let port = 0;
+    this.dynamo = this.supervise(
+      'dynamodb',
+      async () => {
+        const c = await this.child('dynamodb', { args: [], env: {} }, ['dynamodb', '--data-dir', this.dataDir, '--port', String(port)], /shoal dynamodb ready at (\S+)/);
+        port = portOf(c.ready[1]!);
+        return c;
+      },
+      (c, restarts) => {
+        if (restarts === 0) return;
+        this.stack!.dynamodb.pid = c.pid;
+        void this.save();
+        this.say(`dynamodb    ready  ${c.ready[1]} (pid ${c.pid}, restart ${restarts})`);
+      },
+    );
+    const c = await this.dynamo.start();
+    this.say(`dynamodb    ready  ${c.ready[1]} (embedded dynalite, data in ${dataDir})`);
+    return { endpoint: c.ready[1]!, embedded: true, pid: c.pid };
   }
 
-  private async prepareTables(endpoint: string): Promise<void> {
-    const common = ['--dynamodb', endpoint, '--table-prefix', this.cfg.tablePrefix];
-    await this.runOnce('tables', ['tables', 'create', ...common]);
-    const marker = join(this.dataDir, 'seeded');
-    if (!this.cfg.seed || existsSync(marker)) {
-      this.say('tables      ready');
-      return;
-    }
-    await this.runOnce('seed', [
-      'seed', ...common, '--users', join(SAMPLES, 'users.csv'), '--music', join(SAMPLES, 'music.csv'), '--playlists', join(SAMPLES, 'playlists.csv'),
-    ]);
-    await writeFile(marker, new Date().toISOString() + '\n');
-    this.say('tables      ready  (sample users, songs and playlists loaded)');
+  private async startProxy(): Promise<void> {
+    const stack = this.stack!;
+    this.proxy = this.supervise(
+      'proxy',
+      () => {
+        // A restart binds the addresses the first run got (its flags may have said 0).
+        const pin = stack.proxy ? ['--port', String(portOf(stack.proxy.url)), '--admin-port', String(portOf(stack.proxy.adminUrl))] : [];
+        if (stack.proxy?.compatUrl) pin.push('--compat-port', String(portOf(stack.proxy.compatUrl)));
+        return this.child('proxy', this.cfg.proxy, ['proxy', '--prefix', this.cfg.prefix], /shoal proxy ready at (\S+) \(admin (\S+?)\)(?: \(compat (\S+?)\))?\n/, pin);
+      },
+      (c, restarts) => {
+        const first = !stack.proxy;
+        stack.proxy = { url: c.ready[1]!, adminUrl: c.ready[2]!, pid: c.pid, compatUrl: c.ready[3] };
+        void this.save();
+        const course = stack.proxy.compatUrl ? `, course API at ${stack.proxy.compatUrl}` : '';
+        this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl}${first ? '' : `, pid ${c.pid}, restart ${restarts}`})${course}`);
+      },
+    );
+    await this.proxy.start();
   }
 
-  /** A stale registry from an earlier run (same external Redis) is never taken for live servers. */
-  private async forgetStaleServers(): Promise<void> {
-    for (const s of await this.fleet!.registry.list()) {
-      if (s.state === 'gone' || s.provider !== 'local') continue;
-      const pid = Number(s.instanceId);
-      if (!pid || !alive(pid)) await this.fleet!.registry.gone(s.id);
-    }
+  private async startAutoscaler(): Promise<void> {
+    const stack = this.stack!;
+    const cfg = this.cfg;
+    this.autoscaler = this.supervise(
+      'autoscaler',
+      () => {
+        const args = ['autoscaler', '--prefix', cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', cfg.tablePrefix];
+        const pin = stack.autoscaler ? ['--admin-port', String(portOf(stack.autoscaler.adminUrl))] : [];
+        return this.child('autoscaler', cfg.autoscaler, args, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/, pin);
+      },
+      (c, restarts) => {
+        const first = !stack.autoscaler;
+        stack.autoscaler = { adminUrl: c.ready[1]!, pid: c.pid };
+        stack.dashboard = `${stack.autoscaler.adminUrl}/`;
+        void this.save();
+        const more = first ? `${cfg.provider} provider, min ${cfg.min}, max ${cfg.max}` : `pid ${c.pid}, restart ${restarts}`;
+        this.say(`autoscaler  ready  ${stack.autoscaler.adminUrl} (${more})`);
+      },
+    );
+    await this.autoscaler.start();
   }
 
-  /** Waits until `n` app servers are ready in the registry and the proxy routes to them. */
-  private async waitForServers(n: number): Promise<void> {
-    const seen = new Set<string>();
-    const deadline = Date.now() + this.cfg.readyTimeout;
-    for (;;) {
-      const routable = await this.routableByProxy();
-      for (const s of await this.fleet!.registry.list()) {
-        if (s.state === 'ready' && routable.has(s.id) && !seen.has(s.id)) {
-          seen.add(s.id);
-          this.say(`app         ready  ${s.address} (server ${s.id})`);
-        }
-      }
-      if (seen.size >= n) return;
-      if (Date.now() > deadline) {
-        throw new ShoalError('SHOAL_ERR_APP_TIMEOUT', `${seen.size}/${n} app servers ready after ${this.cfg.readyTimeout} ms (logs: ${join(this.dataDir, 'logs')})`);
-      }
-      if (this.autoscaler && !this.autoscaler.alive()) {
-        throw new ShoalError('SHOAL_ERR_CHILD_EXIT', `the autoscaler exited (log: ${this.logFile('autoscaler')})`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
-  /** Ids the proxy would send a request to now: ready in its pool, passing health checks. */
-  private async routableByProxy(): Promise<Set<string>> {
-    try {
-      const res = await fetch(`${this.stack!.proxy!.adminUrl}/pool`, { signal: AbortSignal.timeout(2000) });
-      const pool = (await res.json()) as { members?: { id: string; state: string; up: boolean; ejected: boolean }[] };
-      return new Set((pool.members ?? []).filter((m) => m.state === 'ready' && m.up && !m.ejected).map((m) => m.id));
-    } catch {
-      return new Set();
-    }
-  }
-
-  /** App servers are the autoscaler's children; after it stops, drain each one that is left. */
-  private async stopAppServers(): Promise<void> {
-    if (!this.fleet) return;
-    const servers = await this.fleet.registry.list().catch(() => []);
-    const pids = servers
-      .filter((s) => s.provider === 'local' && s.state !== 'gone')
-      .map((s) => Number(s.instanceId))
-      .filter((p) => p > 0 && alive(p));
-    for (const p of pids) killGroup(p, 'SIGTERM');
-    const deadline = Date.now() + 15_000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    for (const p of pids.filter(alive)) killGroup(p, 'SIGKILL');
-  }
-
-  /** A long-running tier: its flags on argv, the Redis URL (it may hold a password) in its environment. */
-  private child(name: string, flags: ChildFlags, args: string[], readyLine: RegExp): Promise<Child> {
+  /**
+   * A long-running tier: its flags on argv, the Redis URL (it may hold a password) in its
+   * environment. `pin` comes last, so it wins over the same flag in `flags` (a restart's ports).
+   */
+  private child(name: string, flags: ChildFlags, args: string[], readyLine: RegExp, pin: string[] = []): Promise<Child> {
     return startChild({
       name,
       command: process.execPath,
-      args: [SHOAL_BIN, ...args, ...flags.args],
+      args: [SHOAL_BIN, ...args, ...flags.args, ...pin],
       env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid), SHOAL_APP_AUTH: this.cfg.auth, SHOAL_APP_COMPAT_AUTH: this.cfg.compatAuth },
       logFile: this.logFile(name),
       readyLine,
@@ -259,19 +342,8 @@ export class Supervisor {
   private env(): NodeJS.ProcessEnv {
     return { ...process.env, SHOAL_LOG_LEVEL: this.cfg.logLevel };
   }
+}
 
-  /** Runs a one-shot shoal command to completion; its output goes to its log. */
-  private async runOnce(name: string, args: string[]): Promise<void> {
-    const c = await startChild({
-      name,
-      command: process.execPath,
-      args: [SHOAL_BIN, ...args],
-      env: this.env(),
-      logFile: this.logFile(name),
-      readyLine: /^/,
-      timeoutMs: this.cfg.readyTimeout,
-    });
-    const code = await c.exited;
-    if (code !== 0) throw new ShoalError('SHOAL_ERR_CHILD_EXIT', `shoal ${args.slice(0, 2).join(' ')} failed (${code}); see ${this.logFile(name)}`);
-  }
+function portOf(url: string): number {
+  return Number(new URL(url.includes('://') ? url : `http://${url}`).port);
 }

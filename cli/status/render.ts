@@ -1,6 +1,6 @@
 import type { StatusView } from '../../fleet/status-view.js';
 
-/** Pure: the text `shoal status` prints — a summary line, a server table, the last decisions. */
+/** Pure: the text `shoal status` prints — a summary line, a server table, the stack's processes, the last decisions. */
 export function renderStatus(v: StatusView): string {
   const lines: string[] = [];
   const targets = [v.targets.rps !== null ? `${v.targets.rps} rps/server` : '', v.targets.memoryPercent !== null ? `${v.targets.memoryPercent}% memory` : '']
@@ -25,6 +25,19 @@ export function renderStatus(v: StatusView): string {
   ]);
   lines.push(...table([header, ...rows]));
   if (rows.length === 0) lines.push('(no servers)');
+  if (v.processes.length > 0) {
+    lines.push('', 'STACK (shoal up)');
+    const procs = v.processes.map((p) => [
+      p.name,
+      String(p.pid),
+      p.state,
+      String(p.restarts),
+      p.lastExit === null ? '-' : `${p.lastExit}, ${age(p.lastExitAgoSeconds ?? 0)} ago`,
+      age(p.uptimeSeconds),
+      p.log,
+    ]);
+    lines.push(...table([['PROCESS', 'PID', 'STATE', 'RESTARTS', 'LAST EXIT', 'UP', 'LOG'], ...procs]));
+  }
   lines.push('', 'LAST DECISIONS');
   if (v.decisions.length === 0) lines.push('(none yet)');
   for (const d of v.decisions) {

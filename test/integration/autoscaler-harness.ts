@@ -63,7 +63,7 @@ export async function autoscaler(teardown: Teardown, s: Stack, flags: string[]):
   const proc = spawnShoal(teardown, args);
   // App servers are children of this process; if it is SIGKILLed they exit on their own
   // (parent watch), and the stack's teardown kills whatever is left by pid.
-  const m = await proc.waitForOutput(/shoal autoscaler (\S+) .*admin at (http:\/\/\S+)/);
+  const m = await proc.waitForOutput(/shoal autoscaler (\S+) .*admin at (http:\/\/\S+)/, 60_000);
   const admin = m[2]!;
   return {
     proc,

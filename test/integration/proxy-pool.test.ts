@@ -72,6 +72,29 @@ t.test('a draining server finishes what it has, gets nothing new, and the proxy 
   t.ok(held.some((h) => h.body.id === 'b1'), 'including the one on the draining server');
 });
 
+t.test('a pool version below the one applied (Redis lost its data) is a reset, never "already applied"', async (t) => {
+  const r = await testRedis(t.teardown);
+  await Promise.all(['b1', 'b2'].map((id) => startBackend(t.teardown, r, id)));
+  // no periodic resync to fall back on: only the announcement can bring the change in
+  const p = await startProxy(t.teardown, r, ['--resync-interval', '10m']);
+  await waitFor(async () => (await p.pool()).members.filter((m) => m.state === 'ready').length === 2, { what: 'both servers in the pool' });
+  const applied = (await p.pool()).appliedPoolVersion;
+  // What a Redis failed over to a stale replica looks like: an older version, and in it b1 draining.
+  await r.client.hset(r.fleet.keys.server('b1'), 'state', 'draining');
+  await r.client.set(r.fleet.keys.poolVersion, '3');
+  await r.client.publish(r.fleet.keys.poolChannel, JSON.stringify({ version: 3, id: 'b1', state: 'draining' }));
+  const pool = await waitFor(
+    async () => {
+      const now = await p.pool();
+      return now.appliedPoolVersion === 3 && now.members.find((m) => m.id === 'b1')?.state === 'draining' ? now : undefined;
+    },
+    { timeoutMs: 5000, what: 'the proxy to read the registry again' },
+  );
+  t.ok(pool.appliedPoolVersion < applied, `the proxy acknowledges what Redis holds now (3, was ${applied})`);
+  const fresh = await spread(p.url, 20);
+  t.same([...fresh.keys()], ['b2'], 'and stops sending new requests to the server drained in it');
+});
+
 t.test('no server → 503 with Retry-After and a JSON error body, not a hang', async (t) => {
   const r = await testRedis(t.teardown);
   const p = await startProxy(t.teardown, r);

@@ -17,6 +17,10 @@ const snap: FleetSnapshot = {
   autoscaler: { leaderId: 'A', provider: 'local', min: 1, max: 8, targetRps: 10, targetMemory: 0, desired: 2, actual: 2, intervalMs: 5000, lastDecision: '', updatedAt: now },
   decisions: [{ id: `${now}-0`, at: now, data: { desired: 2, actual: 1, action: 'scale-out', reason: 'rps 20 / target 10 → 2' } }],
   poolVersion: 9,
+  processes: [
+    { name: 'redis', pid: 11, state: 'running', restarts: 0, lastExit: '', lastExitAt: 0, startedAt: now - 300_000, log: '/d/logs/redis.log' },
+    { name: 'proxy', pid: 12, state: 'running', restarts: 1, lastExit: 'SIGKILL', lastExitAt: now - 30_000, startedAt: now - 29_000, log: '/d/logs/proxy.log' },
+  ],
 };
 
 t.test('statusView: gone servers hidden, launching counts as capacity, metrics joined by address', async (t) => {
@@ -44,6 +48,13 @@ t.test('renderStatus prints the summary, one row per server and the decisions', 
   t.match(text, /^b +127\.0\.0\.1:4002 +launching +0 +- +- +0 +2s$/m);
   t.notMatch(text, /4003/);
   t.match(text, /scale-out {2}desired 2 {2}rps 20 \/ target 10 → 2/);
+});
+
+t.test('renderStatus lists the processes shoal up supervises, with restarts and the last exit', async (t) => {
+  const text = renderStatus(statusView(snap));
+  t.match(text, /^redis +11 +running +0 +- +5m +\/d\/logs\/redis\.log$/m);
+  t.match(text, /^proxy +12 +running +1 +SIGKILL, 30s ago +29s +\/d\/logs\/proxy\.log$/m);
+  t.notMatch(renderStatus(statusView({ ...snap, processes: [] })), /STACK/, 'no section for a fleet shoal up did not start');
 });
 
 t.test('age formats like kubectl', async (t) => {
