@@ -24,7 +24,7 @@ const TABLES = 'idem-';
 const startApp = async (name: string) => {
   // the apps register under their own prefix: the proxy's pool holds the relays instead
   const p = spawnShoal(t.teardown, [
-    'app', '--port', '0', '--redis', r.url, '--prefix', `${r.prefix}apps:`, '--dynamodb', db.endpoint, '--table-prefix', TABLES, '--create-tables', '--idempotency-lease', '1s',
+    'app', '--port', '0', '--redis', r.url, '--prefix', `${r.prefix}apps:`, '--dynamodb', db.endpoint, '--table-prefix', TABLES, '--create-tables', '--idempotency-lease', '1s', '--auth', 'off',
   ]);
   const url = (await p.waitForOutput(/ready at (http:\/\/\S+)/, 60_000))[1]!;
   return { name, url, proc: p };
