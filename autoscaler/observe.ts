@@ -46,9 +46,9 @@ export class FleetObserver {
     return this.last;
   }
 
-  /** The engine's view of a snapshot; `alive` is what the provider says runs. */
-  inputs(snap: Snapshot, providerName: string, alive: ReadonlySet<string>): { servers: ServerInput[]; proxies: ProxyInput[] } {
-    const view = (s: Server): ProviderView => (s.provider !== providerName ? 'unknown' : alive.has(s.id) ? 'alive' : 'gone');
+  /** The engine's view of a snapshot; `views` is what the provider's listing says of its servers. */
+  inputs(snap: Snapshot, providerName: string, views: ReadonlyMap<string, ProviderView>): { servers: ServerInput[]; proxies: ProxyInput[] } {
+    const view = (s: Server): ProviderView => (s.provider !== providerName ? 'unknown' : (views.get(s.id) ?? 'gone'));
     return {
       servers: snap.servers.map((s) => ({
         server: s,

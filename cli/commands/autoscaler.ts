@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { engineConfig } from '../../autoscaler/engine/config.js';
@@ -35,6 +36,8 @@ const Schema = z
     dynamodb: z.string().refine((v) => v === 'aws' || /^https?:\/\/[^/]+/.test(v), { message: 'expected aws or an http(s):// endpoint URL' }).optional(),
     tablePrefix: z.string().regex(/^[A-Za-z0-9_.-]*$/, { message: 'letters, digits, _ . - only' }).optional(),
     appCommand: z.string().trim().min(1, { message: 'expected a command' }).optional(),
+    dataDir: z.string().min(1, { message: 'expected a directory' }),
+    zones: z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(z.string()).min(1, { message: 'expected comma-separated zone labels' })),
   })
   .refine((o) => o.min <= o.max, { message: 'must not exceed --max', path: ['min'] });
 
@@ -62,7 +65,9 @@ export function registerAutoscaler(program: Command): void {
     .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX').default(DEFAULT_PREFIX))
     .addOption(opt('--dynamodb <aws|URL>', "DynamoDB for the app servers it launches (the stack's endpoint)", 'DYNAMODB_ENDPOINT'))
     .addOption(opt('--table-prefix <prefix>', 'DynamoDB table name prefix for the app servers', 'SHOAL_TABLE_PREFIX'))
-    .addOption(opt('--app-command <command>', 'local provider: run this instead of `shoal app --port 0` (space-separated; for tests)', 'SHOAL_APP_COMMAND'));
+    .addOption(opt('--app-command <command>', 'local provider: run this instead of `shoal app --port 0` (space-separated; for tests)', 'SHOAL_APP_COMMAND'))
+    .addOption(opt('--data-dir <dir>', 'local provider: pid files (every autoscaler of a fleet on this host shares them) and app logs', 'SHOAL_DATA_DIR').default('.shoal'))
+    .addOption(opt('--zones <list>', 'local provider: zone labels launches are spread over', 'SHOAL_ZONES').default('local-a,local-b,local-c'));
 
   cmd.action(
     action(async () => {
@@ -72,6 +77,7 @@ export function registerAutoscaler(program: Command): void {
       const { startAdmin } = await import('../../autoscaler/admin/server.js');
       const { Daemon } = await import('../../autoscaler/daemon.js');
       const { LocalProvider } = await import('../../autoscaler/providers/local.js');
+      const { localStateDir } = await import('../../autoscaler/providers/local-state.js');
       const { DashboardFeed } = await import('../../dashboard/feed.js');
       const { dashboardHandler } = await import('../../dashboard/handler.js');
       const log = createLogger('autoscaler');
@@ -98,6 +104,10 @@ export function registerAutoscaler(program: Command): void {
         tablePrefix: o.tablePrefix,
         command: o.appCommand?.split(/\s+/),
         killTimeoutMs: Math.max(o.drainTimeout, 1000) + 5000,
+        stateDir: localStateDir(o.dataDir, o.prefix),
+        logDir: join(resolve(o.dataDir), 'logs', 'servers'),
+        zones: o.zones,
+        stackPid: Number(process.env.SHOAL_PARENT_PID) || undefined,
         log,
       });
       const metrics = new AutoscalerMetrics();
@@ -144,7 +154,7 @@ export function registerAutoscaler(program: Command): void {
       const stop = (why: string) => {
         if (stopping) return;
         stopping = true;
-        log.info({ why }, 'stopping: releasing the lock, stopping the app servers this process started');
+        log.info({ why }, 'stopping: releasing the lock; the app servers keep running for the next leader');
         void (async () => {
           await daemon.stop();
           feed.stop();

@@ -9,6 +9,7 @@ import { formatDuration } from '../../lib/duration.js';
 import type { Logger } from '../../lib/log.js';
 import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
+import { LocalState, localStateDir } from '../../autoscaler/providers/local-state.js';
 import { startChild, type Child } from './child.js';
 import { readStack, removeStack, stackPath, writeStack, type Stack } from './stack-file.js';
 
@@ -98,7 +99,7 @@ export class Supervisor {
       'autoscaler', '--provider', this.cfg.provider, '--min', String(this.cfg.min), '--max', String(this.cfg.max),
       '--interval', formatDuration(this.cfg.interval), '--scale-down-window', formatDuration(this.cfg.scaleDownWindow),
       '--admin-port', String(this.cfg.adminPort), '--redis', stack.redis.url, '--prefix', this.cfg.prefix,
-      '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', this.cfg.tablePrefix,
+      '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', this.cfg.tablePrefix, '--data-dir', this.dataDir,
     ];
     if (this.cfg.targetRps) scalerArgs.push('--target-rps', String(this.cfg.targetRps));
     if (this.cfg.targetMemory) scalerArgs.push('--target-memory', String(this.cfg.targetMemory));
@@ -231,18 +232,9 @@ export class Supervisor {
     }
   }
 
-  /** App servers are the autoscaler's children; after it stops, drain each one that is left. */
+  /** App servers outlive the autoscaler (a standby adopts them); after it stops, drain each one that is left. */
   private async stopAppServers(): Promise<void> {
-    if (!this.fleet) return;
-    const servers = await this.fleet.registry.list().catch(() => []);
-    const pids = servers
-      .filter((s) => s.provider === 'local' && s.state !== 'gone')
-      .map((s) => Number(s.instanceId))
-      .filter((p) => p > 0 && alive(p));
-    for (const p of pids) killGroup(p, 'SIGTERM');
-    const deadline = Date.now() + 15_000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    for (const p of pids.filter(alive)) killGroup(p, 'SIGKILL');
+    await new LocalState(localStateDir(this.dataDir, this.cfg.prefix)).stopAll(15_000);
   }
 
   private child(name: string, args: string[], readyLine: RegExp): Promise<Child> {
