@@ -119,7 +119,8 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       fleet,
       id,
       {
-        ready: config.serverId ? self : { ...own, ...self },
+        // A launcher's entry keeps its fields, except what the instance itself knows better.
+        ready: config.serverId ? { ...self, ...(config.instanceId ? { provider: config.provider, instanceId: config.instanceId } : {}) } : { ...own, ...self },
         whenMissing: { ...own, ...self },
       },
       readiness,

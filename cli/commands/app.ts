@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { advertiseAddress, appConfig, serverId, type AppConfig } from '../../app/config.js';
+import type { InstanceIdentity } from '../../app/instance-identity.js';
 import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
 import { duration, opt, parseOptions, port, redisUrl } from '../options.js';
@@ -48,7 +49,7 @@ export function registerApp(program: Command): void {
     .addOption(opt('--redis <url>', 'Redis holding the fleet state', 'REDIS_URL').default('redis://127.0.0.1:6379'))
     .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX').default('shoal:'))
     .addOption(opt('--server-id <id>', "registry entry a launcher created (else the app makes its own)", 'SHOAL_SERVER_ID'))
-    .addOption(opt('--provider <name>', 'provider recorded when the app creates its own entry', 'SHOAL_PROVIDER').default('manual'));
+    .addOption(opt('--provider <name>', 'provider recorded when the app creates its own entry; ec2: identity and bind address from IMDSv2', 'SHOAL_PROVIDER').default('manual'));
   addDynamoOptions(cmd)
     .option('--create-tables', 'create the tables on start (idempotent)')
     .option('--no-monitors', 'run without the request and memory monitors (for overhead benchmarks)')
@@ -61,19 +62,30 @@ export function registerApp(program: Command): void {
     action(async () => {
       const o = parseOptions(cmd, Flags);
       const dynamo = dynamoSettings(o);
+      const log = createLogger('app');
+      // On EC2 the instance says who it is: the server id, instance id and bind address
+      // (its private IP) come from IMDSv2 unless given.
+      let identity: InstanceIdentity | undefined;
+      if (o.provider === 'ec2') {
+        const { readInstanceIdentity } = await import('../../app/instance-identity.js');
+        identity = await readInstanceIdentity();
+        log.info(identity, 'instance identity from IMDS');
+      }
+      const hostGiven = cmd.getOptionValueSource('host') !== 'default';
       const config: AppConfig = appConfig.parse({
         port: o.port,
-        host: o.host,
+        host: identity && !hostGiven ? identity.privateIp : o.host,
         advertise: o.advertise,
         redisUrl: o.redis,
         prefix: o.prefix,
-        serverId: o.serverId,
+        serverId: o.serverId ?? identity?.instanceId,
         provider: o.provider,
+        instanceId: identity?.instanceId,
         dynamodb: dynamo.choice,
         dataDir: dynamo.dataDir,
         tablePrefix: o.tablePrefix,
         createTables: o.createTables ?? false,
-        awsRegion: dynamo.region,
+        awsRegion: dynamo.region ?? identity?.region,
         awsEnvCredentials: dynamo.envCredentials,
         monitors: o.monitors,
         monitorIntervalMs: o.monitorInterval,
@@ -82,7 +94,6 @@ export function registerApp(program: Command): void {
         bodyLimitBytes: o.bodyLimit,
       } satisfies z.input<typeof appConfig>);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
-      const log = createLogger('app');
 
       // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load.
       const { startApp } = await import('../../app/server.js');

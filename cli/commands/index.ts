@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerApp } from './app.js';
 import { registerAutoscaler } from './autoscaler.js';
 import { registerDynamodb } from './dynamodb.js';
+import { registerEc2 } from './ec2.js';
 import { registerFuzz } from './fuzz.js';
 import { registerLoad } from './load.js';
 import { registerProxy } from './proxy.js';
@@ -17,6 +18,7 @@ export const commands: Register[] = [
   registerApp,
   registerAutoscaler,
   registerDynamodb,
+  registerEc2,
   registerFuzz,
   registerLoad,
   registerProxy,
