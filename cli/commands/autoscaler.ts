@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { engineConfig } from '../../autoscaler/engine/config.js';
@@ -10,13 +9,13 @@ import { createLogger } from '../../lib/log.js';
 import { watchParent } from '../../lib/parent-watch.js';
 import { duration, nonNegativeInt, opt, parseOptions, port, positiveInt, positiveNumber, redisUrl } from '../options.js';
 import { action } from '../run.js';
+import { addProviderOptions, buildProvider, checkProviderFlags, providerFields } from './autoscaler-providers.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).gt(0, { message: 'expected a percentage 1-100' }).max(100, { message: 'expected a percentage 1-100' });
 const atLeast = (ms: number) => duration.refine((v) => v >= ms, { message: `expected at least ${ms}ms` });
 
 const Schema = z
   .object({
-    provider: z.enum(['local'], { message: 'expected local (ec2 and asg come later)' }),
     min: nonNegativeInt,
     max: positiveInt,
     interval: atLeast(100),
@@ -35,9 +34,7 @@ const Schema = z
     prefix: z.string().min(1, { message: 'expected a non-empty key prefix' }),
     dynamodb: z.string().refine((v) => v === 'aws' || /^https?:\/\/[^/]+/.test(v), { message: 'expected aws or an http(s):// endpoint URL' }).optional(),
     tablePrefix: z.string().regex(/^[A-Za-z0-9_.-]*$/, { message: 'letters, digits, _ . - only' }).optional(),
-    appCommand: z.string().trim().min(1, { message: 'expected a command' }).optional(),
-    dataDir: z.string().min(1, { message: 'expected a directory' }),
-    zones: z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(z.string()).min(1, { message: 'expected comma-separated zone labels' })),
+    ...providerFields,
   })
   .refine((o) => o.min <= o.max, { message: 'must not exceed --max', path: ['min'] });
 
@@ -46,7 +43,6 @@ export function registerAutoscaler(program: Command): void {
   const cmd = program
     .command('autoscaler')
     .description('scale app servers to demand: read the fleet from Redis, decide, launch or drain and terminate, record why')
-    .addOption(opt('--provider <name>', 'where app servers run: local (child processes)', 'SHOAL_PROVIDER').default('local'))
     .addOption(opt('--min <n>', 'fewest app servers', 'SHOAL_MIN').default('1'))
     .addOption(opt('--max <n>', 'most app servers', 'SHOAL_MAX').default('10'))
     .addOption(opt('--interval <duration>', 'time between decisions', 'SHOAL_INTERVAL').default('5s'))
@@ -64,20 +60,17 @@ export function registerAutoscaler(program: Command): void {
     .addOption(opt('--redis <url>', 'Redis holding the fleet state', 'REDIS_URL').default('redis://127.0.0.1:6379'))
     .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX').default(DEFAULT_PREFIX))
     .addOption(opt('--dynamodb <aws|URL>', "DynamoDB for the app servers it launches (the stack's endpoint)", 'DYNAMODB_ENDPOINT'))
-    .addOption(opt('--table-prefix <prefix>', 'DynamoDB table name prefix for the app servers', 'SHOAL_TABLE_PREFIX'))
-    .addOption(opt('--app-command <command>', 'local provider: run this instead of `shoal app --port 0` (space-separated; for tests)', 'SHOAL_APP_COMMAND'))
-    .addOption(opt('--data-dir <dir>', 'local provider: pid files (every autoscaler of a fleet on this host shares them) and app logs', 'SHOAL_DATA_DIR').default('.shoal'))
-    .addOption(opt('--zones <list>', 'local provider: zone labels launches are spread over', 'SHOAL_ZONES').default('local-a,local-b,local-c'));
+    .addOption(opt('--table-prefix <prefix>', 'DynamoDB table name prefix for the app servers', 'SHOAL_TABLE_PREFIX'));
+  addProviderOptions(cmd);
 
   cmd.action(
     action(async () => {
       const o = parseOptions(cmd, Schema);
+      checkProviderFlags(o);
       // Heavy modules load only when this command runs, so every other shoal process stays lean.
       const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');
       const { startAdmin } = await import('../../autoscaler/admin/server.js');
       const { Daemon } = await import('../../autoscaler/daemon.js');
-      const { LocalProvider } = await import('../../autoscaler/providers/local.js');
-      const { localStateDir } = await import('../../autoscaler/providers/local-state.js');
       const { DashboardFeed } = await import('../../dashboard/feed.js');
       const { dashboardHandler } = await import('../../dashboard/handler.js');
       const log = createLogger('autoscaler');
@@ -96,20 +89,7 @@ export function registerAutoscaler(program: Command): void {
         bootTimeoutMs: o.bootTimeout,
         ...(o.warmup !== undefined ? { warmupMs: o.warmup } : {}),
       });
-      const provider = new LocalProvider({
-        fleet,
-        redisUrl: o.redis,
-        prefix: o.prefix,
-        dynamodb: o.dynamodb,
-        tablePrefix: o.tablePrefix,
-        command: o.appCommand?.split(/\s+/),
-        killTimeoutMs: Math.max(o.drainTimeout, 1000) + 5000,
-        stateDir: localStateDir(o.dataDir, o.prefix),
-        logDir: join(resolve(o.dataDir), 'logs', 'servers'),
-        zones: o.zones,
-        stackPid: Number(process.env.SHOAL_PARENT_PID) || undefined,
-        log,
-      });
+      const provider = await buildProvider(o, fleet, log);
       const metrics = new AutoscalerMetrics();
       const say = (line: string) => process.stdout.write(line + '\n');
       let adminUrl = '';

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { emptyReconcileHistory, reconcile, type ReconcileHistory } from '../../autoscaler/engine/reconcile.js';
 import { fullestZone, placeLaunches } from '../../autoscaler/engine/zones.js';
+import { backoffMs, launchErrorKind, launchPlan } from '../../autoscaler/providers/ec2-plan.js';
 import type { Instance, InstanceState } from '../../autoscaler/providers/provider.js';
 import type { Server, ServerState } from '../../fleet/index.js';
 
@@ -94,4 +95,29 @@ t.test('zones: launches go to the emptiest zone, scale-in takes from the fullest
     ['no candidates', ['a'], [], undefined],
   ];
   for (const [name, all, cands, want] of fullest) t.equal(fullestZone(all, cands), want, name);
+});
+
+t.test('ec2 launch plan: the wanted zone first, other subnets, then the next type; what is retried', async (t) => {
+  const S = [
+    { id: 's-a', zone: 'a' },
+    { id: 's-b', zone: 'b' },
+    { id: 's-c', zone: 'c' },
+  ];
+  const plan = (types: string[], zone: string) => launchPlan(S, types, zone).map((x) => `${x.subnet.id}/${x.instanceType ?? '-'}`);
+  t.same(plan(['t3.small', 't3.medium'], 'b'), ['s-b/t3.small', 's-a/t3.small', 's-c/t3.small', 's-b/t3.medium', 's-a/t3.medium', 's-c/t3.medium']);
+  t.same(plan([], 'c'), ['s-c/-', 's-a/-', 's-b/-'], "no types: the template's");
+  const kinds: [string, string][] = [
+    ['RequestLimitExceeded', 'throttled'],
+    ['InsufficientInstanceCapacity', 'capacity'],
+    ['Unsupported', 'capacity'],
+    ['InternalError', 'transient'],
+    ['IdempotentParameterMismatch', 'fatal'],
+    ['InvalidParameterValue', 'fatal'],
+    ['UnauthorizedOperation', 'fatal'],
+  ];
+  for (const [name, kind] of kinds) t.equal(launchErrorKind(name), kind, name);
+  t.equal(backoffMs(0, 100, 1000, () => 1), 100);
+  t.equal(backoffMs(3, 100, 1000, () => 1), 800);
+  t.equal(backoffMs(6, 100, 1000, () => 1), 1000, 'capped');
+  t.equal(backoffMs(2, 100, 1000, () => 0.5), 200, 'jittered');
 });
