@@ -61,7 +61,7 @@ export interface Scaler {
 }
 
 /** `shoal autoscaler` on this stack with small, fast settings; extra flags override. */
-export async function autoscaler(teardown: Teardown, s: Stack, flags: string[]): Promise<Scaler> {
+export async function autoscaler(teardown: Teardown, s: Stack, flags: string[], env: Record<string, string> = {}): Promise<Scaler> {
   const args = [
     'autoscaler',
     '--redis', s.redis.url,
@@ -74,9 +74,10 @@ export async function autoscaler(teardown: Teardown, s: Stack, flags: string[]):
     '--data-dir', s.dataDir,
     ...flags,
   ];
-  const proc = spawnShoal(teardown, args);
+  const proc = spawnShoal(teardown, args, { env });
   // App servers are detached: they outlive this process; the stack's teardown kills them by pid.
-  const m = await proc.waitForOutput(/shoal autoscaler (\S+) .*admin at (http:\/\/\S+)/);
+  // generous: on a loaded machine the AWS SDK alone takes seconds to load
+  const m = await proc.waitForOutput(/shoal autoscaler (\S+) .*admin at (http:\/\/\S+)/, 60_000);
   const admin = m[2]!;
   return {
     proc,
