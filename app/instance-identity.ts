@@ -16,7 +16,8 @@ export interface InstanceIdentity {
  */
 export async function readInstanceIdentity(opts: { timeoutMs?: number; retries?: number } = {}): Promise<InstanceIdentity> {
   const imds = new MetadataService({ httpOptions: { timeout: opts.timeoutMs ?? 1000 }, retries: opts.retries ?? 3, ec2MetadataV1Disabled: true });
-  const get = (path: string) => imds.request(`/latest/meta-data/${path}`, {}).then((v) => v.trim());
+  // The client prefixes the endpoint's path ("/"), so the path goes without its leading slash.
+  const get = (path: string) => imds.request(`latest/meta-data/${path}`, {}).then((v) => v.trim());
   try {
     const [instanceId, privateIp, zone, region] = await Promise.all([get('instance-id'), get('local-ipv4'), get('placement/availability-zone'), get('placement/region')]);
     return { instanceId, privateIp, zone, region };

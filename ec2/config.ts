@@ -12,6 +12,8 @@ export const ec2EndpointConfig = z.object({
   terminatedTtlMs: z.number().int().min(0).default(60 * 60_000),
   killTimeoutMs: z.number().int().min(0).default(10_000),
   faults: faultSettings.partial().default({}),
+  /** The shoal CLI script embedded user data execs (default: this build's dist/cli/shoal.js). */
+  shoalCli: z.string().min(1).optional(),
   /** Passed to every instance process on top of its minimal environment. */
   instanceEnv: z.record(z.string(), z.string()).default({}),
 });

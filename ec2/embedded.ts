@@ -36,7 +36,7 @@ export async function startEc2Endpoint(input: Ec2EndpointConfigInput, deps: { lo
     log,
     terminatedTtlMs: config.terminatedTtlMs,
     killTimeoutMs: config.killTimeoutMs,
-    process: { node: process.execPath, cli: SHOAL_CLI, env: config.instanceEnv },
+    process: { node: process.execPath, cli: config.shoalCli ?? SHOAL_CLI, env: config.instanceEnv },
   });
   cloud.start();
   const server = await startEndpoint({ host: config.host, port: config.port, cloud, faults, services: [ec2Service(cloud)], log }).catch(async (err: unknown) => {

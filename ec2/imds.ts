@@ -78,7 +78,8 @@ export class Imds {
       res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     };
-    const path = (req.url ?? '/').split('?')[0]!;
+    // Clients join the endpoint's "/" and their path: `//latest/...` is the same path.
+    const path = (req.url ?? '/').split('?')[0]!.replace(/\/{2,}/g, '/');
     if (path === '/latest/api/token') {
       if (req.method !== 'PUT') return send(405);
       // The real service refuses token requests that went through a proxy.

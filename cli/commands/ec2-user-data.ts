@@ -9,9 +9,9 @@ import { action } from '../run.js';
 const Flags = z.object({
   redisUrl: redisUrl.optional(),
   redisUrlParameter: z.string().min(1).optional(),
-  region: z.string().min(1, { message: 'expected a region like us-east-1' }),
+  region: z.string({ message: 'expected a region like us-east-1' }).min(1, { message: 'expected a region like us-east-1' }),
   fleet: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1-64 letters, digits or ._-' }),
-  releaseUrl: z.string().regex(/^(https?:\/\/|s3:\/\/)\S+$/, { message: 'expected an https:// or s3:// URL of the release tarball' }),
+  releaseUrl: z.string({ message: 'expected the release tarball URL' }).regex(/^(https?:\/\/|s3:\/\/)\S+$/, { message: 'expected an https:// or s3:// URL of the release tarball' }),
   prefix: z.string().min(1).optional(),
   dynamodb: z.url({ message: 'expected an endpoint URL' }).optional(),
   tablePrefix: z.string().optional(),
