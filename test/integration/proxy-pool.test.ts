@@ -40,8 +40,11 @@ t.test('spreads over 3 servers; forwards headers; follows joins, removals and dr
   const withB4 = await spread(p.url, 40);
   t.ok((withB4.get('b4') ?? 0) > 0, `the new server gets traffic (${withB4.get('b4') ?? 0} of 40)`);
 
-  const gone = await r.fleet.registry.gone('b1');
-  await waitFor(async () => (await p.pool()).appliedPoolVersion >= gone.version!, { what: 'proxy to apply the removal' });
+  // a launcher marks a server gone the moment it sees it exit: the proxy follows within 1 s (pub/sub)
+  const gone = await r.fleet.registry.exited('b1');
+  const goneAt = Date.now();
+  await waitFor(async () => (await p.pool()).appliedPoolVersion >= gone.version!, { timeoutMs: 1000, intervalMs: 10, what: 'the proxy to drop b1 within 1 s' });
+  t.comment(`b1 out of the proxy's pool ${Date.now() - goneAt} ms after it was marked gone`);
   const after = await spread(p.url, 40);
   t.notOk(after.has('b1'), `a removed server gets nothing (saw ${[...after.keys()].join(',')})`);
 });
