@@ -2,16 +2,19 @@
 // it holds a requested rate. One tiny canned-response server on CPU 0 (raw TCP, so the
 // server is never the bottleneck), each load tool alone on CPU 1 (taskset when present).
 // Max rps: `shoal load --users C --think 0` (closed model, like the other two tools) vs
-// `autocannon -c C` vs `wrk -t1 -c C`, median of --rounds, printed as ratios (target
-// ≥ 1.0× autocannon). Then the open model at 50 % and 90 % of shoal's max: achieved vs
-// requested rate (target within 2 %), median of --rounds.
+// `autocannon -c C` vs `wrk -t1 -c C` vs a closed loop on undici's Pool (the client shoal
+// load replaced), median of --rounds, printed as ratios (target ≥ 1.0× autocannon). Then the
+// open model at 50 % and 90 % of shoal's max: achieved vs requested rate (target within
+// 2 %), median of --rounds.
 //   npm run bench:loadgen -- [--rounds 3] [--seconds 5] [--connections 32]
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify, parseArgs } from 'node:util';
+import { buildOrExit } from './lib/build.js';
 import { ROOT } from './lib/child-process.js';
+import { load1 } from './lib/stats.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' } } });
@@ -102,6 +105,14 @@ async function autocannon(url: string): Promise<Measured> {
   return { rps: r.requests.total / r.duration, cpuUs: (cpu / r.requests.total) * 1e6 };
 }
 
+/** undici's Pool as a load client (bench/lib/undici-load.mjs): what shoal load's own client replaced. */
+async function undici(url: string): Promise<Measured> {
+  const { stdout, cpu } = await timed([process.execPath, join(ROOT, 'bench/lib/undici-load.mjs'), '--url', url, '--connections', String(connections), '--seconds', String(seconds)]);
+  const r = JSON.parse(stdout) as { requests: number; failed: number; seconds: number };
+  if (r.failed) throw new Error(`undici: ${r.failed} non-200 answers`);
+  return { rps: r.requests / r.seconds, cpuUs: (cpu / r.requests) * 1e6 };
+}
+
 interface ShoalRun {
   total: number;
   errors: number;
@@ -120,21 +131,22 @@ async function shoal(url: string, tests: string, out: string, mode: string[]): P
   return { total: s.requests.total, errors: s.requests.errors, achieved: s.rate.achieved, missed: s.requests.missed, durationMs: s.durationMs, p99: s.latency.corrected.p99, cpu, capped: s.requests.capped };
 }
 
+buildOrExit('bench:loadgen');
 const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-loadgen-'));
 const server = await startServer();
 try {
-  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')]).catch(() => {});
   const tests = join(dir, 'tests.json');
   writeFileSync(tests, JSON.stringify({ version: 1, target: server.url, seed: 1, templates: [{ id: 'get', method: 'GET', path: '/' }], chains: [] }));
   const out = join(dir, 'summary.json');
-  console.log(`bench:loadgen — tiny server on CPU 0, each tool alone on CPU 1${hasTaskset ? '' : ' (no taskset: unpinned)'}; ${connections} connections, ${seconds}s × ${rounds} rounds, median`);
-  const results = { shoal: [] as Measured[], autocannon: [] as Measured[], wrk: [] as Measured[] };
+  console.log(`bench:loadgen — tiny server on CPU 0, each tool alone on CPU 1${hasTaskset ? '' : ' (no taskset: unpinned)'}; load average ${load1()}; ${connections} connections, ${seconds}s × ${rounds} rounds, median`);
+  const results = { shoal: [] as Measured[], autocannon: [] as Measured[], wrk: [] as Measured[], undici: [] as Measured[] };
   for (let r = 0; r < rounds; r++) {
     // rotate the order so drift on a shared machine hits every tool alike
-    const order = (['shoal', 'autocannon', 'wrk'] as const).map((_, i, a) => a[(i + r) % a.length]!);
+    const order = (['shoal', 'autocannon', 'wrk', 'undici'] as const).map((_, i, a) => a[(i + r) % a.length]!);
     for (const tool of order) {
       let m: Measured;
       if (tool === 'wrk') m = await wrk(server.url);
+      else if (tool === 'undici') m = await undici(server.url);
       else if (tool === 'autocannon') m = await autocannon(server.url);
       else {
         // no request cap: the closed model's default (1000/s per user) would stop a fast run early
@@ -151,11 +163,11 @@ try {
   const cpu = (k: keyof typeof results) => median(results[k].map((m) => m.cpuUs));
   const max = { shoal: rps('shoal'), autocannon: rps('autocannon'), wrk: rps('wrk') };
   console.log('');
-  console.log(`max rps    shoal load ${max.shoal.toFixed(0)}   autocannon ${max.autocannon.toFixed(0)}   wrk ${max.wrk.toFixed(0)}`);
+  console.log(`max rps    shoal load ${max.shoal.toFixed(0)}   autocannon ${max.autocannon.toFixed(0)}   wrk ${max.wrk.toFixed(0)}   undici Pool ${rps('undici').toFixed(0)}`);
   const vsAc = max.shoal / max.autocannon;
   console.log(`ratio      shoal/autocannon ${vsAc.toFixed(2)}× (target ≥ 1.00×: ${vsAc >= 1 ? 'met' : 'NOT met'})   shoal/wrk ${(max.shoal / max.wrk).toFixed(2)}×`);
   console.log(
-    `CPU/req    shoal load ${cpu('shoal').toFixed(1)} µs   autocannon ${cpu('autocannon').toFixed(1)} µs   wrk ${cpu('wrk').toFixed(1)} µs  → requests per CPU-second, shoal/autocannon ${(cpu('autocannon') / cpu('shoal')).toFixed(2)}×, shoal/wrk ${(cpu('wrk') / cpu('shoal')).toFixed(2)}×`,
+    `CPU/req    shoal load ${cpu('shoal').toFixed(1)} µs   autocannon ${cpu('autocannon').toFixed(1)} µs   wrk ${cpu('wrk').toFixed(1)} µs   undici Pool ${cpu('undici').toFixed(1)} µs  → requests per CPU-second, shoal/autocannon ${(cpu('autocannon') / cpu('shoal')).toFixed(2)}×, shoal/wrk ${(cpu('wrk') / cpu('shoal')).toFixed(2)}×`,
   );
   console.log('');
   let held = true;
@@ -174,7 +186,7 @@ try {
       `open model at ${share * 100}% of max: requested ${rate}/s, achieved ${achieved.toFixed(1)}/s (${dev >= 0 ? '+' : ''}${dev.toFixed(2)}%, target within ±2%), median ${median(runs.map((s) => s.missed))} missed of ${median(runs.map((s) => s.total))} sent, corrected p99 ${median(runs.map((s) => s.p99))} ms`,
     );
   }
-  console.log(`rate held within 2%: ${held ? 'yes' : 'NO'}`);
+  console.log(`rate held within 2%: ${held ? 'yes' : 'NO'}; load average ${load1()} at the end`);
 } finally {
   server.stop();
   rmSync(dir, { recursive: true, force: true });

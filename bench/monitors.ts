@@ -1,17 +1,23 @@
 // bench/monitors: what the request and memory monitors cost an app server.
-// Per round a fresh pair of real `shoal app` processes on one Redis and one dynalite,
+// First in isolation, in this process: the request monitor middleware's per-request work
+// (CPU ns, against a pass-through middleware), one flush (snapshot + pipeline) and one memory
+// sample (CPU µs, client side). Then end to end: per round a fresh pair of real `shoal app` processes on one Redis and one dynalite,
 // identical but for --no-monitors; wrk loads one at a time, alternating which goes first,
 // so drift on a shared machine hits both sides alike. Prints requests/s with monitors on
 // and off and their ratio (target ≥ 0.97).
-//   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16] [--scenarios music,healthz] [--aa]
+//   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16] [--scenarios music,healthz] [--aa] [--micro-only]
 // --aa runs monitors on both sides: the ratios it prints are the machine's noise floor.
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connectRedis, Fleet } from '../fleet/index.js';
 import { startRedisServer, type EmbeddedRedis } from '../lib/redis-server.js';
+import { buildOrExit } from './lib/build.js';
 import type { BenchChild } from './lib/child-process.js';
 import { startDynaliteProcess } from './lib/dynalite-process.js';
+import { monitorCost, type MonitorCost } from './lib/monitor-cost.js';
 import { startAppProcess, type AppProcess } from './lib/shoal-app-process.js';
 import { cpuSeconds } from './lib/proc-cpu.js';
+import { load1, median, positiveInt } from './lib/stats.js';
 import { runWrk } from './lib/wrk.js';
 
 const TARGET = 0.97;
@@ -25,28 +31,20 @@ const { values } = parseArgs({
     songs: { type: 'string', default: '100' },
     scenarios: { type: 'string', default: 'music,healthz' },
     aa: { type: 'boolean', default: false },
+    'micro-only': { type: 'boolean', default: false },
   },
 });
-const rounds = positive('rounds');
-const seconds = positive('seconds');
-const connections = positive('connections');
-const songs = positive('songs');
-const aa = values.aa!;
-
-function positive(name: keyof typeof values): number {
-  const n = Number(values[name]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`bench:monitors: --${name} must be a positive integer, got ${values[name]}`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+const bad = (msg: string): never => {
+  console.error(`bench:monitors: ${msg}`);
+  process.exit(2);
 };
+const rounds = positiveInt('rounds', values.rounds!, bad);
+const seconds = positiveInt('seconds', values.seconds!, bad);
+const connections = positiveInt('connections', values.connections!, bad);
+const songs = positiveInt('songs', values.songs!, bad);
+const aa = values.aa!;
+/** Requests per micro-benchmark round, and flushes timed. */
+const MICRO = { requests: 1_000_000, flushes: 2000 };
 
 interface Scenario {
   key: string;
@@ -75,11 +73,12 @@ interface Measurement {
   cpuUs: number;
 }
 
-async function measure(app: AppProcess, sc: Scenario, secs: number): Promise<Measurement> {
+/** One wrk run; a measured run (`clean`) with any failed request is refused, a warm-up's failures are not. */
+async function measure(app: AppProcess, sc: Scenario, secs: number, clean = true): Promise<Measurement> {
   const cpu0 = cpuSeconds(app.pid);
   const r = await runWrk({ url: app.url, seconds: secs, connections, paths: sc.paths });
   const cpu = cpuSeconds(app.pid) - cpu0;
-  if (r.errors > 0) throw new Error(`${sc.name}: ${r.errors} failed requests out of ${r.requests} — not a clean measurement`);
+  if (clean && r.errors > 0) throw new Error(`${sc.name}: ${r.errors} failed requests out of ${r.requests} — not a clean measurement`);
   return { rps: r.rps, cpuUs: (cpu / r.requests) * 1e6 };
 }
 
@@ -104,13 +103,19 @@ async function main(): Promise<void> {
     await Promise.all(children.map((c) => c.stop()));
     await redis?.stop();
   };
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopAll().then(() => process.exit(sig === 'SIGINT' ? 130 : 143)));
   try {
     redis = await startRedisServer();
+    const fleet = new Fleet(connectRedis(redis.url), PREFIX);
+    const micro = await monitorCost(fleet, { rounds, ...MICRO });
+    printMicro(micro);
+    if (values['micro-only']) {
+      fleet.redis.disconnect();
+      return;
+    }
     const dynamo = await startDynaliteProcess();
     children.push(dynamo);
     const common = ['--redis', redis.url, '--prefix', PREFIX, '--dynamodb', dynamo.endpoint, '--create-tables'];
-    const fleet = new Fleet(connectRedis(redis.url), PREFIX);
     const start = async (args: string[]) => {
       const app = await startAppProcess(args);
       children.push(app);
@@ -134,7 +139,7 @@ async function main(): Promise<void> {
     if (scenarios.length === 0) throw new Error(`--scenarios: expected music and/or healthz, got ${values.scenarios}`);
     const offArgs = aa ? common : [...common, '--no-monitors'];
     console.log(
-      `bench:monitors — ${rounds} rounds × ${seconds} s per side, a fresh pair of app processes per round, wrk -t1 -c${connections}, loopback` +
+      `bench:monitors — load average ${load1()} on ${cpus().length} cores — ${rounds} rounds × ${seconds} s per side, a fresh pair of app processes per round, wrk -t1 -c${connections}, loopback` +
         (aa ? '\nA/A run: both sides have monitors ON — the ratios show the noise floor of this machine' : ''),
     );
 
@@ -148,7 +153,7 @@ async function main(): Promise<void> {
         const [on, off] = await Promise.all([start(common), start(offArgs)]);
         const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
         const app = (side: 'on' | 'off') => (side === 'on' ? on : off);
-        for (const side of order) await measure(app(side), sc, 2); // warm: JIT, connection pools
+        for (const side of order) await measure(app(side), sc, 2, false); // warm: JIT, connection pools, dynalite's first reads
         for (const side of order) m[side].push(await measure(app(side), sc, seconds));
         const [a, b] = [m.on.at(-1)!, m.off.at(-1)!];
         console.log(`  ${sc.name} round ${i + 1}: on ${a.rps.toFixed(0)} rps ${a.cpuUs.toFixed(1)} µs cpu/req, off ${b.rps.toFixed(0)} rps ${b.cpuUs.toFixed(1)} µs cpu/req`);
@@ -174,8 +179,16 @@ async function main(): Promise<void> {
     const onStats = (await fleet.requests.read(lastOn!.address))!;
     fleet.redis.disconnect();
 
-    console.log(`\nlast monitors-on app: its hash says ${onStats.total} requests (${onStats.s2xx} 2xx), p50 ${onStats.p50Ms} ms, p95 ${onStats.p95Ms} ms`);
+    console.log(`\nload average ${load1()} at the end (${cpus().length} cores)`);
+    console.log(`last monitors-on app: its hash says ${onStats.total} requests (${onStats.s2xx} 2xx), p50 ${onStats.p50Ms} ms, p95 ${onStats.p95Ms} ms`);
     const verdict = (x: number) => (x >= TARGET ? 'ok' : `below ${TARGET}`);
+    // what the monitors cost per request in isolation, at each scenario's measured rate
+    console.log('\nin isolation, per request at the monitors-on side\'s rate: request path + (flush + memory sample) ÷ rps');
+    for (const r of summary) {
+      const amortizedNs = ((micro.flushUs + micro.memoryUs) * 1000) / r.on;
+      const ns = median(micro.requestNs) + amortizedNs;
+      console.log(`  ${r.name}: ${median(micro.requestNs).toFixed(0)} + ${amortizedNs.toFixed(0)} = ${ns.toFixed(0)} ns CPU/request = ${((100 * ns) / 1000 / r.cpuOff).toFixed(2)} % of the unmonitored app's ${r.cpuOff.toFixed(1)} µs`);
+    }
     console.log('\nmedians over rounds; ratios are medians of the per-round on/off pairs');
     console.log(`${'scenario'.padEnd(52)} ${'on rps'.padStart(8)} ${'off rps'.padStart(8)}  rps ratio   ${'on µs'.padStart(7)} ${'off µs'.padStart(7)}  cpu ratio (off/on)`);
     for (const r of summary) {
@@ -189,6 +202,14 @@ async function main(): Promise<void> {
   }
 }
 
+function printMicro(m: MonitorCost): void {
+  console.log(`monitors in isolation (this process, CPU from process.cpuUsage(); ${rounds} rounds of ${MICRO.requests.toLocaleString('en')} requests, ${MICRO.flushes} flushes):`);
+  console.log(`  request monitor middleware: ${median(m.requestNs).toFixed(0)} ns CPU/request median (rounds: ${m.requestNs.map((x) => x.toFixed(0)).join(', ')}) over a pass-through middleware`);
+  console.log(`  request monitor flush (window snapshot + one pipeline, client side): ${m.flushUs.toFixed(1)} µs CPU per flush, one per second`);
+  console.log(`  memory monitor sample (/proc/meminfo, host id, one HSET, client side): ${m.memoryUs.toFixed(1)} µs CPU per sample, one per second\n`);
+}
+
+buildOrExit('bench:monitors');
 main().catch((err: Error) => {
   console.error(`bench:monitors failed: ${err.message}`);
   process.exit(1);

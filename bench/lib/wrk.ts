@@ -11,6 +11,9 @@ export interface WrkResult {
   requests: number;
   /** Non-2xx/3xx responses plus socket errors: a bench round with any is not a clean measurement. */
   errors: number;
+  /** With `latency`: wrk's closed-loop percentiles in ms (NaN otherwise). */
+  p50Ms: number;
+  p99Ms: number;
 }
 
 export interface WrkOptions {
@@ -20,11 +23,14 @@ export interface WrkOptions {
   threads?: number;
   /** Paths picked at random per request (a Lua script); else every request GETs `url`. */
   paths?: string[];
+  /** Ask wrk for its latency distribution (--latency). */
+  latency?: boolean;
 }
 
 /** One wrk run (wrk from the Debian package) against loopback. */
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const args = ['-t', String(o.threads ?? 1), '-c', String(o.connections), '-d', `${o.seconds}s`];
+  if (o.latency) args.push('--latency');
   let dir: string | undefined;
   if (o.paths?.length) {
     dir = mkdtempSync(join(tmpdir(), 'shoal-wrk-'));
@@ -45,8 +51,17 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
       rps: num(/Requests\/sec:\s+([\d.]+)/),
       requests: num(/(\d+) requests in/),
       errors: num(/Non-2xx or 3xx responses: (\d+)/) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+      p50Ms: latencyMs(stdout, '50'),
+      p99Ms: latencyMs(stdout, '99'),
     };
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A percentile from wrk's --latency distribution, in ms. */
+function latencyMs(stdout: string, pct: string): number {
+  const m = new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)\\b`).exec(stdout);
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
 }
