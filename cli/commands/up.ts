@@ -22,7 +22,7 @@ const Schema = z
     targetMemory: z.coerce.number().gt(0).max(100, { message: 'expected a percentage 1-100' }).optional(),
     interval: duration,
     scaleDownWindow: duration,
-    provider: z.enum(['local']),
+    provider: z.enum(['local', 'ec2'], { message: 'expected local or ec2' }),
     redis: redisUrl.optional(),
     dynamodb: dynamodbChoice,
     dataDir: z.string().min(1),
@@ -47,7 +47,7 @@ export function registerUp(program: Command): void {
     .addOption(opt('--target-memory <percent>', 'memory used % per host (off by default)', 'SHOAL_TARGET_MEMORY'))
     .addOption(opt('--interval <duration>', 'autoscaler tick', 'SHOAL_INTERVAL').default('5s'))
     .addOption(opt('--scale-down-window <duration>', 'scale-in stabilization window', 'SHOAL_SCALE_DOWN_WINDOW').default('60s'))
-    .addOption(opt('--provider <name>', 'where app servers run', 'SHOAL_PROVIDER').default('local'))
+    .addOption(opt('--provider <name>', 'where app servers run: local (processes) or ec2 (instances of an embedded EC2 endpoint: the production code path)', 'SHOAL_PROVIDER').default('local'))
     .addOption(opt('--redis <url>', 'use this Redis instead of starting redis-server', 'REDIS_URL'))
     .addOption(opt('--dynamodb <embedded|URL>', 'DynamoDB: embedded dynalite or an endpoint URL', 'DYNAMODB_ENDPOINT').default('embedded'))
     .addOption(opt('--data-dir <dir>', 'stack.json, logs and embedded data', 'SHOAL_DATA_DIR').default('.shoal'))
@@ -65,7 +65,7 @@ export function registerUp(program: Command): void {
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        say(`\n${signal}: stopping autoscaler, proxy, app servers, dynamodb, redis…`);
+        say(`\n${signal}: stopping autoscaler, proxy, app servers, ${cfg.provider === 'ec2' ? 'ec2 endpoint, ' : ''}dynamodb, redis…`);
         void sup.stop().then(
           () => {
             say('stopped.');

@@ -12,6 +12,8 @@ export const StackSchema = z.object({
   redis: z.object({ url: z.string(), embedded: z.boolean(), pid: z.number().optional() }),
   dynamodb: z.object({ endpoint: z.string(), embedded: z.boolean(), pid: z.number().optional() }),
   proxy: z.object({ url: z.string(), adminUrl: z.string(), pid: z.number() }).optional(),
+  /** The embedded EC2 endpoint, with `shoal up --provider ec2`. */
+  ec2: z.object({ endpoint: z.string(), pid: z.number() }).optional(),
   autoscaler: z.object({ adminUrl: z.string(), pid: z.number() }).optional(),
   dashboard: z.string().optional(),
 });

@@ -39,12 +39,32 @@ const SHOAL_BIN = fileURLToPath(new URL('../shoal.js', import.meta.url));
 const REAPER_BIN = fileURLToPath(new URL('./reaper.js', import.meta.url));
 const SAMPLES = fileURLToPath(new URL('../../../samples/', import.meta.url));
 
+/**
+ * `shoal up --provider ec2`: the autoscaler runs the production ec2 provider against the
+ * embedded endpoint (its fixed subnets, one per zone), with credentials it accepts from anyone.
+ * The release URL only fills the user data's install step, which the embedded instances skip.
+ */
+const EMBEDDED_EC2 = {
+  region: 'us-east-1',
+  subnets: ['subnet-0000000000000000a', 'subnet-0000000000000000b', 'subnet-0000000000000000c'],
+  env: { AWS_ACCESS_KEY_ID: 'shoal-embedded', AWS_SECRET_ACCESS_KEY: 'shoal-embedded', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+};
+
+function ec2Args(endpoint: string): string[] {
+  return [
+    '--ec2-endpoint', endpoint, '--region', EMBEDDED_EC2.region, '--subnets', EMBEDDED_EC2.subnets.join(','),
+    '--image-id', 'ami-00000000000000000', '--instance-types', 't3.small', '--fleet', 'shoal-up',
+    '--release-url', 'https://shoal.invalid/embedded-release.tgz',
+  ];
+}
+
 /** `shoal up`: starts every tier as a child, in order, and stops them in reverse. */
 export class Supervisor {
   private redisServer?: EmbeddedRedis;
   private dynamo?: Child;
   private proxy?: Child;
   private autoscaler?: Child;
+  private ec2?: Child;
   private reaperPid?: number;
   private redis?: Redis;
   private fleet?: Fleet;
@@ -95,6 +115,13 @@ export class Supervisor {
     await writeStack(this.dataDir, stack);
     this.say(`proxy       ready  ${stack.proxy.url} (admin ${stack.proxy.adminUrl})`);
 
+    if (this.cfg.provider === 'ec2') {
+      this.ec2 = await this.child('ec2', ['ec2', 'endpoint', '--port', '0', '--data-dir', join(this.dataDir, 'ec2'), '--region', EMBEDDED_EC2.region], /shoal ec2 endpoint ready at (\S+)/);
+      stack.ec2 = { endpoint: this.ec2.ready[1]!, pid: this.ec2.pid };
+      await writeStack(this.dataDir, stack);
+      this.say(`ec2         ready  ${stack.ec2.endpoint} (embedded EC2 endpoint: app servers are its instances, booted from user data)`);
+    }
+
     const scalerArgs = [
       'autoscaler', '--provider', this.cfg.provider, '--min', String(this.cfg.min), '--max', String(this.cfg.max),
       '--interval', formatDuration(this.cfg.interval), '--scale-down-window', formatDuration(this.cfg.scaleDownWindow),
@@ -103,6 +130,7 @@ export class Supervisor {
     ];
     if (this.cfg.targetRps) scalerArgs.push('--target-rps', String(this.cfg.targetRps));
     if (this.cfg.targetMemory) scalerArgs.push('--target-memory', String(this.cfg.targetMemory));
+    if (stack.ec2) scalerArgs.push(...ec2Args(stack.ec2.endpoint));
     this.autoscaler = await this.child('autoscaler', scalerArgs, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/);
     stack.autoscaler = { adminUrl: this.autoscaler.ready[1]!, pid: this.autoscaler.pid };
     stack.dashboard = `${stack.autoscaler.adminUrl}/`;
@@ -126,6 +154,8 @@ export class Supervisor {
     await this.autoscaler?.stop();
     await this.proxy?.stop();
     await this.stopAppServers();
+    // the endpoint terminates its instances (the app servers drain) before it exits
+    await this.ec2?.stop(30_000);
     this.redis?.disconnect();
     await this.dynamo?.stop();
     await this.redisServer?.stop();
@@ -242,7 +272,7 @@ export class Supervisor {
       name,
       command: process.execPath,
       args: [SHOAL_BIN, ...args],
-      env: { ...process.env, SHOAL_PARENT_PID: String(process.pid) },
+      env: { ...process.env, SHOAL_PARENT_PID: String(process.pid), ...(name === 'autoscaler' && this.ec2 ? EMBEDDED_EC2.env : {}) },
       logFile: this.logFile(name),
       readyLine,
       timeoutMs: this.cfg.readyTimeout,
