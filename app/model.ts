@@ -55,6 +55,9 @@ export interface Song {
   title: string;
   instruments: string[];
   createdAt: string;
+  /** Where `shoal ingest midi` read the song (a file:// or s3:// URI) and that object's version (ETag, or mtime:size). */
+  source?: string;
+  sourceTag?: string;
 }
 
 export interface Playlist {

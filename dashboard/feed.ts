@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { requestDemand } from '../capacity/demand.js';
 import type { Fleet } from '../fleet/index.js';
 import { readSnapshot } from '../fleet/snapshot.js';
 import { statusView, type StatusView } from '../fleet/status-view.js';
@@ -8,7 +9,7 @@ import { OnceLog } from '../lib/log.js';
 /** One point of the demand-vs-capacity chart. */
 export interface CapacityPoint {
   t: number;
-  /** Offered requests/s at the proxies (the servers' own rates when no proxy reports). */
+  /** Requests/s demand as the autoscaler reads it (capacity/demand.ts): the proxies' offered rate, or the servers' own when higher or when no proxy reports. */
   demand: number;
   /** Ready servers × target requests/s per server. */
   capacity: number;
@@ -24,8 +25,8 @@ export interface DashboardUpdate {
 /** Pure: the chart point for one status view. */
 export function capacityPoint(v: StatusView): CapacityPoint {
   const ready = v.servers.filter((s) => s.state === 'ready').length;
-  const demand = v.proxies.length > 0 ? v.offeredRps : v.servers.reduce((n, s) => n + s.rps, 0);
-  return { t: v.at, demand: Math.round(demand * 10) / 10, capacity: ready * (v.targets.rps ?? 0), ready };
+  const { rps } = requestDemand(v.proxies.length > 0 ? v.offeredRps : null, v.servers.reduce((n, s) => n + s.rps, 0));
+  return { t: v.at, demand: Math.round(rps * 10) / 10, capacity: ready * (v.targets.rps ?? 0), ready };
 }
 
 /**

@@ -18,6 +18,7 @@ export type { ProxyInfo } from './proxies.js';
 export type { AutoscalerState } from './autoscaler-state.js';
 export type { PoolChange } from './registry.js';
 export type { StreamEntry } from './event-stream.js';
+export { DecisionTail, type AutoscalerAsk } from './decision-tail.js';
 
 /** Everything shoal keeps in Redis, over one client, under one prefix. */
 export class Fleet {

@@ -61,9 +61,25 @@ export const TestsFileSchema = z.object({
 });
 export type TestsFile = z.infer<typeof TestsFileSchema>;
 
-/** Run hints a file may carry (the seed's legacy format does: rate, concurrency, request cap). */
-export interface RunHints {
+/** One entry of the seed's legacy file: a test of its own, with the limits its npm `loadtest` options set. */
+export interface EntryLimits {
+  templateId: string;
+  /** `requestsPerSecond`: arrivals/s; absent = as fast as its connections go (a closed loop). */
   rate?: number;
+  /** `concurrency`: clients, i.e. connections. */
+  connections?: number;
+  maxRequests?: number;
+  /** `maxSeconds`, in ms. */
+  durationMs?: number;
+}
+
+/**
+ * Run hints a file may carry. The seed's legacy format does: each entry's own limits, and
+ * for a run that mixes its entries under one --rate, the largest concurrency and the
+ * summed request caps.
+ */
+export interface RunHints {
+  entries?: EntryLimits[];
   connections?: number;
   maxRequests?: number;
 }

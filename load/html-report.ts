@@ -66,7 +66,8 @@ export function renderHtml(s: Summary): string {
     const series = s.elasticity.series;
     charts.push(
       chart('demand vs supply (servers)', '', [
-        { name: 'demand', color: '#d47a3b', points: series.map((p) => [p.t, p.demand]) },
+        { name: `demand ${s.elasticity.definition}`, color: '#d47a3b', points: series.map((p) => [p.t, p.demand]) },
+        { name: 'autoscaler desired', color: '#7a3bd4', points: series.flatMap((p) => (p.autoscalerDesired === null ? [] : [[p.t, p.autoscalerDesired] as [number, number]])) },
         { name: 'supply (ready)', color: '#2e9e5b', points: series.map((p) => [p.t, p.supply]) },
       ], xMax),
     );

@@ -55,8 +55,11 @@ export class Recorder {
   readonly findings = new Map<string, FindingRecord>();
   readonly seconds: SecondRecord[] = [];
   sent = 0;
-  /** When the last send left, ms since the start: a lagging generator stretches the achieved rate's window. */
+  /** The measured span, ms since the start: the first planned send (sent or dropped) … */
+  firstPlannedAt = Infinity;
+  /** … to the last send and the last answer. */
   lastSentAt = 0;
+  lastAnsweredAt = 0;
   completed = 0;
   ok = 0;
   errors = 0;
@@ -80,9 +83,10 @@ export class Recorder {
     return this.seconds[i]!;
   }
 
-  /** A send handed to a connection at `at` ms since the start; `late` when known now (--no-wait). */
-  sentOne(at: number, late: boolean): void {
+  /** A send planned at `plannedAt` and handed to a connection at `at` ms since the start; `late` when known now (--no-wait). */
+  sentOne(plannedAt: number, at: number, late: boolean): void {
     this.sent++;
+    if (plannedAt < this.firstPlannedAt) this.firstPlannedAt = plannedAt;
     if (at > this.lastSentAt) this.lastSentAt = at;
     this.second(at).sent++;
     if (late) this.late(at);
@@ -94,6 +98,7 @@ export class Recorder {
   }
 
   dropped(at: number): void {
+    if (at < this.firstPlannedAt) this.firstPlannedAt = at;
     this.missedDropped++;
     this.second(at).missed++;
   }
@@ -104,6 +109,7 @@ export class Recorder {
    */
   outcome(req: CompiledRequest, rendered: Rendered, plannedAt: number, o: Outcome, lateMs: number): void {
     const end = o.endedAt - this.t0;
+    if (end > this.lastAnsweredAt) this.lastAnsweredAt = end;
     if (o.sentAt - this.t0 - plannedAt > lateMs) this.late(o.sentAt - this.t0);
     const correctedMs = end - plannedAt;
     const rawMs = o.endedAt - o.sentAt;
@@ -139,5 +145,57 @@ export class Recorder {
       if (f) f.count++;
       else this.findings.set(fk, { id: req.id, name: req.name, class: req.class, status: o.status, count: 1, example: rendered });
     }
+  }
+
+  /** Everything several recorders of one run (one per legacy entry) saw, as one recorder. */
+  static merge(recs: readonly Recorder[]): Recorder {
+    const out = new Recorder(recs[0]?.t0 ?? 0);
+    const addTo = (m: Map<string, number>, from: Map<string, number>) => {
+      for (const [k, n] of from) m.set(k, (m.get(k) ?? 0) + n);
+    };
+    for (const r of recs) {
+      out.corrected.add(r.corrected);
+      out.raw.add(r.raw);
+      for (const [cls, c] of r.classes) {
+        let o = out.classes.get(cls);
+        if (!o) out.classes.set(cls, (o = { total: 0, ok: 0, errors: 0, corrected: latencyHistogram() }));
+        o.total += c.total;
+        o.ok += c.ok;
+        o.errors += c.errors;
+        o.corrected.add(c.corrected);
+      }
+      addTo(out.statuses, r.statuses);
+      addTo(out.errorsByClass, r.errorsByClass);
+      for (const [k, f] of r.findings) {
+        const o = out.findings.get(k);
+        if (o) o.count += f.count;
+        else out.findings.set(k, { ...f });
+      }
+      r.seconds.forEach((sec, i) => {
+        const o = out.second(i * 1000);
+        o.sent += sec.sent;
+        o.ok += sec.ok;
+        o.errors += sec.errors;
+        o.missed += sec.missed;
+        o.corrected.add(sec.corrected);
+        o.raw.add(sec.raw);
+      });
+      out.sent += r.sent;
+      out.firstPlannedAt = Math.min(out.firstPlannedAt, r.firstPlannedAt);
+      out.lastSentAt = Math.max(out.lastSentAt, r.lastSentAt);
+      out.lastAnsweredAt = Math.max(out.lastAnsweredAt, r.lastAnsweredAt);
+      out.completed += r.completed;
+      out.ok += r.ok;
+      out.errors += r.errors;
+      out.missedLate += r.missedLate;
+      out.missedDropped += r.missedDropped;
+      out.unresolved += r.unresolved;
+      out.under100Corrected += r.under100Corrected;
+      out.under100Raw += r.under100Raw;
+      out.bytesReceived += r.bytesReceived;
+      out.bytesSent += r.bytesSent;
+      out.maxSockets += r.maxSockets;
+    }
+    return out;
   }
 }

@@ -1,36 +1,31 @@
 import type { Fleet } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
-import { Prng } from '../fuzzer/prng.js';
-import { poolsUsed, type TestsFile } from '../fuzzer/templates.js';
-import { runClosedModel } from './closed-model.js';
-import { ElasticitySampler } from './elasticity-sampler.js';
+import { poolsUsed, type PoolKind } from '../fuzzer/templates.js';
+import { ElasticitySampler, type ElasticityResult } from './elasticity-sampler.js';
 import { cleanupFixtures, prepareFixtures, type Fixtures } from './fixtures.js';
-import { HttpSender, type Outcome } from './http/http-sender.js';
-import { NoWaitSender } from './http/no-wait-sender.js';
-import { runOpenModel } from './open-model.js';
+import { PartRun, type EndReason, type LoadPart } from './part-run.js';
 import { startProgress } from './progress.js';
 import { Recorder } from './recorder.js';
-import { Unresolved, type Rendered } from './request.js';
-import { constantRate, meanRate, peakRate, planDurationMs, plannedCount, type Segment } from './schedule.js';
-import { summarize, type Summary } from './summary.js';
+import { constantRate, meanRate, peakRate, planDurationMs, plannedCount } from './schedule.js';
+import { summarize, summarizePart, type Summary } from './summary.js';
 import { startCannedServer, WARM_UP_FILE, WARM_UP_FROM_RATE } from './warm-up.js';
-import { wantsBody, Workload, type Job } from './workload.js';
 
-export type LoadModel = { kind: 'open'; plan: Segment[] } | { kind: 'closed'; users: number; thinkMs: number; durationMs: number };
+export type { LoadModel, LoadPart } from './part-run.js';
 
 /** Everything a run needs, validated by the CLI (or built by a test). Times in ms. */
 export interface LoadConfig {
-  file: Pick<TestsFile, 'templates' | 'chains'>;
+  /**
+   * What to send and within which limits: one part for a version-1 tests file; one per
+   * entry of the seed's legacy file, each with its own rate, connections and cap, all at once.
+   */
+  parts: LoadPart[];
   /** Origin without a trailing slash, e.g. http://127.0.0.1:8080. */
   target: string;
-  model: LoadModel;
-  connections: number;
   timeoutMs: number;
   /** A send this much later than planned counts as missed (it still goes). */
   lateMs: number;
   /** Sends waiting for a connection beyond this many are dropped (and counted as missed). */
   maxQueue: number;
-  maxRequests: number;
   noWait: boolean;
   maxSockets: number;
   holdMs: number;
@@ -49,116 +44,66 @@ const WARM_UP_MS = 300;
 
 const NO_FIXTURES: Fixtures = { pools: { song: [], user: [], playlist: [] }, created: [] };
 
+const windowOf = (p: LoadPart) => (p.model.kind === 'open' ? planDurationMs(p.model.plan) : p.model.durationMs);
+
 /** Runs one load test against a live target and returns its summary. */
 export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
-  const needs = poolsUsed(cfg.noWait ? { templates: cfg.file.templates, chains: [] } : cfg.file);
+  const needs = new Set<PoolKind>();
+  for (const p of cfg.parts) for (const k of poolsUsed(cfg.noWait ? { templates: p.file.templates, chains: [] } : p.file)) needs.add(k);
   const fixtures = cfg.setup && needs.size ? await prepareFixtures(cfg.target, needs, log) : NO_FIXTURES;
-  const workload = new Workload(cfg.file, fixtures.pools, new Prng(cfg.seed), { chains: !cfg.noWait });
-  const windowMs = cfg.model.kind === 'open' ? planDurationMs(cfg.model.plan) : cfg.model.durationMs;
-  if (cfg.warmUp !== false && !cfg.noWait && cfg.model.kind === 'open' && peakRate(cfg.model.plan) >= WARM_UP_FROM_RATE) await warmUp(cfg, peakRate(cfg.model.plan), log);
-  const sender = cfg.noWait ? undefined : new HttpSender(cfg.target, { connections: cfg.connections, timeoutMs: cfg.timeoutMs });
-  await sender?.connect();
+  const windowMs = Math.max(...cfg.parts.map(windowOf));
+  const peak = cfg.parts.reduce((n, p) => n + (p.model.kind === 'open' ? peakRate(p.model.plan) : 0), 0);
+  if (cfg.warmUp !== false && !cfg.noWait && peak >= WARM_UP_FROM_RATE) await warmUp(cfg, peak, log);
+  const runs = cfg.parts.map((p) => new PartRun(p, cfg, fixtures.pools));
+  await Promise.all(runs.map((r) => r.connect()));
   const startedAt = Date.now();
   const t0 = performance.now();
-  const rec = new Recorder(t0);
-  const sampler = cfg.fleet ? new ElasticitySampler(cfg.fleet, () => rec.sent, t0, log) : undefined;
+  const ended = Promise.all(runs.map((r) => r.run(t0)));
+  const recs = runs.map((r) => r.rec);
+  const sampler = cfg.fleet ? new ElasticitySampler(cfg.fleet, (tMs) => runs.reduce((n, r) => n + r.offeredAt(tMs), 0), t0, log) : undefined;
   sampler?.start();
-  const stopProgress = cfg.progress ? startProgress(rec, cfg.progress, windowMs) : () => {};
-  const noWait = cfg.noWait ? new NoWaitSender(cfg.target, cfg.maxSockets, cfg.holdMs) : undefined;
-  /** The open model's pump, run after every answer. */
-  let pump: (() => void) | undefined;
-  // `at`: now, in ms since t0, as the caller already knows it
-  const send = (job: Job, rendered: Rendered, plannedAt: number, at: number, then?: (o: Outcome) => void) => {
-    rec.sentOne(at, false);
-    sender!.send(rendered, wantsBody(job), (o) => {
-      rec.outcome(job.req, rendered, plannedAt, o, cfg.lateMs);
-      if (then) then(o);
-      pump?.();
-    });
-  };
-  const renderOrSkip = (job: Job): Rendered | undefined => {
-    try {
-      return workload.render(job);
-    } catch (err) {
-      if (!(err instanceof Unresolved)) throw err;
-      rec.unresolved++;
-      if (job.run) workload.abort();
-      return undefined;
-    }
-  };
-
-  let capped = false;
+  const stopProgress = cfg.progress ? startProgress(recs, cfg.progress, windowMs) : () => {};
+  let reasons: EndReason[];
+  let elasticity: ElasticityResult | null = null;
   try {
-    if (cfg.model.kind === 'open') {
-      const open = runOpenModel(
-        cfg.model.plan,
-        { maxRequests: cfg.maxRequests, lagBoundMs: Math.max(1000, cfg.lateMs), signal: cfg.signal },
-        {
-          t0,
-          admits: () => (noWait ? noWait.admits() : sender!.inflight < cfg.connections + cfg.maxQueue),
-          drop: (plannedAt) => rec.dropped(plannedAt),
-          issue: (plannedAt, now) => {
-            const job = workload.next();
-            if (!job) return rec.dropped(plannedAt);
-            const rendered = renderOrSkip(job);
-            if (!rendered) return;
-            if (noWait) {
-              rec.sentOne(now, now - plannedAt > cfg.lateMs);
-              noWait.send(rendered);
-              rec.maxSockets = noWait.peak;
-            } else send(job, rendered, plannedAt, now, job.run && ((o) => workload.advance(job.run!, o, { queue: true })));
-          },
-        },
-      );
-      pump = open.pump;
-      capped = (await open.result).capped;
-    } else {
-      const res = await runClosedModel({ ...cfg.model, maxRequests: cfg.maxRequests, signal: cfg.signal }, t0, (take, done) => {
-        const step = (job: Job | undefined): void => {
-          if (!job) return done();
-          if (!take()) {
-            if (job.run) workload.park(job.run);
-            return done();
-          }
-          const plannedAt = performance.now() - t0;
-          const rendered = renderOrSkip(job);
-          if (!rendered) return done();
-          const run = job.run;
-          if (!run) return send(job, rendered, plannedAt, plannedAt, done);
-          send(job, rendered, plannedAt, plannedAt, (o) => step(workload.advance(run, o, { queue: false }) ? { req: run.steps[run.step]!, run } : undefined));
-        };
-        step(workload.nextUnit());
-      });
-      capped = res.capped;
-    }
-    if (sender) {
-      await drain(sender, cfg.timeoutMs + 1000);
-      await finishChains(workload, sender);
-    }
+    // the series ends with the sending: waiting for the last answers is no demand change
+    await Promise.all(runs.map((r) => r.sendingOver));
+    elasticity = (await sampler?.stop()) ?? null;
+    reasons = await ended;
   } finally {
-    rec.bytesSent = sender?.bytesSent ?? noWait?.bytesSent ?? 0;
     stopProgress();
-    sender?.destroy();
-    await noWait?.close();
   }
-  const elasticity = (await sampler?.stop()) ?? null;
   if (fixtures.created.length) await cleanupFixtures(cfg.target, fixtures, log);
-  return summarize(rec, {
+  const open = cfg.parts.every((p) => p.model.kind === 'open');
+  const first = cfg.parts[0]!;
+  const summary = summarize(recs.length === 1 ? recs[0]! : Recorder.merge(recs), {
     target: cfg.target,
-    model: cfg.model.kind,
+    model: first.model.kind,
     noWait: cfg.noWait,
     startedAt,
     durationMs: windowMs,
-    targetRate: cfg.model.kind === 'open' ? meanRate(cfg.model.plan) : null,
-    planned: cfg.model.kind === 'open' ? plannedCount(cfg.model.plan) : null,
-    users: cfg.model.kind === 'closed' ? cfg.model.users : null,
-    connections: cfg.connections,
-    maxRequests: cfg.maxRequests,
-    capped,
+    targetRate: open ? cfg.parts.reduce((n, p) => n + (p.model.kind === 'open' ? meanRate(p.model.plan) : 0), 0) : null,
+    planned: open ? cfg.parts.reduce((n, p) => n + (p.model.kind === 'open' ? plannedCount(p.model.plan) : 0), 0) : null,
+    users: first.model.kind === 'closed' ? first.model.users : null,
+    connections: cfg.parts.reduce((n, p) => n + p.connections, 0),
+    maxRequests: cfg.parts.reduce((n, p) => n + p.maxRequests, 0),
+    ended: runEnd(reasons),
     lateMs: cfg.lateMs,
-    chains: { completed: workload.chainsCompleted, aborted: workload.chainsAborted },
+    chains: runs.reduce((c, r) => ({ completed: c.completed + r.chains.completed, aborted: c.aborted + r.chains.aborted }), { completed: 0, aborted: 0 }),
     elasticity,
   });
+  if (cfg.parts.some((p) => p.name !== undefined)) summary.parts = runs.map((r, i) => summarizePart(r.rec, r.part, reasons[i]!));
+  return summary;
+}
+
+/**
+ * Pure: why the whole run stopped. A signal stops it early; so does the request cap when
+ * every part hit its own (one part capped while another ran its plan out is a full run,
+ * and the per-entry report says which part stopped when).
+ */
+export function runEnd(reasons: readonly EndReason[]): EndReason {
+  if (reasons.includes('interrupted')) return 'interrupted';
+  return reasons.length > 0 && reasons.every((r) => r === 'request-cap') ? 'request-cap' : 'completed';
 }
 
 /**
@@ -168,33 +113,9 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
 async function warmUp(cfg: LoadConfig, rate: number, log: Logger): Promise<void> {
   const canned = await startCannedServer();
   try {
-    const plan = constantRate(Math.min(rate, 50_000), WARM_UP_MS);
-    await runLoad({ ...cfg, file: WARM_UP_FILE, target: canned.url, model: { kind: 'open', plan }, maxRequests: Number.MAX_SAFE_INTEGER, setup: false, fleet: undefined, signal: undefined, progress: undefined, warmUp: false }, log);
+    const part: LoadPart = { file: WARM_UP_FILE, model: { kind: 'open', plan: constantRate(Math.min(rate, 50_000), WARM_UP_MS) }, connections: cfg.parts[0]!.connections, maxRequests: Number.MAX_SAFE_INTEGER };
+    await runLoad({ ...cfg, parts: [part], target: canned.url, setup: false, fleet: undefined, signal: undefined, progress: undefined, warmUp: false }, log);
   } finally {
     await canned.close();
-  }
-}
-
-async function drain(sender: HttpSender, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (sender.inflight > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-}
-
-/**
- * Chains cut off by the clock still delete what they created: their remaining DELETE
- * steps run now, outside the measurement.
- */
-async function finishChains(workload: Workload, sender: HttpSender): Promise<void> {
-  for (const run of workload.unfinished()) {
-    for (let i = run.step; i < run.steps.length; i++) {
-      if (run.steps[i]!.method !== 'DELETE') continue;
-      let rendered: Rendered;
-      try {
-        rendered = workload.render({ req: run.steps[i]!, run });
-      } catch {
-        continue;
-      }
-      await new Promise<void>((resolve) => sender.send(rendered, false, () => resolve()));
-    }
   }
 }

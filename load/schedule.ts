@@ -67,6 +67,16 @@ export function meanRate(segments: readonly Segment[]): number {
   return d > 0 ? plannedCount(segments) / (d / 1000) : 0;
 }
 
+/** The planned arrival rate (arrivals/s) at `tMs` from the start; 0 outside the plan. */
+export function rateAt(segments: readonly Segment[], tMs: number): number {
+  let start = 0;
+  for (const s of segments) {
+    if (tMs >= start && tMs < start + s.durationMs) return s.from + ((s.to - s.from) * (tMs - start)) / s.durationMs;
+    start += s.durationMs;
+  }
+  return 0;
+}
+
 /** Planned send times in ms from the start, ascending. */
 export function* plannedTimes(segments: readonly Segment[]): Generator<number> {
   let t0 = 0;

@@ -1,8 +1,11 @@
-import type { Elasticity, ElasticitySample } from '../capacity/elasticity.js';
+import type { Elasticity } from '../capacity/elasticity.js';
 import type { TemplateClass } from '../fuzzer/templates.js';
 import { curlLine } from './curl.js';
+import type { ElasticityResult, LoadSample } from './elasticity-sampler.js';
 import { latencyStats, type LatencyStats } from './histogram.js';
+import type { EndReason, LoadPart } from './part-run.js';
 import type { Recorder } from './recorder.js';
+import { meanRate, plannedCount } from './schedule.js';
 import type { ThresholdResult } from './thresholds.js';
 
 /** What the run was asked to do and how it ended, beside the recorder's data. */
@@ -11,7 +14,7 @@ export interface RunMeta {
   model: 'open' | 'closed';
   noWait: boolean;
   startedAt: number;
-  /** The measurement window: the plan's length (open) or the run's (closed). */
+  /** The planned window: the plan's length (open) or --duration (closed). Rates use the measured span instead. */
   durationMs: number;
   /** Mean planned arrivals/s (open model); null for the closed model. */
   targetRate: number | null;
@@ -19,10 +22,36 @@ export interface RunMeta {
   users: number | null;
   connections: number;
   maxRequests: number;
-  capped: boolean;
+  ended: EndReason;
   lateMs: number;
   chains: { completed: number; aborted: number };
-  elasticity: { targetRps: number; samples: ElasticitySample[]; metrics: Elasticity } | null;
+  elasticity: ElasticityResult | null;
+}
+
+/** How a run (or one part of it) ended. */
+export interface Ending {
+  reason: EndReason;
+  /** It stopped before its planned window was over (the request cap, or a signal). */
+  early: boolean;
+}
+
+/** One entry of a legacy file, run as its own test: its limits and what it did. Rates over its own measured span. */
+export interface PartSummary {
+  name: string;
+  /** Planned arrivals/s; null for a closed-model part. */
+  targetRate: number | null;
+  connections: number;
+  maxRequests: number;
+  planned: number | null;
+  total: number;
+  ok: number;
+  errors: number;
+  missed: number;
+  measuredMs: number;
+  achieved: number;
+  okPerSecond: number;
+  ended: Ending;
+  latency: { p50: number; p99: number };
 }
 
 export interface Finding {
@@ -62,7 +91,11 @@ export interface Summary {
   model: 'open' | 'closed';
   noWait: boolean;
   startedAt: string;
+  /** The planned window. */
   durationMs: number;
+  /** The measured span every rate is over: the first planned send to the last answer (or send). */
+  measuredMs: number;
+  ended: Ending;
   users: number | null;
   connections: number;
   requests: {
@@ -91,7 +124,9 @@ export interface Summary {
   sockets: { peak: number } | null;
   lateMs: number;
   timeline: SecondSummary[];
-  elasticity: (Elasticity & { targetRps: number; samples: number; series: ElasticitySample[] }) | null;
+  elasticity: (Elasticity & { targetRps: number; definition: string; samples: number; series: LoadSample[] }) | null;
+  /** Per entry of a legacy file (each its own test); null for a one-part run. */
+  parts: PartSummary[] | null;
   /** Filled in after the run by evaluateThresholds. */
   thresholds: ThresholdResult[];
 }
@@ -100,10 +135,43 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 const pct = (n: number, of: number) => (of > 0 ? round((100 * n) / of) : 0);
 const sortedRecord = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 
+/** The measured span in ms: the first planned send (sent or dropped) to the last answer, or the last send if later. */
+function measuredSpanMs(rec: Pick<Recorder, 'firstPlannedAt' | 'lastSentAt' | 'lastAnsweredAt'>): number {
+  if (!Number.isFinite(rec.firstPlannedAt)) return 0;
+  return Math.max(0, Math.max(rec.lastSentAt, rec.lastAnsweredAt) - rec.firstPlannedAt);
+}
+
+const perSecond = (spanMs: number) => (n: number) => (spanMs > 0 ? round(n / (spanMs / 1000)) : 0);
+const ending = (reason: EndReason): Ending => ({ reason, early: reason !== 'completed' });
+
+/** Pure: one part's recorder and limits → its line of the per-entry report. */
+export function summarizePart(rec: Recorder, part: LoadPart, reason: EndReason): PartSummary {
+  const spanMs = measuredSpanMs(rec);
+  const per = perSecond(spanMs);
+  const open = part.model.kind === 'open' ? part.model.plan : null;
+  const lat = latencyStats(rec.corrected);
+  return {
+    name: part.name ?? '',
+    targetRate: open ? round(meanRate(open)) : null,
+    connections: part.connections,
+    maxRequests: part.maxRequests,
+    planned: open ? plannedCount(open) : null,
+    total: rec.sent,
+    ok: rec.ok,
+    errors: rec.errors,
+    missed: rec.missedLate + rec.missedDropped,
+    measuredMs: round(spanMs, 1),
+    achieved: per(rec.sent),
+    okPerSecond: per(rec.ok),
+    ended: ending(reason),
+    latency: { p50: lat.p50, p99: lat.p99 },
+  };
+}
+
 /** Pure: the recorder's data and the run's facts → the summary every report shows. */
 export function summarize(rec: Recorder, meta: RunMeta): Summary {
-  const secs = meta.durationMs / 1000;
-  const per = (n: number) => (secs > 0 ? round(n / secs) : 0);
+  const spanMs = measuredSpanMs(rec);
+  const per = perSecond(spanMs);
   const byStatus = new Map<string, number>();
   const byClass: Record<string, Record<string, number>> = {};
   for (const [key, n] of rec.errorsByClass) {
@@ -137,6 +205,8 @@ export function summarize(rec: Recorder, meta: RunMeta): Summary {
     noWait: meta.noWait,
     startedAt: new Date(meta.startedAt).toISOString(),
     durationMs: meta.durationMs,
+    measuredMs: round(spanMs, 1),
+    ended: ending(meta.ended),
     users: meta.users,
     connections: meta.connections,
     requests: {
@@ -149,11 +219,11 @@ export function summarize(rec: Recorder, meta: RunMeta): Summary {
       missedDropped: rec.missedDropped,
       unresolved: rec.unresolved,
       maxRequests: meta.maxRequests,
-      capped: meta.capped,
+      capped: meta.ended === 'request-cap',
     },
     rate: {
       target: meta.targetRate === null ? null : round(meta.targetRate),
-      achieved: rec.sent ? round(rec.sent / (Math.max(meta.durationMs, rec.lastSentAt) / 1000)) : 0,
+      achieved: per(rec.sent),
       perMinute: round(per(rec.sent) * 60, 0),
       okPerSecond: per(rec.ok),
       errorsPerSecond: per(rec.errors),
@@ -170,7 +240,8 @@ export function summarize(rec: Recorder, meta: RunMeta): Summary {
     sockets: meta.noWait ? { peak: rec.maxSockets } : null,
     lateMs: meta.lateMs,
     timeline,
-    elasticity: e ? { ...e.metrics, targetRps: e.targetRps, samples: e.samples.length, series: e.samples } : null,
+    elasticity: e ? { ...e.metrics, targetRps: e.targetRps, definition: e.definition, samples: e.samples.length, series: e.samples } : null,
+    parts: null,
     thresholds: [],
   };
 }

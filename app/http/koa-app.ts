@@ -4,6 +4,7 @@ import type { Logger } from '../../lib/log.js';
 import type { Readiness } from '../readiness.js';
 import { healthRoutes } from '../routes/health.js';
 import { musicRoutes } from '../routes/music.js';
+import { pageRoutes } from '../routes/pages.js';
 import { playlistRoutes } from '../routes/playlists.js';
 import { userRoutes } from '../routes/users.js';
 import type { Stores } from '../store/index.js';
@@ -46,6 +47,7 @@ export function createKoaApp(deps: KoaAppDeps): Koa {
   const root = new Router();
   root.use(healthRoutes(deps.readiness, deps.metrics).routes());
   root.use('/api/v1', api.routes());
+  root.use(pageRoutes(deps.stores).routes());
 
   if (deps.monitor) app.use(deps.monitor);
   app.use(deps.metrics.middleware());

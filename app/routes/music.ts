@@ -4,8 +4,21 @@ import { newSong } from '../model.js';
 import type { Stores } from '../store/index.js';
 import { body, pathId, query } from '../http/validate.js';
 import { pageQuery } from './page-query.js';
+import { similarSongs } from '../similar-songs.js';
+import { z } from 'zod';
 
-export function musicRoutes({ music }: Stores): Router {
+const MAX_SIMILAR = 50;
+const similarQuery = z.object({
+  limit: z.coerce
+    .number({ error: `limit must be a whole number 1-${MAX_SIMILAR}` })
+    .int({ error: `limit must be a whole number 1-${MAX_SIMILAR}` })
+    .min(1, { error: `limit must be a whole number 1-${MAX_SIMILAR}` })
+    .max(MAX_SIMILAR, { error: `limit must be a whole number 1-${MAX_SIMILAR}` })
+    .default(10),
+});
+
+export function musicRoutes(stores: Stores): Router {
+  const { music } = stores;
   const r = new Router({ prefix: '/music' });
 
   r.get('/', async (ctx) => {
@@ -25,6 +38,13 @@ export function musicRoutes({ music }: Stores): Router {
     const song = await music.get(id);
     if (!song) throw notFound('song', id);
     ctx.body = song;
+  });
+
+  r.get('/:id/similar', async (ctx) => {
+    const id = pathId(ctx.params.id, 'song id');
+    const { limit } = query(similarQuery, ctx.query);
+    if (!(await music.get(id))) throw notFound('song', id);
+    ctx.body = await similarSongs(stores, id, limit);
   });
 
   r.delete('/:id', async (ctx) => {

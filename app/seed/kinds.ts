@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import { newPlaylist, newSong, newUser } from '../model.js';
-import type { TableNames } from '../store/tables.js';
 
 const list = (v: string | undefined) =>
   (v ?? '')
@@ -12,8 +11,11 @@ const optional = (v: string | undefined) => (v === undefined || v.trim() === '' 
 type Item = Record<string, unknown>;
 
 /** How one CSV maps onto one table: columns, validation, and the item written. */
+/** The tables a CSV can fill (the similar-songs table is computed, never seeded). */
+export type SeedTable = 'users' | 'music' | 'playlists';
+
 export interface Kind {
-  table: keyof TableNames;
+  table: SeedTable;
   required: string[];
   schema: z.ZodType;
   /** CSV record → the API's input shape (then validated with `schema`). */
@@ -26,7 +28,7 @@ export interface Kind {
 
 const stamp = (existing: Item | undefined, now: string) => ({ createdAt: (existing?.createdAt as string) ?? now, updatedAt: now });
 
-export const KINDS: Record<keyof TableNames, Kind> = {
+export const KINDS: Record<SeedTable, Kind> = {
   users: {
     table: 'users',
     required: ['fname', 'lname', 'email'],

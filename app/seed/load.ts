@@ -1,16 +1,16 @@
-import { BatchWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ShoalError } from '../../lib/errors.js';
 import { id as idSchema } from '../model.js';
-import { dbError } from '../store/db-error.js';
+import { batchWrite } from '../store/batch-write.js';
 import { Table } from '../store/table.js';
 import type { TableNames } from '../store/tables.js';
 import { readCsv } from './csv.js';
 import { uuidV5 } from './ids.js';
-import { KINDS, type Kind } from './kinds.js';
+import { KINDS, type Kind, type SeedTable } from './kinds.js';
 
 type Item = Record<string, unknown>;
 
-export type SeedFiles = Partial<Record<keyof TableNames, string>>;
+export type SeedFiles = Partial<Record<SeedTable, string>>;
 
 export interface SeedReport {
   table: string;
@@ -40,8 +40,6 @@ interface Pending {
 }
 
 const BATCH = 100;
-const WRITE_BATCH = 25;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Loads CSVs into the tables: users and music first, then playlists (whose owner and
@@ -49,7 +47,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * name-based one), an item that already matches is not written again.
  */
 export async function seed(opts: SeedOptions): Promise<SeedReport[]> {
-  const known: Record<keyof TableNames, Set<string>> = { users: new Set(), music: new Set(), playlists: new Set() };
+  const known: Record<SeedTable, Set<string>> = { users: new Set(), music: new Set(), playlists: new Set() };
   const reports: SeedReport[] = [];
   for (const table of ['users', 'music', 'playlists'] as const) {
     const file = opts.files[table];
@@ -58,7 +56,7 @@ export async function seed(opts: SeedOptions): Promise<SeedReport[]> {
   return reports;
 }
 
-async function loadFile(opts: SeedOptions, kind: Kind, file: string, known: Record<keyof TableNames, Set<string>>): Promise<SeedReport> {
+async function loadFile(opts: SeedOptions, kind: Kind, file: string, known: Record<SeedTable, Set<string>>): Promise<SeedReport> {
   const ctx = { doc: opts.doc, target: opts.target };
   const table = new Table<Item & { id: string }>(ctx, opts.names[kind.table]);
   const report: SeedReport = { table: table.name, file, rows: 0, written: 0, unchanged: 0, skipped: 0 };
@@ -126,7 +124,7 @@ async function loadFile(opts: SeedOptions, kind: Kind, file: string, known: Reco
 }
 
 /** Drops (and reports) playlist rows whose owner or songs exist neither in this run nor stored. */
-async function withReferences(opts: SeedOptions, rows: Pending[], known: Record<keyof TableNames, Set<string>>, bad: (line: number, message: string) => void): Promise<Pending[]> {
+async function withReferences(opts: SeedOptions, rows: Pending[], known: Record<SeedTable, Set<string>>, bad: (line: number, message: string) => void): Promise<Pending[]> {
   const ctx = { doc: opts.doc, target: opts.target };
   const users = new Table<{ id: string }>(ctx, opts.names.users);
   const music = new Table<{ id: string }>(ctx, opts.names.music);
@@ -146,22 +144,4 @@ async function withReferences(opts: SeedOptions, rows: Pending[], known: Record<
     }
     return true;
   });
-}
-
-/** BatchWriteItem in groups of 25; unprocessed items are retried with back-off. */
-async function batchWrite(doc: DynamoDBDocumentClient, tableName: string, items: Item[], target: string): Promise<void> {
-  for (let i = 0; i < items.length; i += WRITE_BATCH) {
-    let requests = items.slice(i, i + WRITE_BATCH).map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; requests.length; attempt++) {
-      if (attempt > 10) throw dbError(Object.assign(new Error('BatchWrite kept leaving items unprocessed'), { name: 'ThrottlingException' }), target);
-      if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 2000));
-      let res: BatchWriteCommandOutput;
-      try {
-        res = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-      } catch (err) {
-        throw dbError(err, target);
-      }
-      requests = (res.UnprocessedItems?.[tableName] ?? []) as typeof requests;
-    }
-  }
 }

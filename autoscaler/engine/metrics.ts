@@ -1,9 +1,8 @@
+import { requestDemand, serversNeeded } from '../../capacity/demand.js';
 import type { Classified } from './health.js';
 import { shortRate } from './rates.js';
 import type { EngineConfig, Explanation, MetricRecommendation, ProxyInput, ServerInput } from './types.js';
 
-// ceil that does not turn 250 / 50 = 5.000000001 into 6.
-const ceilish = (x: number) => Math.ceil(x - 1e-9);
 const round = (x: number) => Math.round(x * 100) / 100;
 
 /** A server's requests/s: the short window from its totals, else the monitor's 10 s average. */
@@ -39,7 +38,7 @@ function recommendation(
   }
   const ratio = current > 0 ? demand / (target * current) : demand > 0 ? Infinity : 1;
   const withinTolerance = current > 0 && Math.abs(ratio - 1) <= cfg.tolerance;
-  const raw = ceilish(demand / target);
+  const raw = serversNeeded(demand, target);
   const formula = withinTolerance
     ? `${round(demand)} ${unit} is ${round(ratio * 100)} % of ${current} × ${target}: within ±${cfg.tolerance * 100} %, keep ${current}`
     : `ceil(${round(demand)} ${unit} / ${target}) = ${raw}`;
@@ -56,13 +55,15 @@ export function recommend(cfg: EngineConfig, c: Classified, proxies: Explanation
   const out: MetricRecommendation[] = [];
   if (cfg.targetRps > 0) {
     const own = c.measured.reduce((sum, s) => sum + serverRate(s, cfg), 0);
-    if (proxies.count > 0) {
-      const demand = Math.max(proxies.offeredRps, own);
-      const source = demand === proxies.offeredRps ? `offered rate of ${proxies.count} prox${proxies.count === 1 ? 'y' : 'ies'}` : `rates of ${c.measured.length} servers (above the proxies' offered rate)`;
-      out.push(recommendation('rps', cfg.targetRps, demand, source, current, cfg, 'req/s'));
+    if (proxies.count > 0 || c.measured.length > 0) {
+      const d = requestDemand(proxies.count > 0 ? proxies.offeredRps : null, own);
+      const source =
+        d.source === 'proxies'
+          ? `offered rate of ${proxies.count} prox${proxies.count === 1 ? 'y' : 'ies'}`
+          : `rates of ${c.measured.length} servers${proxies.count > 0 ? " (above the proxies' offered rate)" : ''}`;
+      out.push(recommendation('rps', cfg.targetRps, d.rps, source, current, cfg, 'req/s'));
     } else {
-      const demand = c.measured.length > 0 ? own : undefined;
-      out.push(recommendation('rps', cfg.targetRps, demand, `rates of ${c.measured.length} servers`, current, cfg, 'req/s'));
+      out.push(recommendation('rps', cfg.targetRps, undefined, 'rates of 0 servers', current, cfg, 'req/s'));
     }
   }
   if (cfg.targetMemory > 0) {

@@ -1,3 +1,4 @@
+import { serversNeeded } from '../../capacity/demand.js';
 import type { Server } from '../../fleet/index.js';
 
 /** A recorded load trace: offered requests/s, one value per `stepSeconds`. */
@@ -5,7 +6,7 @@ export interface Trace {
   name: string;
   description: string;
   stepSeconds: number;
-  /** Requests/s one server should carry; the elasticity demand is ceil(rps / targetRps). */
+  /** Requests/s one server should carry; the elasticity demand is serversNeeded(rps, targetRps). */
   targetRps: number;
   rps: number[];
 }
@@ -146,7 +147,7 @@ export function flaps(actions: readonly SimAction[], tolerance = 0.1): number {
   return n;
 }
 
-/** The series for `elasticity()`: demand = servers needed (at least 1), supply = servers serving. */
+/** The series for `elasticity()`: demand = servers needed (capacity/demand.ts), supply = servers serving. */
 export function supplyDemand(result: SimResult, targetRps: number): { t: number; demand: number; supply: number }[] {
-  return result.steps.map((s) => ({ t: s.t, demand: Math.max(1, Math.ceil(s.rps / targetRps - 1e-9)), supply: s.ready }));
+  return result.steps.map((s) => ({ t: s.t, demand: serversNeeded(s.rps, targetRps), supply: s.ready }));
 }

@@ -4,6 +4,7 @@ import { registerAutoscaler } from './autoscaler.js';
 import { registerDynamodb } from './dynamodb.js';
 import { registerEc2 } from './ec2.js';
 import { registerFuzz } from './fuzz.js';
+import { registerIngest } from './ingest.js';
 import { registerLoad } from './load.js';
 import { registerProxy } from './proxy.js';
 import { registerSeed } from './seed.js';
@@ -20,6 +21,7 @@ export const commands: Register[] = [
   registerDynamodb,
   registerEc2,
   registerFuzz,
+  registerIngest,
   registerLoad,
   registerProxy,
   registerSeed,

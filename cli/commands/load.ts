@@ -2,9 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
-import type { LoadModel } from '../../load/run.js';
-import { constantRate, parseStages, planDurationMs, plannedCount, truncatePlan } from '../../load/schedule.js';
+import type { LoadModel, LoadPart } from '../../load/run.js';
+import { constantRate, parseStages, plannedCount, truncatePlan } from '../../load/schedule.js';
 import { evaluateThresholds, parseThreshold, type Threshold } from '../../load/thresholds.js';
+import type { EntryLimits, RunHints, TestsFile } from '../../fuzzer/templates.js';
 import { readTestsFile } from '../../fuzzer/tests-file.js';
 import { parseDuration } from '../../lib/duration.js';
 import { ConfigError, ShoalError } from '../../lib/errors.js';
@@ -51,12 +52,12 @@ async function readStackFile(dataDir: string): Promise<{ redisUrl: string; prefi
   return { redisUrl: stack.redis.url, prefix: stack.prefix, proxyUrl: stack.proxy?.url };
 }
 
-function buildModel(o: Options, hintRate: number | undefined): { model: LoadModel; windowMs: number } {
+function buildModel(o: Options): LoadModel {
   if (o.users !== undefined) {
     if (o.rate !== undefined || o.stages !== undefined) throw new ConfigError('invalid --users: the closed model (--users) takes no --rate or --stages');
     if (!o.wait) throw new ConfigError('invalid --no-wait: the closed model waits for answers by definition; use --rate');
     const d = o.duration ?? DEFAULT_DURATION_MS;
-    return { model: { kind: 'closed', users: o.users, thinkMs: o.think, durationMs: d }, windowMs: d };
+    return { kind: 'closed', users: o.users, thinkMs: o.think, durationMs: d };
   }
   if (o.rate !== undefined && o.stages !== undefined) throw new ConfigError('invalid --stages: give --rate or --stages, not both');
   let plan;
@@ -68,29 +69,55 @@ function buildModel(o: Options, hintRate: number | undefined): { model: LoadMode
     }
     if (o.duration !== undefined) plan = truncatePlan(plan, o.duration);
   } else {
-    const rate = o.rate ?? hintRate;
-    if (rate === undefined) throw new ConfigError('invalid --rate: give --rate R (arrivals/s), --stages or --users N');
-    plan = constantRate(rate, o.duration ?? DEFAULT_DURATION_MS);
+    if (o.rate === undefined) throw new ConfigError('invalid --rate: give --rate R (arrivals/s), --stages or --users N');
+    plan = constantRate(o.rate, o.duration ?? DEFAULT_DURATION_MS);
   }
-  return { model: { kind: 'open', plan }, windowMs: planDurationMs(plan) };
+  return { kind: 'open', plan };
+}
+
+/** The default request cap: the plan with 10 % to spare, or 1000/s per closed-model user. */
+function defaultCap(model: LoadModel): number {
+  const planned = model.kind === 'open' ? plannedCount(model.plan) : Math.ceil(model.users * (model.durationMs / 1000) * 1000);
+  return Math.ceil(planned * 1.1) + 1000;
+}
+
+/**
+ * A legacy entry run as its own test, as its npm `loadtest` options mean: its rate (or, without
+ * one, its clients as fast as they go), its concurrency, its request cap and seconds. Flags
+ * given on the command line override the entry's own value.
+ */
+function entryPart(o: Options, file: TestsFile, e: EntryLimits): LoadPart {
+  const template = file.templates.find((t) => t.id === e.templateId)!;
+  const durationMs = o.duration ?? e.durationMs ?? DEFAULT_DURATION_MS;
+  const connections = o.connections ?? e.connections ?? 1;
+  const model: LoadModel = e.rate !== undefined ? { kind: 'open', plan: constantRate(e.rate, durationMs) } : { kind: 'closed', users: connections, thinkMs: 0, durationMs };
+  return { name: template.name, file: { templates: [template], chains: [] }, model, connections, maxRequests: o.maxRequests ?? e.maxRequests ?? defaultCap(model) };
+}
+
+/** One part for a tests file (or a legacy file under --rate/--stages/--users), or one per legacy entry. */
+function buildParts(o: Options, file: TestsFile, hints: RunHints): LoadPart[] {
+  if (hints.entries && o.rate === undefined && o.stages === undefined && o.users === undefined) return hints.entries.map((e) => entryPart(o, file, e));
+  const model = buildModel(o);
+  const connections = o.connections ?? (model.kind === 'closed' ? model.users : (hints.connections ?? DEFAULT_CONNECTIONS));
+  return [{ file, model, connections, maxRequests: o.maxRequests ?? hints.maxRequests ?? defaultCap(model) }];
 }
 
 export function registerLoad(program: Command): void {
   const cmd = program
     .command('load')
     .description('the chaos monkey: replay a tests file at a planned rate (open model) or with concurrent users (closed model) and report')
-    .addOption(opt('--tests <file>', 'tests file from urlfuzzer (version 1, or the seed system\'s array format)', 'SHOAL_LOAD_TESTS'))
+    .addOption(opt('--tests <file>', 'tests file from urlfuzzer (version 1), or the seed system\'s array format (each entry runs as its own test unless --rate/--stages/--users mix them)', 'SHOAL_LOAD_TESTS'))
     .addOption(opt('--target <url>', 'base URL to load (default: the tests file\'s target)'))
     .addOption(opt('--rate <n>', 'open model: arrivals per second'))
     .addOption(opt('--stages <list>', 'open model: DURATION:RATE or DURATION:FROM-TO, comma-separated (e.g. 30s:100,60s:100-500,30s:0)'))
     .addOption(opt('--users <n>', 'closed model: concurrent users, each waiting for its answer'))
     .addOption(opt('--think <duration>', 'closed model: pause between a user\'s requests').default('0s'))
     .addOption(opt('--duration <duration>', 'how long to send (default 30s, or the sum of --stages)'))
-    .addOption(opt('--connections <n>', `keep-alive connections (default ${DEFAULT_CONNECTIONS}; --users N for the closed model)`))
+    .addOption(opt('--connections <n>', `keep-alive connections (default ${DEFAULT_CONNECTIONS}; --users N for the closed model; a legacy entry's concurrency)`))
     .addOption(opt('--timeout <duration>', 'per-request timeout').default('10s'))
     .addOption(opt('--late <duration>', 'a send that reaches a socket later than this after its plan is a missed send').default('100ms'))
     .addOption(opt('--max-queue <n>', 'sends waiting for a busy connection beyond this are dropped (missed)').default('10000'))
-    .addOption(opt('--max-requests <n>', 'request cap (default planned × 1.1 + 1000)'))
+    .addOption(opt('--max-requests <n>', "request cap (default planned × 1.1 + 1000; a legacy entry's maxRequests)"))
     .option('--no-wait', 'fire and do not read answers, one socket per request (bounded by --max-sockets)')
     .addOption(opt('--max-sockets <n>', '--no-wait: sockets open at once').default('256'))
     .addOption(opt('--hold <duration>', '--no-wait: how long each socket is held open').default('10s'))
@@ -123,10 +150,7 @@ export function registerLoad(program: Command): void {
       if (!isLoopbackHost(url.hostname) && !o.allowRemote) {
         throw new ConfigError(`invalid --target: refusing to load ${url.host}, which is not this machine; pass --allow-remote for a target you own`);
       }
-      const { model, windowMs } = buildModel(o, hints.rate);
-      const planned = model.kind === 'open' ? plannedCount(model.plan) : Math.ceil(model.users * (windowMs / 1000) * 1000);
-      const connections = o.connections ?? (model.kind === 'closed' ? model.users : (hints.connections ?? DEFAULT_CONNECTIONS));
-      const maxRequests = o.maxRequests ?? hints.maxRequests ?? Math.ceil(planned * 1.1) + 1000;
+      const parts = buildParts(o, file, hints);
       const redisUrlToUse = o.redis ?? stack?.redisUrl;
       if (o.dataDir && !redisUrlToUse) throw new ConfigError(`invalid --data-dir: ${o.dataDir}/stack.json names no Redis URL`);
       const log = createLogger('load');
@@ -147,14 +171,11 @@ export function registerLoad(program: Command): void {
       try {
         const summary = await runLoad(
           {
-            file,
+            parts,
             target,
-            model,
-            connections,
             timeoutMs: o.timeout,
             lateMs: o.late,
             maxQueue: o.maxQueue,
-            maxRequests,
             noWait: !o.wait,
             maxSockets: o.maxSockets,
             holdMs: o.hold,

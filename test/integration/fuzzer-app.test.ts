@@ -67,15 +67,19 @@ t.test('stateful chains pass ids along and delete only what they created', async
   const file = generate({ target: base, seed: 11 });
   const s = await runLoad(
     {
-      file: { templates: [], chains: file.chains },
+      parts: [
+        {
+          file: { templates: [], chains: file.chains },
+          model: { kind: 'closed', users: 2, thinkMs: 0, durationMs: 20_000 },
+          connections: 2,
+          // small enough that the cap cuts chains mid-way: their DELETE steps must still run
+          maxRequests: 60,
+        },
+      ],
       target: base,
-      model: { kind: 'closed', users: 2, thinkMs: 0, durationMs: 20_000 },
-      connections: 2,
       timeoutMs: 10_000,
       lateMs: 100,
       maxQueue: 100,
-      // small enough that the cap cuts chains mid-way: their DELETE steps must still run
-      maxRequests: 60,
       noWait: false,
       maxSockets: 1,
       holdMs: 1000,
@@ -87,6 +91,7 @@ t.test('stateful chains pass ids along and delete only what they created', async
   t.ok(s.chains.completed >= 2, `${s.chains.completed} chains completed`);
   t.equal(s.requests.total, 60);
   t.ok(s.requests.capped);
+  t.same(s.ended, { reason: 'request-cap', early: true }, 'the report says the cap ended it early');
   t.equal(s.chains.aborted, 0, 'no chain stopped early: every saved id worked in the next step');
   t.equal(s.requests.errors, 0);
   t.same(s.findings, []);

@@ -4,7 +4,8 @@ import { getJson, spread, startBackend, startProxy } from '../fixtures/backend.j
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(60_000);
+// each subtest starts redis-server, backends and a proxy: seconds each on a busy shared machine
+t.setTimeout(240_000);
 
 t.test('spreads over 3 servers; forwards headers; follows joins, removals and drains', async (t) => {
   const r = await testRedis(t.teardown);
@@ -30,15 +31,11 @@ t.test('spreads over 3 servers; forwards headers; follows joins, removals and dr
 
   await startBackend(t.teardown, r, 'b4');
   const joinedAt = Date.now();
-  const version = await r.fleet.registry.poolVersion();
-  // pub/sub brings the change in well under the 2 s the issue asks for; the periodic resync is the fallback
-  await waitFor(async () => {
-    const pool = await p.pool();
-    return pool.appliedPoolVersion >= version && pool.members.some((m) => m.id === 'b4');
-  }, { timeoutMs: 2000, intervalMs: 10, what: 'the proxy to add b4 within 2 s' });
-  t.comment(`b4 in the proxy's pool ${Date.now() - joinedAt} ms after it registered`);
-  const withB4 = await spread(p.url, 40);
-  t.ok((withB4.get('b4') ?? 0) > 0, `the new server gets traffic (${withB4.get('b4') ?? 0} of 40)`);
+  // what an operator checks: requests reach the new server within 2 s of it registering.
+  // Pub/sub brings the change in milliseconds; at idle p2c gives b4 a quarter of the requests
+  // (slow start is off here), so polling every 10 ms hits it long before the deadline.
+  await waitFor(async () => (await getJson(`${p.url}/echo`)).body.id === 'b4', { timeoutMs: 2000, intervalMs: 10, what: 'b4 to get traffic within 2 s of registering' });
+  t.ok(Date.now() - joinedAt < 2000, `a new server gets traffic within 2 s (${Date.now() - joinedAt} ms)`);
 
   // a launcher marks a server gone the moment it sees it exit: the proxy follows within 1 s (pub/sub)
   const gone = await r.fleet.registry.exited('b1');

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchChromium } from '../helpers/browser.js';
 import t, { type Test } from 'tap';
 import { connectRedis, Fleet } from '../../fleet/index.js';
 import type { Stack } from '../../cli/stack/stack-file.js';
@@ -81,12 +82,7 @@ t.test('SIGKILL of the supervisor: its children notice and exit', async (t) => {
 
 /** The dashboard in headless Chromium: page loads, lists the ready servers, the chart gets ≥ 2 updates. */
 async function dashboard(t: Test, url: string, ready: number): Promise<void> {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t.teardown);
   const page = await browser.newPage();
   await page.goto(url);
   await page.waitForFunction((n) => document.querySelectorAll('#servers tbody tr[data-state="ready"]').length === n, ready, { timeout: 20_000 });

@@ -17,6 +17,10 @@ t.test('demand is the proxies’ offered rate; capacity counts ready servers onl
   t.same(capacityPoint(base), { t: 1000, demand: 120, capacity: 100, ready: 2 });
 });
 
+t.test('traffic that bypasses the proxies is demand too: the servers’ rates when higher (the autoscaler’s rule, capacity/demand.ts)', async (t) => {
+  t.same(capacityPoint({ ...base, offeredRps: 50 }), { t: 1000, demand: 70, capacity: 100, ready: 2 });
+});
+
 t.test('without proxies, demand falls back to the servers’ own rates', async (t) => {
   t.same(capacityPoint({ ...base, proxies: [], offeredRps: 0 }), { t: 1000, demand: 70, capacity: 100, ready: 2 });
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { constantRate, meanRate, parseStages, peakRate, planDurationMs, plannedCount, plannedTimes, truncatePlan } from '../../load/schedule.js';
+import { constantRate, meanRate, parseStages, peakRate, planDurationMs, plannedCount, plannedTimes, rateAt, truncatePlan } from '../../load/schedule.js';
 import { parseDuration } from '../../lib/duration.js';
 
 const times = (plan: Parameters<typeof plannedTimes>[0]) => [...plannedTimes(plan)].map((x) => Math.round(x * 1000) / 1000);
@@ -60,4 +60,19 @@ t.test('bad stages say what is expected', async (t) => {
 t.test('peak rate of a plan', async (t) => {
   t.equal(peakRate(parseStages('30s:100,60s:100-500,30s:0', parseDuration)), 500);
   t.equal(peakRate(constantRate(42, 1000)), 42);
+});
+
+t.test('the planned rate at an instant: what the elasticity report calls offered', async (t) => {
+  const plan = parseStages('10s:100,10s:100-300,5s:0', parseDuration);
+  const table: [ms: number, rate: number][] = [
+    [0, 100],
+    [9_999, 100],
+    [10_000, 100],
+    [15_000, 200],
+    [19_000, 280],
+    [20_000, 0],
+    [25_000, 0],
+    [-1, 0],
+  ];
+  for (const [ms, rate] of table) t.equal(rateAt(plan, ms), rate, `${ms} ms`);
 });
