@@ -12,6 +12,8 @@ export interface DrainOptions {
   pollMs: number;
   /** Checked before each step: a deposed leader stops acting. */
   mayAct: () => Promise<boolean>;
+  /** Whether the provider's last listing still shows the server's process or instance. */
+  isRunning: (s: Server) => boolean;
   onDone?: (id: string, how: 'drained' | 'timeout' | 'deposed') => void;
 }
 
@@ -83,7 +85,7 @@ export class Drainer {
   private async drained(server: Server, version: number, since: number): Promise<boolean> {
     const { fleet } = this.o;
     // A process that already exited has nothing left in flight.
-    if (!(await this.o.provider.list([server])).includes(server.id)) return true;
+    if (!this.o.isRunning(server)) return true;
     const proxies = await fleet.proxies.list();
     if (proxies.some((p) => p.appliedPoolVersion < version)) return false;
     if (!server.address) return true;

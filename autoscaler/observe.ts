@@ -36,9 +36,9 @@ export class FleetObserver {
     return snap;
   }
 
-  /** The engine's view of a snapshot; `alive` is what the provider says runs. */
-  inputs(snap: FleetSnapshot, providerName: string, alive: ReadonlySet<string>): { servers: ServerInput[]; proxies: ProxyInput[] } {
-    const view = (s: Server): ProviderView => (s.provider !== providerName ? 'unknown' : alive.has(s.id) ? 'alive' : 'gone');
+  /** The engine's view of a snapshot; `views` is what the provider's listing says of its servers. */
+  inputs(snap: FleetSnapshot, providerName: string, views: ReadonlyMap<string, ProviderView>): { servers: ServerInput[]; proxies: ProxyInput[] } {
+    const view = (s: Server): ProviderView => (s.provider !== providerName ? 'unknown' : (views.get(s.id) ?? 'gone'));
     return {
       servers: snap.servers.map((s) => ({
         server: s,

@@ -1,3 +1,4 @@
+import type { TerminateReason } from './engine/reconcile.js';
 import type { Decision } from './engine/types.js';
 
 /** A decision as recorded on the fleet's event stream, the log and /decisions. */
@@ -7,15 +8,15 @@ export interface DecisionRecord extends Decision {
   token?: number;
   dryRun: boolean;
   /** What was done about it (nothing in a dry run). */
-  acted: { launched: string[]; draining: string[]; markedGone: string[] };
+  acted: { launched: string[]; draining: string[]; markedGone: string[]; terminated: { id: string; instanceId: string; reason: TerminateReason }[] };
 }
 
 /**
  * Whether a decision goes on the (capped) stream: anything that acts, finds dead servers,
  * or changes the rule or desired count. A steady fleet writes nothing new every tick.
  */
-export function worthRecording(prev: DecisionRecord | undefined, d: Decision): boolean {
-  if (!prev) return true;
+export function worthRecording(prev: DecisionRecord | undefined, d: Decision, acted: DecisionRecord['acted']): boolean {
+  if (!prev || acted.terminated.length > 0) return true;
   return d.action !== 'none' || d.dead.length > 0 || d.rule !== prev.rule || d.desired !== prev.desired || d.current !== prev.current;
 }
 

@@ -28,7 +28,7 @@ redis.call('SADD', KEYS[2], ARGV[2])
 if ARGV[3] == 'gone' then redis.call('EXPIRE', KEYS[1], ARGV[6]) else redis.call('PERSIST', KEYS[1]) end
 local v = bump(KEYS[3])
 redis.call('PUBLISH', ARGV[1], cjson.encode({version = v, id = ARGV[2], state = ARGV[3]}))
-return {1, v}
+return {1, v, cur or ''}
 `;
 
 // A heartbeat refreshes the entry; if the entry is missing (Redis restarted without
@@ -56,6 +56,7 @@ const FIELD_NAMES: Record<keyof ServerFields, string> = {
   provider: 'provider',
   instanceId: 'instance_id',
   host: 'host',
+  zone: 'zone',
   launchedAt: 'launched_at',
   heartbeatAt: 'heartbeat_at',
   bootId: 'boot_id',
@@ -82,6 +83,7 @@ export function parseServer(h: Record<string, string>): Server | undefined {
     provider: h.provider ?? '',
     instanceId: h.instance_id ?? '',
     host: h.host ?? '',
+    zone: h.zone ?? '',
     launchedAt: Number(h.launched_at ?? 0),
     heartbeatAt: Number(h.heartbeat_at ?? 0),
     stateChangedAt: Number(h.state_changed_at ?? 0),
@@ -113,6 +115,14 @@ export class Registry {
 
   gone(id: string, now = Date.now()): Promise<{ ok: boolean; version?: number; state: string }> {
     return this.transition(id, 'gone', '*', {}, now);
+  }
+
+  /**
+   * The launcher saw the process or instance end: `gone` at once, so proxies stop sending
+   * to it. Only from a live state; `was` is that state (the tick that replaces it reads it).
+   */
+  exited(id: string, now = Date.now()): Promise<{ ok: boolean; version?: number; state: string; was?: ServerState }> {
+    return this.transition(id, 'gone', 'launching,ready,draining', {}, now);
   }
 
   /** Refreshes the heartbeat (re-creating a lost entry); returns the stored state. */
@@ -179,8 +189,8 @@ export class Registry {
     from: string,
     fields: ServerFields,
     now: number,
-  ): Promise<{ ok: boolean; version?: number; state: string }> {
-    const [ok, v] = (await this.redis.eval(
+  ): Promise<{ ok: boolean; version?: number; state: string; was?: ServerState }> {
+    const [ok, v, was] = (await this.redis.eval(
       TRANSITION,
       3,
       this.keys.server(id),
@@ -193,7 +203,8 @@ export class Registry {
       String(now),
       String(GONE_TTL_SECONDS),
       ...flatten(fields),
-    )) as [number, number | string];
-    return ok === 1 ? { ok: true, version: Number(v), state } : { ok: false, state: String(v) };
+    )) as [number, number | string, string?];
+    if (ok !== 1) return { ok: false, state: String(v) };
+    return { ok: true, version: Number(v), state, ...(was && isServerState(was) ? { was } : {}) };
   }
 }

@@ -12,6 +12,8 @@ export interface Server {
   instanceId: string;
   /** Machine identity, so per-host metrics (memory) are counted once per host. */
   host: string;
+  /** Availability zone (EC2) or zone label (local); empty when unknown. Scale-in takes from the fullest. */
+  zone: string;
   launchedAt: number;
   heartbeatAt: number;
   stateChangedAt: number;

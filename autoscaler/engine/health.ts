@@ -15,9 +15,9 @@ export interface Classified {
 }
 
 /**
- * A server is dead only when its heartbeat is stale and the provider says its process or
- * instance is gone, or when it exits or outlasts the boot timeout while `launching`. A stale
- * server the provider still sees (a Redis blip) keeps counting as capacity.
+ * A server is dead when the provider says its process or instance is gone (its listing is
+ * the authority: a stale heartbeat alone is a Redis blip, not a death), or when it outlasts
+ * the boot timeout while `launching`. A stale server the provider still sees keeps counting.
  */
 export function classify(servers: readonly ServerInput[], cfg: EngineConfig, now: number): Classified {
   const c: Classified = { capacity: [], launching: [], warming: [], measured: [], stale: [], draining: [], dead: [] };
@@ -38,8 +38,8 @@ export function classify(servers: readonly ServerInput[], cfg: EngineConfig, now
       continue;
     }
     const heartbeatStale = now - sv.heartbeatAt > cfg.heartbeatTimeoutMs;
-    if (heartbeatStale && s.provider === 'gone') {
-      c.dead.push({ id: sv.id, instanceId: sv.instanceId, reason: 'heartbeat-lost' });
+    if (s.provider === 'gone') {
+      c.dead.push({ id: sv.id, instanceId: sv.instanceId, reason: heartbeatStale ? 'heartbeat-lost' : 'exited' });
       continue;
     }
     c.capacity.push(s);
@@ -59,7 +59,7 @@ export function updateBootFailures(prev: BootFailures, dead: readonly DeadServer
   const ids = new Set(prev.ids);
   if (count > 0 && servers.some((s) => s.server.state === 'ready' && s.server.launchedAt > lastAt)) count = 0;
   for (const d of dead) {
-    if (d.reason === 'heartbeat-lost' || ids.has(d.id)) continue;
+    if (d.reason === 'heartbeat-lost' || d.reason === 'exited' || ids.has(d.id)) continue;
     ids.add(d.id);
     count++;
     lastAt = now;

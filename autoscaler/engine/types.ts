@@ -105,7 +105,7 @@ export interface MetricRecommendation {
   formula: string;
 }
 
-export type DeadReason = 'boot-exit' | 'boot-timeout' | 'heartbeat-lost';
+export type DeadReason = 'boot-exit' | 'boot-timeout' | 'exited' | 'heartbeat-lost';
 
 export interface DeadServer {
   id: string;

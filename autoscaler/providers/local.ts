@@ -1,13 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Fleet, Server } from '../../fleet/index.js';
+import type { Fleet } from '../../fleet/index.js';
 import { ShoalError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import { pidAlive as alive, signalGroup as signal, waitGone } from '../../lib/process.js';
-import type { Provider } from './provider.js';
+import { processStartTime, signalGroup } from '../../lib/process.js';
+import { placeLaunches } from '../engine/zones.js';
+import { isAlive, LocalState, type LocalRecord } from './local-state.js';
+import type { Instance, Provider, Target } from './provider.js';
 
 /** dist/cli/shoal.js, next to this file's compiled twin. */
 const SHOAL_BIN = fileURLToPath(new URL('../../cli/shoal.js', import.meta.url));
@@ -23,12 +26,16 @@ export interface LocalProviderOptions {
   command?: string[];
   /** SIGTERM, then SIGKILL after this long. */
   killTimeoutMs: number;
-  /**
-   * The process whose exit stops the app servers (they watch it): this autoscaler by
-   * default; under `shoal up` the stack's supervisor, so a restarted autoscaler finds
-   * its servers still serving and adopts them, as one would EC2 instances.
-   */
-  ownerPid?: number;
+  /** Pid files (see local-state.ts). */
+  stateDir: string;
+  /** Each app server's stdout and stderr go to `<logDir>/<id>.log`. */
+  logDir: string;
+  /** Zone labels launches are spread over (`local-a`, …), so zone logic runs on a laptop too. */
+  zones: string[];
+  /** The app servers stop when this process ends (`shoal up`'s supervisor) — never tied to the autoscaler. */
+  stackPid?: number;
+  /** How often exits of servers this process did not start are looked for. */
+  pollMs?: number;
   log: Logger;
 }
 
@@ -36,21 +43,32 @@ export interface LocalProviderOptions {
 // (exec keeps the pid), so the entry always exists first and records the real pid.
 const GATE = 'read -r _ && exec "$0" "$@"';
 
-/** App servers as child processes on loopback, each in its own process group. */
+/**
+ * App servers as detached processes on loopback, each in its own process group and not
+ * tied to the autoscaler's life: a leader killed with SIGKILL leaves them serving, and the
+ * next leader finds them through the pid files and adopts them.
+ */
 export class LocalProvider implements Provider {
   readonly name = 'local';
+  readonly listingLagMs = 0;
   private readonly children = new Map<string, ChildProcess>();
   private readonly host = hostname();
+  private readonly state: LocalState;
+  private readonly reported = new Set<string>();
+  private onExit?: (i: Instance) => void;
+  private timer?: NodeJS.Timeout;
 
-  constructor(private readonly o: LocalProviderOptions) {}
+  constructor(private readonly o: LocalProviderOptions) {
+    this.state = new LocalState(o.stateDir);
+  }
 
-  async launch(count: number): Promise<string[]> {
+  async launch(count: number, running: readonly Instance[]): Promise<string[]> {
     const ids: string[] = [];
-    for (let i = 0; i < count; i++) ids.push(await this.launchOne());
+    for (const zone of placeLaunches(this.o.zones, running.map((i) => i.zone), count)) ids.push(await this.launchOne(zone));
     return ids;
   }
 
-  private async launchOne(): Promise<string> {
+  private async launchOne(zone: string): Promise<string> {
     const id = `local-${randomUUID().slice(0, 8)}`;
     const [cmd, ...args] = this.o.command ?? [process.execPath, SHOAL_BIN, 'app', '--port', '0', ...this.appFlags()];
     const env: NodeJS.ProcessEnv = {
@@ -59,32 +77,37 @@ export class LocalProvider implements Provider {
       REDIS_URL: this.o.redisUrl,
       SHOAL_PREFIX: this.o.prefix,
       SHOAL_APP_PROVIDER: this.name,
-      SHOAL_PARENT_PID: String(this.o.ownerPid ?? process.pid),
     };
+    delete env.SHOAL_PARENT_PID;
+    if (this.o.stackPid) env.SHOAL_PARENT_PID = String(this.o.stackPid);
     if (this.o.dynamodb && /^https?:/.test(this.o.dynamodb)) env.DYNAMODB_ENDPOINT = this.o.dynamodb;
-    const child = spawn('/bin/sh', ['-c', GATE, cmd!, ...args], { env, detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+    // Output to a file, not a pipe: a pipe would break (EPIPE) when the autoscaler dies.
+    mkdirSync(this.o.logDir, { recursive: true });
+    const out = openSync(join(this.o.logDir, `${id}.log`), 'a');
+    const child = spawn('/bin/sh', ['-c', GATE, cmd!, ...args], { env, detached: true, stdio: ['pipe', out, out] });
+    closeSync(out);
     child.on('error', (err) => this.o.log.error({ id, err: err.message }, 'could not start app server'));
     child.stdin!.on('error', () => {});
+    child.unref();
     const pid = child.pid;
     if (!pid) throw new ShoalError('SHOAL_ERR_LAUNCH', `could not start ${cmd}`);
+    const rec: LocalRecord = { id, pid, startTime: processStartTime(pid), zone, launchedAt: Date.now() };
     this.children.set(id, child);
     child.once('exit', (code, signal) => {
       this.children.delete(id);
       this.o.log.info({ id, pid, code, signal }, 'app server exited');
-    });
-    // The app prints one line when ready; the rest of its stdout is not ours to show.
-    child.stdout!.on('data', (b: Buffer) => {
-      const line = b.toString().trim();
-      if (line) this.o.log.debug({ id, line }, 'app server output');
+      this.gone(rec);
     });
     try {
-      await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: String(pid), host: this.host });
+      this.state.write(rec);
+      await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: String(pid), host: this.host, zone }, rec.launchedAt);
     } catch (err) {
-      child.kill('SIGKILL');
+      signalGroup(pid, 'SIGKILL');
+      this.state.remove(id);
       throw new ShoalError('SHOAL_ERR_LAUNCH', `could not register ${id}: ${(err as Error).message}`);
     }
     child.stdin!.end('go\n');
-    this.o.log.info({ id, pid }, 'launched app server');
+    this.o.log.info({ id, pid, zone }, 'launched app server');
     return id;
   }
 
@@ -95,42 +118,62 @@ export class LocalProvider implements Provider {
     return f;
   }
 
-  async terminate(servers: readonly Server[]): Promise<void> {
-    await Promise.all(servers.map((s) => this.stopOne(s)));
+  async terminate(targets: readonly Target[]): Promise<void> {
+    const recs = this.state.read();
+    await Promise.all(
+      targets.map((t) => {
+        const rec = recs.find((r) => r.id === t.id || String(r.pid) === t.instanceId);
+        return rec ? this.stopOne(rec) : undefined;
+      }),
+    );
   }
 
-  private async stopOne(s: Server): Promise<void> {
-    const child = this.children.get(s.id);
-    const pid = child?.pid ?? this.adoptable(s);
-    if (!pid) return;
-    const exited = child ? once(child, 'exit').then(() => true) : waitGone(pid, this.o.killTimeoutMs + 1000);
-    signal(pid, 'SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([exited, new Promise<boolean>((ok) => (timer = setTimeout(() => ok(false), this.o.killTimeoutMs)))]);
-    clearTimeout(timer);
-    if (!inTime) {
-      this.o.log.warn({ id: s.id, pid }, 'app server did not stop in time: SIGKILL');
-      signal(pid, 'SIGKILL');
-      if (child) await exited;
+  private async stopOne(rec: LocalRecord): Promise<void> {
+    if (!isAlive(rec)) return this.gone(rec);
+    signalGroup(rec.pid, 'SIGTERM');
+    if (!(await this.waitExit(rec, this.o.killTimeoutMs))) {
+      this.o.log.warn({ id: rec.id, pid: rec.pid }, 'app server did not stop in time: SIGKILL');
+      signalGroup(rec.pid, 'SIGKILL');
+      await this.waitExit(rec, 5000);
     }
+    this.gone(rec);
   }
 
-  async list(known: readonly Server[]): Promise<string[]> {
-    const ids = new Set(this.children.keys());
-    for (const s of known) if (!ids.has(s.id) && this.adoptable(s)) ids.add(s.id);
-    return [...ids];
+  private async waitExit(rec: LocalRecord, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (isAlive(rec)) {
+      if (Date.now() > deadline) return false;
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    return true;
   }
 
-  /** Stops every child this process started: they cannot outlive their parent anyway. */
+  async list(): Promise<Instance[]> {
+    return this.state.read().map((r) => {
+      const alive = isAlive(r);
+      if (!alive) this.gone(r);
+      return { id: r.id, instanceId: String(r.pid), state: alive ? 'running' : 'gone', zone: r.zone, launchedAt: r.launchedAt };
+    });
+  }
+
+  /** Exits of children are seen at once; of servers an earlier leader started, by polling their pids. */
+  watchExits(onExit: (i: Instance) => void): void {
+    this.onExit = onExit;
+    this.timer = setInterval(() => void this.list(), this.o.pollMs ?? 500);
+    this.timer.unref();
+  }
+
+  /** The app servers keep running: the next leader adopts them, and `shoal up` stops them itself. */
   async close(): Promise<void> {
-    const mine: Server[] = [...this.children.keys()].map((id) => ({ id }) as Server);
-    await this.terminate(mine);
+    clearInterval(this.timer);
+    for (const c of this.children.values()) c.removeAllListeners('exit');
   }
 
-  /** The pid of a server an earlier leader started on this host, if it is still running. */
-  private adoptable(s: Server): number | undefined {
-    const pid = Number(s.instanceId);
-    if (s.provider !== this.name || s.host !== this.host || !Number.isInteger(pid) || pid <= 0) return undefined;
-    return alive(pid) ? pid : undefined;
+  /** A server ended: forget its pid file and tell the watcher, once. */
+  private gone(rec: LocalRecord): void {
+    this.state.remove(rec.id);
+    if (this.reported.has(rec.id)) return;
+    this.reported.add(rec.id);
+    this.onExit?.({ id: rec.id, instanceId: String(rec.pid), state: 'gone', zone: rec.zone, launchedAt: rec.launchedAt });
   }
 }

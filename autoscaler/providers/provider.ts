@@ -1,22 +1,39 @@
 import type { Server } from '../../fleet/index.js';
 
+/** Where an instance is in its life, in every provider's terms. */
+export type InstanceState = 'pending' | 'running' | 'stopping' | 'gone';
+
+/** One app server as the provider sees it (a process, an EC2 instance). Times are epoch ms. */
+export interface Instance {
+  /** The registry's server id. */
+  id: string;
+  /** The provider's handle: a pid for `local`, an EC2 instance id. */
+  instanceId: string;
+  state: InstanceState;
+  zone: string;
+  launchedAt: number;
+}
+
+/** What terminate needs: a registry entry or a listed instance. */
+export type Target = Pick<Server, 'id' | 'instanceId'>;
+
 /**
- * Where app servers run. `local` starts child processes; `ec2` and `asg` (a later issue)
- * start instances. A provider writes each server's `launching` entry before the server
- * exists, so a server that never boots is still seen (and counted as a boot failure).
+ * Where app servers run: `local` starts detached processes, `ec2` instances. A provider
+ * writes each server's `launching` entry as soon as it knows the server's id, lists every
+ * server of its fleet (whoever started it, so a new leader adopts them) and spreads
+ * launches over its zones.
  */
 export interface Provider {
   /** Recorded on each server's registry entry; the daemon only terminates its own provider's servers. */
   readonly name: string;
-  /** Starts `count` servers; returns their server ids. */
-  launch(count: number): Promise<string[]>;
+  /** Starts `count` servers, each in the zone with the fewest of `running`; returns their server ids. */
+  launch(count: number, running: readonly Instance[]): Promise<string[]>;
   /** Stops servers gracefully (the app drains and marks itself gone), forcefully after a timeout. */
-  terminate(servers: readonly Server[]): Promise<void>;
-  /**
-   * Ids of the servers whose process or instance is alive: every one this provider started,
-   * and those of `known` (started by an earlier leader) it can check.
-   */
-  list(known: readonly Server[]): Promise<string[]>;
-  /** On shutdown: what the provider's servers need (local children are stopped with their parent). */
+  terminate(targets: readonly Target[]): Promise<void>;
+  /** Every server of this fleet the provider runs, whoever launched it. */
+  list(): Promise<Instance[]>;
+  /** Calls `onExit` as soon as the provider sees one of its servers end (a local child's exit). */
+  watchExits?(onExit: (i: Instance) => void): void;
+  /** On shutdown; app servers keep running (they are not tied to the autoscaler's life). */
   close(): Promise<void>;
 }

@@ -85,7 +85,7 @@ export function simulate(trace: Trace, scaler: Scaler, world: WorldOptions, init
     const id = `s${++seq}`;
     const at = readyNow ? now - world.bootMs : now;
     servers.push({
-      server: { id, address: `127.0.0.1:${4000 + seq}`, state: readyNow ? 'ready' : 'launching', provider: 'sim', instanceId: id, host: 'sim', launchedAt: at, heartbeatAt: now, stateChangedAt: at, bootId: id },
+      server: { id, address: `127.0.0.1:${4000 + seq}`, state: readyNow ? 'ready' : 'launching', provider: 'sim', instanceId: id, host: 'sim', zone: '', launchedAt: at, heartbeatAt: now, stateChangedAt: at, bootId: id },
       total: 0,
       window: [],
       readyAt: at + world.bootMs,

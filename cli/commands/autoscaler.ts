@@ -13,6 +13,7 @@ import { addFlags, flag, parseFlags, tier } from '../flags.js';
 import { duration, nonNegativeInt, port, positiveInt, positiveNumber, prefixFlag, redisFlag } from '../options.js';
 import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
+import { buildProvider, checkProviderFlags, providerFlags } from './autoscaler-providers.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).gt(0, { message: 'expected a percentage 1-100' }).max(100, { message: 'expected a percentage 1-100' });
 const atLeast = (ms: number) => duration.refine((v) => v >= ms, { message: `expected at least ${ms}ms` });
@@ -21,7 +22,6 @@ const atLeast = (ms: number) => duration.refine((v) => v >= ms, { message: `expe
 export const autoscalerTier = tier({
   name: 'autoscaler',
   flags: {
-    provider: flag({ arg: '<name>', help: 'where app servers run: local (child processes)', default: 'local', schema: z.enum(['local'], { message: 'expected local (the only provider so far)' }) }),
     min: flag({ arg: '<n>', help: 'fewest app servers', default: '1', schema: nonNegativeInt }),
     max: flag({ arg: '<n>', help: 'most app servers', default: '10', schema: positiveInt }),
     interval: flag({ arg: '<duration>', help: 'time between decisions', default: '5s', schema: atLeast(100) }),
@@ -50,9 +50,10 @@ export const autoscalerTier = tier({
       schema: z.string().refine((v) => v === 'aws' || /^https?:\/\/[^/]+/.test(v), { message: 'expected aws or an http(s):// endpoint URL' }).optional(),
     }),
     tablePrefix: flag({ arg: '<prefix>', help: 'DynamoDB table name prefix for the app servers', env: 'SHOAL_TABLE_PREFIX', schema: tablePrefix.optional() }),
-    appCommand: flag({ arg: '<command>', help: 'local provider: run this instead of `shoal app --port 0` (space-separated; for tests)', schema: z.string().trim().min(1, { message: 'expected a command' }).optional() }),
+    ...providerFlags,
   },
-  check: (o) => (o.min > o.max ? { key: 'min', message: 'must not exceed --max' } : undefined),
+  // `shoal up` omits the ec2 flags (its embedded endpoint supplies them), so their checks run only where they were taken.
+  check: (o) => (o.min > o.max ? { key: 'min', message: 'must not exceed --max' } : 'subnets' in o ? checkProviderFlags(o) : undefined),
 });
 
 /** `shoal autoscaler`: launches and terminates app servers to follow demand; one leader at a time. */
@@ -69,11 +70,10 @@ export function registerAutoscaler(program: Command): void {
       const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');
       const { startAdmin } = await import('../../autoscaler/admin/server.js');
       const { Daemon } = await import('../../autoscaler/daemon.js');
-      const { LocalProvider } = await import('../../autoscaler/providers/local.js');
       const { DashboardFeed } = await import('../../dashboard/feed.js');
       const { dashboardHandler } = await import('../../dashboard/handler.js');
       const log = createLogger('autoscaler');
-      // Set by `shoal up`: this process, and the app servers it starts, live as long as that one.
+      // Set by `shoal up`: this process lives as long as that one (the app servers it starts watch that one too, not this one).
       const parent = Number(process.env.SHOAL_PARENT_PID);
       const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 4)}`;
       const redis = connectRedis(o.redis, { name: `shoal-autoscaler:${id}` });
@@ -91,17 +91,7 @@ export function registerAutoscaler(program: Command): void {
         bootTimeoutMs: o.bootTimeout,
         ...(o.warmup !== undefined ? { warmupMs: o.warmup } : {}),
       });
-      const provider = new LocalProvider({
-        fleet,
-        redisUrl: o.redis,
-        prefix: o.prefix,
-        dynamodb: o.dynamodb,
-        tablePrefix: o.tablePrefix,
-        command: o.appCommand?.split(/\s+/),
-        killTimeoutMs: Math.max(o.drainTimeout, 1000) + 5000,
-        ownerPid: parent > 0 ? parent : undefined,
-        log,
-      });
+      const provider = await buildProvider(o, fleet, log);
       const metrics = new AutoscalerMetrics();
       const say = (line: string) => process.stdout.write(line + '\n');
       let adminUrl = '';
@@ -149,7 +139,7 @@ export function registerAutoscaler(program: Command): void {
       const stop = (why: string) => {
         if (stopping) return;
         stopping = true;
-        log.info({ why }, 'stopping: releasing the lock, stopping the app servers this process started');
+        log.info({ why }, 'stopping: releasing the lock; the app servers keep running for the next leader');
         void (async () => {
           await daemon.stop();
           health.stop();

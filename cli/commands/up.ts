@@ -44,7 +44,12 @@ export const proxyReuse: Reuse<typeof proxyTier.flags> = {
 };
 export const autoscalerReuse: Reuse<typeof autoscalerTier.flags> = {
   label: 'autoscaler',
-  omit: ['redis', 'prefix', 'dynamodb', 'tablePrefix'],
+  // --data-dir is the stack's; with --provider ec2 the embedded endpoint supplies the ec2 flags.
+  omit: [
+    'redis', 'prefix', 'dynamodb', 'tablePrefix', 'dataDir',
+    'fleet', 'region', 'ec2Endpoint', 'launchTemplate', 'launchTemplateVersion', 'imageId', 'instanceTypes', 'subnets',
+    'securityGroups', 'instanceProfile', 'keyName', 'userDataFile', 'releaseUrl', 'redisUrlParameter',
+  ],
   // A laptop-sized fleet that scales on request rate out of the box.
   defaults: { max: '8', targetRps: '50' },
 };
@@ -78,7 +83,7 @@ export function registerUp(program: Command): void {
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        say(`\n${signal}: stopping autoscaler, proxy, app servers, dynamodb, redis…`);
+        say(`\n${signal}: stopping autoscaler, proxy, app servers, ${scaler.provider === 'ec2' ? 'ec2 endpoint, ' : ''}dynamodb, redis…`);
         void sup.stop().then(
           () => {
             say('stopped.');

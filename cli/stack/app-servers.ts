@@ -1,6 +1,7 @@
+import { LocalState, localStateDir } from '../../autoscaler/providers/local-state.js';
 import type { Fleet } from '../../fleet/index.js';
 import { ShoalError } from '../../lib/errors.js';
-import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
+import { pidAlive as alive } from '../../lib/process.js';
 
 // The app servers of `shoal up` are the autoscaler's (it launches, replaces and adopts
 // them); the supervisor only waits for the first ones and stops whatever is left.
@@ -59,15 +60,10 @@ async function routableByProxy(adminUrl: string): Promise<Set<string>> {
   }
 }
 
-/** After the autoscaler stopped (and with it the servers it started), stops each one that is left. */
-export async function stopAppServers(fleet: Fleet): Promise<void> {
-  const servers = await fleet.registry.list().catch(() => []);
-  const pids = servers
-    .filter((s) => s.provider === 'local' && s.state !== 'gone')
-    .map((s) => Number(s.instanceId))
-    .filter((p) => p > 0 && alive(p));
-  for (const p of pids) killGroup(p, 'SIGTERM');
-  const deadline = Date.now() + 15_000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const p of pids.filter(alive)) killGroup(p, 'SIGKILL');
+/**
+ * After the autoscaler stopped: its app servers outlive it (a restarted autoscaler adopts
+ * them), so the stack stops them through the local provider's pid files.
+ */
+export async function stopAppServers(dataDir: string, prefix: string): Promise<void> {
+  await new LocalState(localStateDir(dataDir, prefix)).stopAll(15_000);
 }

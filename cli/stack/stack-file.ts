@@ -12,6 +12,8 @@ export const StackSchema = z.object({
   redis: z.object({ url: z.string(), embedded: z.boolean(), pid: z.number().optional() }),
   dynamodb: z.object({ endpoint: z.string(), embedded: z.boolean(), pid: z.number().optional() }),
   proxy: z.object({ url: z.string(), adminUrl: z.string(), pid: z.number(), compatUrl: z.string().optional() }).optional(),
+  /** The embedded EC2 endpoint, with `shoal up --provider ec2`. */
+  ec2: z.object({ endpoint: z.string(), pid: z.number() }).optional(),
   autoscaler: z.object({ adminUrl: z.string(), pid: z.number() }).optional(),
   dashboard: z.string().optional(),
   /** The demo user `shoal up` made, so `shoal load` (and people) can log in: a secret, hence the file's 0600. */

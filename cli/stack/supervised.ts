@@ -8,7 +8,8 @@ export interface Running {
   pid: number;
   /** The exit code, or the signal's name. */
   exited: Promise<number | string>;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (the child's own default when absent). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export interface SupervisedOptions<R extends Running> {
@@ -60,11 +61,11 @@ export class Supervised<R extends Running> {
   }
 
   /** Stops the child and any restart in progress; no restart follows. */
-  async stop(): Promise<void> {
+  async stop(graceMs?: number): Promise<void> {
     this.retire();
     const late = await this.starting?.catch(() => undefined);
-    await late?.stop();
-    await this.current?.stop();
+    await late?.stop(graceMs);
+    await this.current?.stop(graceMs);
   }
 
   private running(r: R): void {

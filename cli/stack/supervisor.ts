@@ -46,6 +46,25 @@ export interface UpConfig {
 const REAPER_BIN = fileURLToPath(new URL('./reaper.js', import.meta.url));
 
 /**
+ * `shoal up --provider ec2`: the autoscaler runs the production ec2 provider against the
+ * embedded endpoint (its fixed subnets, one per zone), with credentials it accepts from anyone.
+ * The release URL only fills the user data's install step, which the embedded instances skip.
+ */
+const EMBEDDED_EC2 = {
+  region: 'us-east-1',
+  subnets: ['subnet-0000000000000000a', 'subnet-0000000000000000b', 'subnet-0000000000000000c'],
+  env: { AWS_ACCESS_KEY_ID: 'shoal-embedded', AWS_SECRET_ACCESS_KEY: 'shoal-embedded', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+};
+
+function ec2Args(endpoint: string): string[] {
+  return [
+    '--ec2-endpoint', endpoint, '--region', EMBEDDED_EC2.region, '--subnets', EMBEDDED_EC2.subnets.join(','),
+    '--image-id', 'ami-00000000000000000', '--instance-types', 't3.small', '--fleet', 'shoal-up',
+    '--release-url', 'https://shoal.invalid/embedded-release.tgz',
+  ];
+}
+
+/**
  * `shoal up`: starts every tier as a child, in order, and stops them in reverse. A child
  * that exits on its own is reported and started again on the same port and data; one
  * that keeps exiting (past the restart policy) stops the whole stack: `failed` resolves.
@@ -56,6 +75,7 @@ export class Supervisor {
   private proxy?: Supervised<Child>;
   private autoscaler?: Supervised<Child>;
   private readonly supervised: Pick<Supervised<Running>, 'record' | 'retire'>[] = [];
+  private ec2?: Supervised<Child>;
   private reaperPid?: number;
   private redis?: Redis;
   private fleet?: Fleet;
@@ -114,6 +134,7 @@ export class Supervisor {
     });
     await forgetStaleServers(this.fleet!);
     await this.startProxy();
+    if (this.cfg.provider === 'ec2') await this.startEc2();
     await this.startAutoscaler();
 
     await waitForServers({
@@ -146,8 +167,10 @@ export class Supervisor {
     for (const s of this.supervised) s.retire();
     await this.autoscaler?.stop();
     await this.proxy?.stop();
-    if (this.fleet) await stopAppServers(this.fleet);
+    await stopAppServers(this.dataDir, this.cfg.prefix);
     await this.fleet?.stackProcesses.clear().catch(() => {});
+    // the endpoint terminates its instances (the app servers drain) before it exits
+    await this.ec2?.stop(30_000);
     this.redis?.disconnect();
     await this.dynamo?.stop();
     await this.redisServer?.stop();
@@ -301,13 +324,34 @@ export class Supervisor {
     await this.proxy.start();
   }
 
+  /** `--provider ec2`: the embedded EC2 endpoint; a restart keeps its port, so the autoscaler's --ec2-endpoint stays true. */
+  private async startEc2(): Promise<void> {
+    const stack = this.stack!;
+    this.ec2 = this.supervise(
+      'ec2',
+      () => {
+        const pin = stack.ec2 ? String(portOf(stack.ec2.endpoint)) : '0';
+        return this.child('ec2', { args: [], env: {} }, ['ec2', 'endpoint', '--port', pin, '--data-dir', join(this.dataDir, 'ec2'), '--region', EMBEDDED_EC2.region], /shoal ec2 endpoint ready at (\S+)/);
+      },
+      (c, restarts) => {
+        const first = !stack.ec2;
+        stack.ec2 = { endpoint: c.ready[1]!, pid: c.pid };
+        void this.save();
+        const more = first ? 'embedded EC2 endpoint: app servers are its instances, booted from user data' : `pid ${c.pid}, restart ${restarts}`;
+        this.say(`ec2         ready  ${stack.ec2.endpoint} (${more})`);
+      },
+    );
+    await this.ec2.start();
+  }
+
   private async startAutoscaler(): Promise<void> {
     const stack = this.stack!;
     const cfg = this.cfg;
     this.autoscaler = this.supervise(
       'autoscaler',
       () => {
-        const args = ['autoscaler', '--prefix', cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', cfg.tablePrefix];
+        const args = ['autoscaler', '--prefix', cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', cfg.tablePrefix, '--data-dir', this.dataDir];
+        if (stack.ec2) args.push(...ec2Args(stack.ec2.endpoint));
         const pin = stack.autoscaler ? ['--admin-port', String(portOf(stack.autoscaler.adminUrl))] : [];
         return this.child('autoscaler', cfg.autoscaler, args, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/, pin);
       },
@@ -332,7 +376,7 @@ export class Supervisor {
       name,
       command: process.execPath,
       args: [SHOAL_BIN, ...args, ...flags.args, ...pin],
-      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid), SHOAL_APP_AUTH: this.cfg.auth, SHOAL_APP_COMPAT_AUTH: this.cfg.compatAuth },
+      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid), SHOAL_APP_AUTH: this.cfg.auth, SHOAL_APP_COMPAT_AUTH: this.cfg.compatAuth, ...(name === 'autoscaler' && this.ec2 ? EMBEDDED_EC2.env : {}) },
       logFile: this.logFile(name),
       readyLine,
       timeoutMs: this.cfg.readyTimeout,

@@ -1,5 +1,9 @@
 // Shared by the autoscaler end-to-end tests: a real redis-server, a real dynalite, real
 // `shoal autoscaler` and `shoal app` processes. Not a test file itself.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalState, localStateDir } from '../../autoscaler/providers/local-state.js';
 import type { DecisionRecord } from '../../autoscaler/record.js';
 import type { Fleet, Server } from '../../fleet/index.js';
 import { testDynalite } from '../helpers/dynalite.js';
@@ -13,17 +17,26 @@ export interface Stack {
   redis: TestRedis;
   dynamodb: string;
   fleet: Fleet;
+  /** The autoscalers' --data-dir: the local provider's pid files, shared by leader and standby. */
+  dataDir: string;
 }
 
 export async function stack(teardown: Teardown): Promise<Stack> {
   const redis = await testRedis(teardown);
   const dyn = await testDynalite(teardown);
-  // Every app server the autoscalers started is killed by pid, whatever the test did.
+  const dataDir = mkdtempSync(join(tmpdir(), 'shoal-autoscaler-'));
+  // the tables exist, so the apps are ready (their /readyz probes DynamoDB) and the proxy routes to them
+  const tables = spawnShoal(teardown, ['tables', 'create', '--dynamodb', dyn.endpoint]);
+  if ((await tables.exited()) !== 0) throw new Error(`shoal tables create failed: ${tables.stderr()}`);
+  // Every app server the autoscalers started is killed by pid, whatever the test did:
+  // they are detached and outlive the autoscalers.
   teardown(async () => {
+    await new LocalState(localStateDir(dataDir, redis.prefix)).stopAll(0);
     const servers = await redis.fleet.registry.list().catch(() => [] as Server[]);
-    for (const s of servers) killPid(Number(s.instanceId));
+    for (const s of servers) if (s.provider === 'local') killPid(Number(s.instanceId));
+    rmSync(dataDir, { recursive: true, force: true });
   });
-  return { redis, dynamodb: dyn.endpoint, fleet: redis.fleet };
+  return { redis, dynamodb: dyn.endpoint, fleet: redis.fleet, dataDir };
 }
 
 export function killPid(pid: number): void {
@@ -48,7 +61,7 @@ export interface Scaler {
 }
 
 /** `shoal autoscaler` on this stack with small, fast settings; extra flags override. */
-export async function autoscaler(teardown: Teardown, s: Stack, flags: string[]): Promise<Scaler> {
+export async function autoscaler(teardown: Teardown, s: Stack, flags: string[], env: Record<string, string> = {}): Promise<Scaler> {
   const args = [
     'autoscaler',
     '--redis', s.redis.url,
@@ -58,11 +71,12 @@ export async function autoscaler(teardown: Teardown, s: Stack, flags: string[]):
     '--interval', '500ms',
     '--scale-down-window', '2s',
     '--drain-timeout', '10s',
+    '--data-dir', s.dataDir,
     ...flags,
   ];
-  const proc = spawnShoal(teardown, args);
-  // App servers are children of this process; if it is SIGKILLed they exit on their own
-  // (parent watch), and the stack's teardown kills whatever is left by pid.
+  const proc = spawnShoal(teardown, args, { env });
+  // App servers are detached: they outlive this process; the stack's teardown kills them by pid.
+  // generous: on a loaded machine the AWS SDK alone takes seconds to load
   const m = await proc.waitForOutput(/shoal autoscaler (\S+) .*admin at (http:\/\/\S+)/, 60_000);
   const admin = m[2]!;
   return {
@@ -96,10 +110,11 @@ export async function waitReady(fleet: Fleet, n: number, timeoutMs = 30_000): Pr
   );
 }
 
-/** Fires GET /healthz at `url` about `rps` times a second until `until()` or `max` requests. */
-export async function drive(url: string, rps: number, max: number, until: () => Promise<boolean>): Promise<{ sent: number; failed: number }> {
+/** Fires GET `url` + `path` about `rps` times a second until `until()` or `max` requests. */
+export async function drive(url: string, rps: number, max: number, until: () => Promise<boolean>, path = '/healthz'): Promise<{ sent: number; failed: number; errors: string[] }> {
   let sent = 0;
   let failed = 0;
+  const errors: string[] = [];
   const pending = new Set<Promise<void>>();
   const gapMs = 1000 / rps;
   let lastCheck = 0;
@@ -109,17 +124,23 @@ export async function drive(url: string, rps: number, max: number, until: () => 
       lastCheck = started;
       if (await until()) break;
     }
-    const p = fetch(`${url}/healthz`)
+    const p = fetch(`${url}${path}`)
       .then(async (r) => {
-        await r.arrayBuffer();
-        if (!r.ok) failed++;
+        const text = await r.text();
+        if (!r.ok) {
+          failed++;
+          errors.push(`HTTP ${r.status} ${text.slice(0, 100)}`);
+        }
       })
-      .catch(() => void failed++)
+      .catch((err: Error) => {
+        failed++;
+        errors.push(String(err.cause ?? err.message));
+      })
       .finally(() => pending.delete(p));
     pending.add(p);
     sent++;
     await new Promise((r) => setTimeout(r, Math.max(0, gapMs - (Date.now() - started))));
   }
   await Promise.all(pending);
-  return { sent, failed };
+  return { sent, failed, errors: [...new Set(errors)] };
 }

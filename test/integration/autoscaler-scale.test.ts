@@ -89,6 +89,8 @@ t.test('load over the target scales out; when it goes, servers are drained first
   const ins = (await oldestFirst()).filter((d) => d.action === 'scale-in');
   t.same(ins.flatMap((d) => d.acted.draining).sort(), gone.map((g) => g.id).sort(), 'the removed servers are the ones the decisions drained');
   t.match(ins[0]!.reason, /^scale in 3 → 2, remove \S+: rps: ceil\(/);
+  // the exit marks a server gone at once; the drain's own count follows when terminate returns
+  await waitFor(async () => (await scaler.metric('shoal_autoscaler_terminated_total')) >= 2, { what: 'both terminations counted' });
   t.equal(await scaler.metric('shoal_autoscaler_terminated_total{how="drained"}'), 2, 'both drained before termination, none by timeout');
   const stream = await s.fleet.decisions.recent(50);
   t.ok(stream.some((e) => e.data.action === 'scale-in'), 'the decision is on the fleet event stream');
@@ -100,7 +102,8 @@ t.test('load over the target scales out; when it goes, servers are drained first
 
   t.equal(await scaler.proc.stop('SIGTERM'), 0, 'SIGTERM: clean exit');
   const last = (await readyServers(s.fleet))[0];
-  if (last) await waitFor(() => !pidAlive(Number(last.instanceId)), { what: 'its app server stopped with it' });
+  // app servers are not tied to the autoscaler's life: the next one adopts them
+  if (last) t.ok(pidAlive(Number(last.instanceId)), 'its app server keeps serving after the autoscaler stops');
 });
 
 t.test('--dry-run decides and records, but acts on nothing', async (t) => {

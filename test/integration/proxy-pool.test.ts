@@ -37,8 +37,11 @@ t.test('spreads over 3 servers; forwards headers; follows joins, removals and dr
   await waitFor(async () => (await getJson(`${p.url}/echo`)).body.id === 'b4', { timeoutMs: 2000, intervalMs: 10, what: 'b4 to get traffic within 2 s of registering' });
   t.ok(Date.now() - joinedAt < 2000, `a new server gets traffic within 2 s (${Date.now() - joinedAt} ms)`);
 
-  const gone = await r.fleet.registry.gone('b1');
-  await waitFor(async () => (await p.pool()).appliedPoolVersion >= gone.version!, { what: 'proxy to apply the removal' });
+  // a launcher marks a server gone the moment it sees it exit: the proxy follows within 1 s (pub/sub)
+  const gone = await r.fleet.registry.exited('b1');
+  const goneAt = Date.now();
+  await waitFor(async () => (await p.pool()).appliedPoolVersion >= gone.version!, { timeoutMs: 1000, intervalMs: 10, what: 'the proxy to drop b1 within 1 s' });
+  t.comment(`b1 out of the proxy's pool ${Date.now() - goneAt} ms after it was marked gone`);
   const after = await spread(p.url, 40);
   t.notOk(after.has('b1'), `a removed server gets nothing (saw ${[...after.keys()].join(',')})`);
 });

@@ -21,6 +21,7 @@ interface S {
   memory?: number;
   host?: string;
   inflight?: number;
+  zone?: string;
 }
 
 function srv(id: string, o: S = {}): ServerInput {
@@ -35,6 +36,7 @@ function srv(id: string, o: S = {}): ServerInput {
       provider: 'local',
       instanceId: `pid-${id}`,
       host: o.host ?? 'h1',
+      zone: o.zone ?? '',
       launchedAt,
       heartbeatAt: NOW - (o.heartbeatAge ?? 0),
       stateChangedAt: NOW - (o.readyFor ?? 300_000),
@@ -210,6 +212,34 @@ t.test('scale-in removes the least-loaded newest servers, launching ones first, 
   t.same(run(servers.slice(0, 3), { history: recommended(2, 61_000) }).decision.remove, ['new-idle']);
 });
 
+t.test('scale-in takes from the fullest zone first, keeping the fleet spread', async (t) => {
+  const oneDown = { history: recommended(1, 61_000), config: { scaleDown: { percent: 100, servers: 1, periodMs: 5000 } } };
+  const cases: [string, ServerInput[], number, string[]][] = [
+    [
+      'the fullest zone loses its least-loaded newest server, although a lighter one is elsewhere',
+      [srv('a1', { rps: 2, zone: 'a', age: 9000 }), srv('a2', { rps: 2, zone: 'a', age: 8000 }), srv('b1', { rps: 0, zone: 'b', age: 1000 })],
+      2,
+      ['a2'],
+    ],
+    [
+      'zones are recounted after each pick: 3/2/1 → 2/2/1 → 2/1/1',
+      [srv('a1', { rps: 1, zone: 'a' }), srv('a2', { rps: 1, zone: 'a' }), srv('a3', { rps: 1, zone: 'a' }), srv('b1', { rps: 1, zone: 'b' }), srv('b2', { rps: 1, zone: 'b' }), srv('c1', { rps: 1, zone: 'c' })],
+      4,
+      ['a3', 'b2'],
+    ],
+    [
+      "foreign servers count toward a zone's size but are not removed",
+      [srv('m1', { rps: 1, zone: 'b', provider: 'unknown' }), srv('m2', { rps: 1, zone: 'b', provider: 'unknown' }), srv('a1', { rps: 1, zone: 'a' }), srv('b1', { rps: 1, zone: 'b' })],
+      3,
+      ['b1'],
+    ],
+  ];
+  for (const [name, servers, desired, want] of cases) {
+    const d = run(servers, { ...oneDown, history: recommended(desired, 1000) }).decision;
+    t.same(d.remove, want, name);
+  }
+});
+
 t.test('min and max are hard bounds', async (t) => {
   const empty = run([], { config: { min: 2 } }).decision;
   t.match(empty, { rule: 'min', desired: 2, launch: 2, current: 0 });
@@ -239,11 +269,11 @@ t.test('stale or missing metrics never cause a scale-in; more than half stale �
   t.equal(scaleOut.rule, 'scale-out', 'a minority of stale servers does not stop a scale-out');
 });
 
-t.test('dead: stale heartbeat and provider says gone, or stuck launching; replaced, not counted', async (t) => {
+t.test('dead: the provider says gone, or stuck launching; replaced, not counted', async (t) => {
   const cases: [string, ServerInput, string | undefined][] = [
     ['stale heartbeat, process gone', srv('x', { heartbeatAge: 30_000, statsAge: 30_000, provider: 'gone' }), 'heartbeat-lost'],
     ['stale heartbeat, process alive (blip)', srv('x', { heartbeatAge: 30_000, statsAge: 30_000, provider: 'alive' }), undefined],
-    ['fresh heartbeat, process gone (just exited)', srv('x', { rps: 50, provider: 'gone' }), undefined],
+    ['fresh heartbeat, process gone (just exited)', srv('x', { rps: 50, provider: 'gone' }), 'exited'],
     ['launching past the boot timeout', srv('x', { state: 'launching', age: 61_000 }), 'boot-timeout'],
     ['launching, process exited', srv('x', { state: 'launching', age: 2000, provider: 'gone' }), 'boot-exit'],
     ['launching within the boot timeout', srv('x', { state: 'launching', age: 30_000 }), undefined],
@@ -254,7 +284,7 @@ t.test('dead: stale heartbeat and provider says gone, or stuck launching; replac
     if (reason) {
       t.same(d.dead, [{ id: 'x', instanceId: 'pid-x', reason }], name);
       t.equal(d.current, 2, `${name}: not counted`);
-      if (reason === 'heartbeat-lost') {
+      if (reason === 'heartbeat-lost' || reason === 'exited') {
         t.match(d, { rule: 'replace', launch: 1, desired: 3 }, `${name}: replaced`);
       } else {
         t.match(d, { rule: 'back-off', launch: 0, desired: 3 }, `${name}: a boot failure is replaced after the back-off`);

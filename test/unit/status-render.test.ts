@@ -7,9 +7,9 @@ const now = 1_000_000;
 const snap: FleetSnapshot = {
   at: now,
   servers: [
-    { id: 'a', address: '127.0.0.1:4001', state: 'ready', provider: 'local', instanceId: '1', host: 'h', launchedAt: now - 90_000, heartbeatAt: now, stateChangedAt: now, bootId: 'b1' },
-    { id: 'b', address: '127.0.0.1:4002', state: 'launching', provider: 'local', instanceId: '2', host: 'h', launchedAt: now - 2_000, heartbeatAt: now, stateChangedAt: now, bootId: '' },
-    { id: 'c', address: '127.0.0.1:4003', state: 'gone', provider: 'local', instanceId: '3', host: 'h', launchedAt: now - 500_000, heartbeatAt: now, stateChangedAt: now, bootId: 'b3' },
+    { id: 'a', address: '127.0.0.1:4001', state: 'ready', provider: 'local', instanceId: '1', host: 'h', zone: 'local-a', launchedAt: now - 90_000, heartbeatAt: now, stateChangedAt: now, bootId: 'b1' },
+    { id: 'b', address: '127.0.0.1:4002', state: 'launching', provider: 'local', instanceId: '2', host: 'h', zone: 'local-a', launchedAt: now - 2_000, heartbeatAt: now, stateChangedAt: now, bootId: '' },
+    { id: 'c', address: '127.0.0.1:4003', state: 'gone', provider: 'local', instanceId: '3', host: 'h', zone: 'local-a', launchedAt: now - 500_000, heartbeatAt: now, stateChangedAt: now, bootId: 'b3' },
   ],
   requests: new Map([['127.0.0.1:4001', { serverId: 'a', bootId: 'b1', total: 100, s2xx: 100, s3xx: 0, s4xx: 0, s5xx: 0, inflight: 3, rps: 12.345, p50Ms: 1, p95Ms: 4.56, updatedAt: now - 1000 }]]),
   memory: new Map([['127.0.0.1:4001', { serverId: 'a', usedPercent: 41.27, hostId: 'h', rssBytes: 1, load1: 0, updatedAt: now }]]),

@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DescribeSubnetsCommand,
+  paginateDescribeInstances,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type EC2Client,
+  type Instance as Ec2Instance,
+  type RunInstancesCommandInput,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import type { Fleet } from '../../fleet/index.js';
+import { ConfigError, ShoalError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import { placeLaunches } from '../engine/zones.js';
+import { backoffMs, launchErrorKind, launchPlan, type LaunchAttempt, type Subnet } from './ec2-plan.js';
+import type { Instance, InstanceState, Provider, Target } from './provider.js';
+
+export const FLEET_TAG = 'shoal:fleet';
+export const ROLE_TAG = 'shoal:role';
+
+export interface Ec2ProviderOptions {
+  fleet: Fleet;
+  client: EC2Client;
+  /** The `shoal:fleet` tag value: what this autoscaler launches, lists and may terminate. */
+  fleetName: string;
+  /** `lt-…` id or a name, and a version (`$Default`, `$Latest` or a number). */
+  launchTemplate?: { id?: string; name?: string; version: string };
+  imageId?: string;
+  /** Tried in order when a zone has no capacity for the first; empty = the template's type. */
+  instanceTypes: string[];
+  /** One per zone; launches spread over their zones. */
+  subnets: string[];
+  securityGroups: string[];
+  /** Instance profile name or ARN. */
+  instanceProfile?: string;
+  keyName?: string;
+  /** The boot script (plain text); absent = the launch template's. */
+  userData?: string;
+  /** Tries per subnet and type, and the back-off between them. */
+  retry: { attempts: number; baseMs: number; maxMs: number };
+  log: Logger;
+}
+
+const STATES: Record<string, InstanceState> = {
+  pending: 'pending',
+  running: 'running',
+  'shutting-down': 'stopping',
+  stopping: 'stopping',
+  stopped: 'gone',
+  terminated: 'gone',
+};
+
+/**
+ * App servers as EC2 instances. Every instance carries `shoal:fleet=<name>` and
+ * `shoal:role=app` (volumes too), which is how it is listed, adopted by a new leader and
+ * allowed to be terminated. The server id is the instance id, as `shoal app --provider ec2`
+ * registers itself.
+ */
+export class Ec2Provider implements Provider {
+  readonly name = 'ec2';
+  /** DescribeInstances is eventually consistent: a just-launched instance may be missing for a while. */
+  readonly listingLagMs = 30_000;
+  private subnets: Subnet[] = [];
+
+  constructor(private readonly o: Ec2ProviderOptions) {}
+
+  /** Learns each subnet's zone; a subnet that does not exist is a configuration error. */
+  async init(): Promise<void> {
+    const res = await this.o.client.send(new DescribeSubnetsCommand({ SubnetIds: this.o.subnets })).catch((err: Error) => {
+      throw new ConfigError(`invalid --subnets (SHOAL_AUTOSCALER_SUBNETS): ${err.name}: ${err.message}`);
+    });
+    const zoneOf = new Map((res.Subnets ?? []).map((s) => [s.SubnetId!, s.AvailabilityZone ?? '']));
+    this.subnets = this.o.subnets.map((id) => ({ id, zone: zoneOf.get(id) ?? '' }));
+    const missing = this.subnets.filter((s) => !s.zone).map((s) => s.id);
+    if (missing.length) throw new ConfigError(`invalid --subnets (SHOAL_AUTOSCALER_SUBNETS): not found: ${missing.join(', ')}`);
+  }
+
+  get zones(): string[] {
+    return [...new Set(this.subnets.map((s) => s.zone))];
+  }
+
+  async launch(count: number, running: readonly Instance[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const zone of placeLaunches(this.zones, running.map((i) => i.zone), count)) ids.push(await this.launchOne(zone));
+    return ids;
+  }
+
+  private async launchOne(zone: string): Promise<string> {
+    const { retry, log } = this.o;
+    const launchId = randomUUID();
+    const plan = launchPlan(this.subnets, this.o.instanceTypes, zone);
+    let last = '';
+    for (const [k, attempt] of plan.entries()) {
+      // One token per subnet and type: a retried call (ours or the SDK's) never launches twice,
+      // and a new subnet or type is a new request, not a mismatching repeat.
+      const token = `${launchId}-${k}`;
+      for (let n = 0; n < retry.attempts; n++) {
+        try {
+          const res = await this.o.client.send(new RunInstancesCommand(this.request(attempt, token)));
+          const inst = res.Instances?.[0];
+          if (!inst?.InstanceId) throw new ShoalError('SHOAL_ERR_LAUNCH', 'RunInstances answered without an instance');
+          return await this.registered(inst, attempt);
+        } catch (err) {
+          const e = err as Error;
+          const kind = launchErrorKind(e.name);
+          last = `${e.name}: ${e.message}`;
+          if (kind === 'fatal') throw new ShoalError('SHOAL_ERR_LAUNCH', `RunInstances failed: ${last}`);
+          const where = { subnet: attempt.subnet.id, zone: attempt.subnet.zone, instanceType: attempt.instanceType, attempt: n + 1, error: e.name };
+          if (n + 1 < retry.attempts) {
+            log.warn(where, `RunInstances ${kind}: retrying after a back-off`);
+            await new Promise((ok) => setTimeout(ok, backoffMs(n, retry.baseMs, retry.maxMs)));
+          } else {
+            log.warn(where, `RunInstances ${kind}: trying the next subnet or instance type`);
+          }
+        }
+      }
+    }
+    throw new ShoalError('SHOAL_ERR_LAUNCH', `no subnet and instance type could launch (${plan.length} tried; last: ${last})`);
+  }
+
+  private request(a: LaunchAttempt, token: string): RunInstancesCommandInput {
+    const o = this.o;
+    const tags: Tag[] = [
+      { Key: FLEET_TAG, Value: o.fleetName },
+      { Key: ROLE_TAG, Value: 'app' },
+      { Key: 'Name', Value: `shoal-${o.fleetName}-app` },
+    ];
+    const lt = o.launchTemplate;
+    return {
+      MinCount: 1,
+      MaxCount: 1,
+      ClientToken: token,
+      ...(lt ? { LaunchTemplate: { ...(lt.id ? { LaunchTemplateId: lt.id } : { LaunchTemplateName: lt.name }), Version: lt.version } } : {}),
+      ...(o.imageId ? { ImageId: o.imageId } : {}),
+      ...(a.instanceType ? { InstanceType: a.instanceType as RunInstancesCommandInput['InstanceType'] } : {}),
+      SubnetId: a.subnet.id,
+      ...(o.securityGroups.length ? { SecurityGroupIds: o.securityGroups } : {}),
+      ...(o.instanceProfile ? { IamInstanceProfile: o.instanceProfile.startsWith('arn:') ? { Arn: o.instanceProfile } : { Name: o.instanceProfile } } : {}),
+      ...(o.keyName ? { KeyName: o.keyName } : {}),
+      ...(o.userData ? { UserData: Buffer.from(o.userData).toString('base64') } : {}),
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: tags },
+        { ResourceType: 'volume', Tags: tags },
+      ],
+    };
+  }
+
+  /** The `launching` entry under the instance id; the app may have registered first (a fast boot): then it stays as the app wrote it. */
+  private async registered(inst: Ec2Instance, a: LaunchAttempt): Promise<string> {
+    const id = inst.InstanceId!;
+    const zone = inst.Placement?.AvailabilityZone ?? a.subnet.zone;
+    const launchedAt = inst.LaunchTime ? inst.LaunchTime.getTime() : Date.now();
+    await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: id, zone }, launchedAt);
+    this.o.log.info({ id, zone, subnet: a.subnet.id, instanceType: inst.InstanceType }, 'launched app server');
+    return id;
+  }
+
+  async list(): Promise<Instance[]> {
+    const out: Instance[] = [];
+    const pages = paginateDescribeInstances(
+      { client: this.o.client, pageSize: 1000 },
+      { Filters: [{ Name: `tag:${FLEET_TAG}`, Values: [this.o.fleetName] }, { Name: `tag:${ROLE_TAG}`, Values: ['app'] }] },
+    );
+    for await (const page of pages) {
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) out.push(toInstance(i));
+    }
+    return out;
+  }
+
+  /** Terminates only instances that carry this fleet's tag, checked with DescribeInstances first. */
+  async terminate(targets: readonly Target[]): Promise<void> {
+    const wanted = [...new Set(targets.map((t) => t.instanceId).filter((id) => /^i-[0-9a-f]+$/.test(id)))];
+    if (wanted.length === 0) return;
+    const ours = new Set<string>();
+    const pages = paginateDescribeInstances(
+      { client: this.o.client },
+      { Filters: [{ Name: 'instance-id', Values: wanted }, { Name: `tag:${FLEET_TAG}`, Values: [this.o.fleetName] }] },
+    );
+    for await (const page of pages) {
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) if (STATES[i.State?.Name ?? ''] !== 'gone') ours.add(i.InstanceId!);
+    }
+    const refused = wanted.filter((id) => !ours.has(id));
+    if (refused.length) this.o.log.warn({ refused, fleet: this.o.fleetName }, `not terminating: no ${FLEET_TAG}=${this.o.fleetName} tag (or already terminated)`);
+    if (ours.size === 0) return;
+    await this.o.client.send(new TerminateInstancesCommand({ InstanceIds: [...ours] }));
+    this.o.log.info({ instances: [...ours] }, 'terminated');
+  }
+
+  async close(): Promise<void> {
+    this.o.client.destroy();
+  }
+}
+
+function toInstance(i: Ec2Instance): Instance {
+  return {
+    id: i.InstanceId!,
+    instanceId: i.InstanceId!,
+    state: STATES[i.State?.Name ?? ''] ?? 'gone',
+    zone: i.Placement?.AvailabilityZone ?? '',
+    launchedAt: i.LaunchTime ? i.LaunchTime.getTime() : 0,
+  };
+}
