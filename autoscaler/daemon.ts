@@ -1,4 +1,4 @@
-import { isReady, type Fleet, type Server, type ServerState } from '../fleet/index.js';
+import { type Fleet, type Server, type ServerState } from '../fleet/index.js';
 import type { RedisHealth } from '../fleet/health.js';
 import { OnceLog, type Logger } from '../lib/log.js';
 import type { AutoscalerMetrics } from './admin/metrics.js';

@@ -42,14 +42,15 @@ export const proxyReuse: Reuse<typeof proxyTier.flags> = {
   omit: ['redis', 'prefix', 'logLevel'],
   rename: { adminPort: 'proxyAdminPort', adminHost: 'proxyAdminHost', id: 'proxyId' },
 };
+/** With `--provider ec2` the stack's embedded endpoint supplies these (supervisor.ts), so `shoal up` takes none of them. */
+export const embeddedEc2Flags = [
+  'fleet', 'region', 'ec2Endpoint', 'launchTemplate', 'launchTemplateVersion', 'imageId', 'instanceTypes', 'subnets',
+  'securityGroups', 'instanceProfile', 'keyName', 'userDataFile', 'releaseUrl', 'redisUrlParameter',
+] as const;
 export const autoscalerReuse: Reuse<typeof autoscalerTier.flags> = {
   label: 'autoscaler',
-  // --data-dir is the stack's; with --provider ec2 the embedded endpoint supplies the ec2 flags.
-  omit: [
-    'redis', 'prefix', 'dynamodb', 'tablePrefix', 'dataDir',
-    'fleet', 'region', 'ec2Endpoint', 'launchTemplate', 'launchTemplateVersion', 'imageId', 'instanceTypes', 'subnets',
-    'securityGroups', 'instanceProfile', 'keyName', 'userDataFile', 'releaseUrl', 'redisUrlParameter',
-  ],
+  // --data-dir is the stack's own.
+  omit: ['redis', 'prefix', 'dynamodb', 'tablePrefix', 'dataDir', ...embeddedEc2Flags],
   // A laptop-sized fleet that scales on request rate out of the box.
   defaults: { max: '8', targetRps: '50' },
 };

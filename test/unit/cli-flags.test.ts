@@ -4,7 +4,7 @@ import t from 'tap';
 import { appTier, registerApp } from '../../cli/commands/app.js';
 import { autoscalerTier, registerAutoscaler } from '../../cli/commands/autoscaler.js';
 import { proxyTier, registerProxy } from '../../cli/commands/proxy.js';
-import { autoscalerReuse, proxyReuse, registerUp, upTier } from '../../cli/commands/up.js';
+import { autoscalerReuse, embeddedEc2Flags, proxyReuse, registerUp, upTier } from '../../cli/commands/up.js';
 import { childFlags, envName, kebab, parseFlags, type Flags, type Reuse, type Tier } from '../../cli/flags.js';
 import type { Register } from '../../cli/commands/index.js';
 import { redact } from '../../lib/redact.js';
@@ -41,6 +41,10 @@ t.test('shoal up accepts every proxy and autoscaler flag and hands it to that ti
       const flagName = f.negate ? `--no-${kebab(local)}` : `--${kebab(local)}`;
       const value = sample(f);
       const argv = value === undefined ? [flagName] : [flagName, value];
+      if (name === 'autoscaler' && (embeddedEc2Flags as readonly string[]).includes(key)) {
+        t.match(f.help, /^ec2: /, `${name} --${kebab(key)}: supplied by shoal up's embedded EC2 endpoint`);
+        continue;
+      }
       const up = await parsed(registerUp, 'up', argv);
       if (reuse.omit?.includes(key)) {
         t.ok(up.options.some((o) => o.long === flagName), `${name} ${flagName}: shoal up has its own`);
@@ -55,7 +59,7 @@ t.test('shoal up accepts every proxy and autoscaler flag and hands it to that ti
 });
 
 t.test('every tier flag has one env name: shared or SHOAL_<TIER>_<FLAG>', async (t) => {
-  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID']);
+  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID', 'AWS_REGION', 'AWS_ENDPOINT_URL_EC2']);
   for (const tier of [proxyTier, autoscalerTier, upTier] as unknown as Tier<Flags>[]) {
     for (const [key, f] of Object.entries(tier.flags)) {
       const env = envName(tier.name, key, f);
@@ -63,7 +67,7 @@ t.test('every tier flag has one env name: shared or SHOAL_<TIER>_<FLAG>', async 
       t.ok(shared.has(env) || env === `SHOAL_${tier.name.toUpperCase()}_${kebab(key).toUpperCase().replace(/-/g, '_')}`, `${tier.name} --${kebab(key)}: ${env}`);
     }
   }
-  const docs = ['configuration', 'proxy', 'autoscaler'].map((d) => readFileSync(new URL(`../../docs/${d}.md`, import.meta.url), 'utf8')).join('\n');
+  const docs = ['configuration', 'proxy', 'autoscaler', 'aws'].map((d) => readFileSync(new URL(`../../docs/${d}.md`, import.meta.url), 'utf8')).join('\n');
   for (const tier of [proxyTier, autoscalerTier, upTier, appTier] as unknown as Tier<Flags>[]) {
     for (const [key, f] of Object.entries(tier.flags)) {
       const env = envName(tier.name, key, f);
