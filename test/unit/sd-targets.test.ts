@@ -35,7 +35,7 @@ t.test('every app server with an address, each proxy process once, and this auto
     ],
     'gone servers and servers with no address yet are left out; cluster workers share their primary',
   );
-  t.match(groups[0]!.labels, { state: 'ready', provider: 'local', zone: 'local-a', instance_id: '1' });
+  t.match(groups[0]!.labels, { provider: 'local', zone: 'local-a', instance_id: '1', __meta_shoal_state: 'ready' });
 });
 
 t.test('a standby lists the leader it knows of too, the leader does not list itself twice', async (t) => {
