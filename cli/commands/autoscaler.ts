@@ -8,11 +8,11 @@ import { tablePrefix } from '../../app/config.js';
 import { connectRedis, Fleet } from '../../fleet/index.js';
 import { RedisHealth } from '../../fleet/health.js';
 import { createLogger } from '../../lib/log.js';
-import { watchParent } from '../../lib/parent-watch.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
 import { duration, nonNegativeInt, port, positiveInt, positiveNumber, prefixFlag, redisFlag } from '../options.js';
 import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { buildProvider, checkProviderFlags, providerFlags } from './autoscaler-providers.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).gt(0, { message: 'expected a percentage 1-100' }).max(100, { message: 'expected a percentage 1-100' });
@@ -138,27 +138,19 @@ export function registerAutoscaler(program: Command): void {
       await daemon.start();
       const l = daemon.leadership;
       const role = l.role === 'leader' ? `leading (fencing token ${l.token})` : 'standby';
+
+      const close = async () => {
+        await daemon.stop();
+        health.stop();
+        feed.stop();
+        await admin.close();
+        await provider.close();
+        redis.disconnect();
+      };
+      stopOnSignals(log, close, { message: 'stopping: releasing the lock; the app servers keep running for the next leader', parentPid: parent });
+      // Handlers before the ready line: whoever waits for that line may signal at once.
       say(`shoal autoscaler ${id} ${role}${o.dryRun ? ' (dry run)' : ''}, ${provider.name} provider, min ${o.min}, max ${o.max}; admin at ${adminUrl}`);
       started = true;
-
-      let stopping = false;
-      const stop = (why: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ why }, 'stopping: releasing the lock; the app servers keep running for the next leader');
-        void (async () => {
-          await daemon.stop();
-          health.stop();
-          feed.stop();
-          await admin.close();
-          await provider.close();
-          redis.disconnect();
-          process.exit(0);
-        })();
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
-      if (parent > 0) watchParent(parent, () => stop('parent exited'), 1000);
     }),
   );
 }
