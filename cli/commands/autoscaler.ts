@@ -70,6 +70,8 @@ export function registerAutoscaler(program: Command): void {
       const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');
       const { startAdmin } = await import('../../autoscaler/admin/server.js');
       const { Daemon } = await import('../../autoscaler/daemon.js');
+      const { targetGroups } = await import('../../autoscaler/admin/sd.js');
+      const { readSnapshot } = await import('../../fleet/snapshot.js');
       const { DashboardFeed } = await import('../../dashboard/feed.js');
       const { dashboardHandler } = await import('../../dashboard/handler.js');
       const log = createLogger('autoscaler');
@@ -92,9 +94,10 @@ export function registerAutoscaler(program: Command): void {
         ...(o.warmup !== undefined ? { warmupMs: o.warmup } : {}),
       });
       const provider = await buildProvider(o, fleet, log);
-      const metrics = new AutoscalerMetrics();
+      const metrics = new AutoscalerMetrics(id, o.interval, () => health.up);
       const say = (line: string) => process.stdout.write(line + '\n');
       let adminUrl = '';
+      let selfAddress = '';
       let started = false;
       const daemon = new Daemon({
         id,
@@ -106,6 +109,7 @@ export function registerAutoscaler(program: Command): void {
         drainTimeoutMs: o.drainTimeout,
         log,
         metrics,
+        adminAddress: () => selfAddress,
         onRole: (c) => {
           if (!started) return;
           say(c.role === 'leader' ? `shoal autoscaler ${id} leading (fencing token ${c.token})` : `shoal autoscaler ${id} standby${c.leader ? ` (leader ${c.leader})` : ''}`);
@@ -119,6 +123,7 @@ export function registerAutoscaler(program: Command): void {
           metrics,
           decisions: (n) => daemon.decisions.newest(n),
           health: () => ({ ok: true, id, role: daemon.leadership.role, redis: daemon.redisUp ? 'up' : 'down' }),
+          targets: async () => targetGroups(await readSnapshot(fleet, { decisions: 0 }), { id, address: selfAddress }),
         },
         o.adminHost,
         o.adminPort,
@@ -126,6 +131,7 @@ export function registerAutoscaler(program: Command): void {
         adminToken,
       );
       adminUrl = admin.url;
+      selfAddress = reachableAddress(admin.url);
       // Wait briefly for Redis so the first line says whether we lead; unreachable → standby, retrying.
       await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, 3000).unref())]);
       await health.check();
@@ -147,4 +153,10 @@ export function registerAutoscaler(program: Command): void {
       started = true;
     }),
   );
+}
+
+/** The admin URL's host:port as another machine reaches it: a wildcard bind is named by this host's name. */
+function reachableAddress(url: string): string {
+  const u = new URL(url);
+  return ['0.0.0.0', '[::]'].includes(u.hostname) ? `${hostname()}:${u.port}` : u.host;
 }
