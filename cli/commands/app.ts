@@ -115,7 +115,9 @@ export function registerApp(program: Command): void {
 
       // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load.
       const { startApp } = await import('../../app/server.js');
-      const app = await startApp(config, { log });
+      const { startTracing } = await import('../../lib/tracing/setup.js');
+      const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+      const app = await startApp(config, { log, tracing: (server) => startTracing({ service: 'app', server, otlpEndpoint }) });
       // Handlers before the ready line: whoever waits for that line may signal at once.
       // A second Ctrl-C means "now": skip the rest of the drain.
       stopOnSignals(log, () => app.close(), { message: 'shutting down', parentPid, secondSigintExits: true });
