@@ -1,6 +1,8 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { Middleware } from 'koa';
 
+const UNTRACED = new Set(['/healthz', '/readyz', '/metrics', '/traces']);
+
 /**
  * One server span per request, the child of the proxy's span when a `traceparent` came
  * with it; the handler (and every DynamoDB call it makes) runs inside it. Named for the
@@ -8,6 +10,8 @@ import type { Middleware } from 'koa';
  */
 export function traceRequests(tracer: Tracer): Middleware {
   return async (ctx, next) => {
+    // health checks, scrapes and trace reads come every second: they would crowd out the requests
+    if (UNTRACED.has(ctx.path)) return next();
     const parent = propagation.extract(ROOT_CONTEXT, ctx.req.headers);
     const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': ctx.method } }, parent);
     try {
