@@ -117,7 +117,9 @@ export function registerApp(program: Command): void {
       const { startApp } = await import('../../app/server.js');
       const { startTracing } = await import('../../lib/tracing/setup.js');
       const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
-      const app = await startApp(config, { log, tracing: (server) => startTracing({ service: 'app', server, otlpEndpoint }) });
+      // OTEL_SDK_DISABLED=true (OpenTelemetry's own switch) turns tracing off
+      const traced = process.env.OTEL_SDK_DISABLED !== 'true';
+      const app = await startApp(config, { log, ...(traced ? { tracing: (server: string) => startTracing({ service: 'app', server, otlpEndpoint }) } : {}) });
       // Handlers before the ready line: whoever waits for that line may signal at once.
       // A second Ctrl-C means "now": skip the rest of the drain.
       stopOnSignals(log, () => app.close(), { message: 'shutting down', parentPid, secondSigintExits: true });
