@@ -20,6 +20,7 @@ import { ProxyMetrics } from './metrics.js';
 import { RetryBudget } from './retry.js';
 import { readKeyPair, reloadKeyPair, startRedirect } from './tls.js';
 import { UpstreamSet } from './upstream.js';
+import type { Tracing } from '../lib/tracing/setup.js';
 import { createUpgradeHandler } from './ws.js';
 
 export interface RunningProxy {
@@ -47,6 +48,8 @@ export interface PoolView {
 export interface StartOptions {
   /** In a cluster worker: no admin server, metrics shared with the primary, a per-worker fleet id. */
   worker?: { index: number; adminAddress: string };
+  /** Trace requests (the single-process proxy: a cluster's workers have no admin port to show their traces on). */
+  tracing?: Tracing;
 }
 
 /** Starts one proxy process: membership, health checks, the HTTP(S) listener, admin and reporting. */
@@ -101,6 +104,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     closing: () => closing,
     exposeInternal: cfg.exposeInternal,
     log,
+    tracer: opts.tracing?.tracer,
   };
   const sOpts = serverOptions(cfg.timeouts);
   const makeServer = (compat: boolean): Server | HttpsServer => {
@@ -132,6 +136,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   const proxyId = baseId + (opts.worker ? `/w${opts.worker.index}` : '');
   // workers share the label, so the primary sums them into one proxy
   metrics.identify(baseId);
+  opts.tracing?.store.identify(baseId);
   const pool = (): PoolView => ({
     proxyId,
     redis: health.up ? 'up' : 'down',
@@ -147,6 +152,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
         {
           metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
           pool: async () => pool(),
+          traces: opts.tracing && (() => opts.tracing!.store.traces()),
         },
         log,
         cfg.adminToken,

@@ -22,6 +22,8 @@ import { routeFallback } from './fallback.js';
 import { idempotency } from './idempotency.js';
 import { jsonBody } from './json-body.js';
 import type { HttpMetrics } from './metrics.js';
+import { traceRequests } from './tracing.js';
+import type { Tracing } from '../../lib/tracing/setup.js';
 
 export interface AuthDeps {
   mode: AuthMode;
@@ -39,6 +41,7 @@ export interface KoaAppDeps {
   auth: AuthDeps;
   /** Outermost middleware (the request monitor), so it sees every request's final status. */
   monitor?: Middleware;
+  tracing?: Tracing;
 }
 
 /** While draining, every response tells the client to reconnect elsewhere. */
@@ -53,7 +56,7 @@ function connectionCloseWhileDraining(readiness: Readiness): Middleware {
 }
 
 /** shoal's own API: health, metrics, the three resources, sessions and the OpenAPI document. */
-export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'metrics' | 'auth'>): Router {
+export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'metrics' | 'auth' | 'tracing'>): Router {
   const api = new Router();
   api.use(
     userRoutes(deps.stores).routes(),
@@ -63,7 +66,7 @@ export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'met
     openApiRoutes(async () => (await import('../openapi/shoal.js')).shoalOpenApi).routes(),
   );
   const root = new Router();
-  root.use(healthRoutes(deps.readiness, deps.metrics).routes());
+  root.use(healthRoutes(deps.readiness, deps.metrics, deps.tracing?.store).routes());
   root.use('/api/v1', api.routes());
   root.use(pageRoutes(deps.stores).routes());
   return root;
@@ -98,6 +101,7 @@ export function createKoaApp(deps: KoaAppDeps): Koa {
   app.on('error', (err: Error) => deps.log.debug({ err }, 'connection error'));
 
   if (deps.monitor) app.use(deps.monitor);
+  if (deps.tracing) app.use(traceRequests(deps.tracing.tracer));
   app.use(deps.metrics.middleware());
   app.use(connectionCloseWhileDraining(deps.readiness));
   app.use(errorMapper(deps.log));

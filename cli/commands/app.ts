@@ -119,7 +119,11 @@ export function registerApp(program: Command): void {
       // and compiled from the data dir's code cache where Node has one.
       if (dynamo.dataDir !== MEMORY) enableCompileCache(dynamo.dataDir);
       const { startApp } = await import('../../app/server.js');
-      const app = await startApp(config, { log });
+      const { startTracing } = await import('../../lib/tracing/setup.js');
+      const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+      // OTEL_SDK_DISABLED=true (OpenTelemetry's own switch) turns tracing off
+      const traced = process.env.OTEL_SDK_DISABLED !== 'true';
+      const app = await startApp(config, { log, ...(traced ? { tracing: (server: string) => startTracing({ service: 'app', server, otlpEndpoint }) } : {}) });
       // Handlers before the ready line: whoever waits for that line may signal at once.
       // A second Ctrl-C means "now": skip the rest of the drain.
       stopOnSignals(log, () => app.close(), { message: 'shutting down', parentPid, secondSigintExits: true });
