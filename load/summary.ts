@@ -4,6 +4,7 @@ import { curlLine } from './curl.js';
 import type { ElasticityResult, LoadSample } from './elasticity-sampler.js';
 import { latencyStats, type LatencyStats } from './histogram.js';
 import type { EndReason, LoadPart } from './part-run.js';
+import { phaseLatency, scalingPhases, type PhaseLatency } from './phases.js';
 import type { Recorder } from './recorder.js';
 import { meanRate, plannedCount } from './schedule.js';
 import type { ThresholdResult } from './thresholds.js';
@@ -125,6 +126,8 @@ export interface Summary {
   lateMs: number;
   timeline: SecondSummary[];
   elasticity: (Elasticity & { targetRps: number; definition: string; samples: number; series: LoadSample[] }) | null;
+  /** Corrected latency before, during and after the fleet scaled (load/phases.ts); empty when it did not. */
+  phases: PhaseLatency[];
   /** Per entry of a legacy file (each its own test); null for a one-part run. */
   parts: PartSummary[] | null;
   /** Filled in after the run by evaluateThresholds. */
@@ -241,6 +244,7 @@ export function summarize(rec: Recorder, meta: RunMeta): Summary {
     lateMs: meta.lateMs,
     timeline,
     elasticity: e ? { ...e.metrics, targetRps: e.targetRps, definition: e.definition, samples: e.samples.length, series: e.samples } : null,
+    phases: e ? phaseLatency(scalingPhases(e.samples, rec.seconds.length), rec.seconds) : [],
     parts: null,
     thresholds: [],
   };

@@ -26,6 +26,13 @@ function partRows(parts: PartSummary[]): string[] {
   return out;
 }
 
+/** Where a tail came from: the scale-out's seconds apart from the rest. */
+function phaseRows(phases: Summary['phases']): string[] {
+  const out = ['', 'corrected latency around the scaling (during = from the autoscaler\'s first new ask until the ready servers matched its last)'];
+  for (const p of phases) out.push(row(`${p.phase} (${p.fromS.toFixed(0)}–${p.toS.toFixed(0)} s)`, `p50 ${p.p50} ms, p99 ${p.p99} ms over ${p.requests} requests`));
+  return out;
+}
+
 function elasticityRows(e: NonNullable<Summary['elasticity']>): string[] {
   const out = [''];
   out.push(`elasticity (SPEC RG; demand = ${e.definition} servers, offered = the planned arrival rate at the sample (measured sends for --users), target = ${n(e.targetRps)} req/s per server; ${e.samples} samples)`);
@@ -103,6 +110,7 @@ export function renderText(s: Summary): string {
   }
   if (s.parts) out.push(...partRows(s.parts));
   if (s.elasticity) out.push(...elasticityRows(s.elasticity));
+  if (s.phases.length > 0) out.push(...phaseRows(s.phases));
   out.push('');
   if (s.findings.length === 0) out.push(s.noWait ? 'findings: none (responses not read in --no-wait)' : 'findings: none');
   else {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Fleet } from '../../fleet/index.js';
@@ -9,6 +9,7 @@ import { ShoalError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { processStartTime, signalGroup } from '../../lib/process.js';
 import { placeLaunches } from '../engine/zones.js';
+import { BootPacer } from './boot-pacer.js';
 import { isAlive, LocalState, type LocalRecord } from './local-state.js';
 import type { Instance, Provider, Target } from './provider.js';
 
@@ -36,11 +37,16 @@ export interface LocalProviderOptions {
   stackPid?: number;
   /** How often exits of servers this process did not start are looked for. */
   pollMs?: number;
+  /** Boots at once on this machine; more launches wait their turn. Default: the cores available. */
+  maxBoots?: number;
+  /** Niceness of a server until it is ready (then 0 again). Default 10. */
+  bootNice?: number;
   log: Logger;
 }
 
-// The child waits on its stdin until its `launching` entry is written, then becomes the app
-// (exec keeps the pid), so the entry always exists first and records the real pid.
+// The child waits on its stdin until its `launching` entry is written and a boot slot is free
+// (BootPacer), then becomes the app (exec keeps the pid), so the entry always exists first
+// and records the real pid.
 const GATE = 'read -r _ && exec "$0" "$@"';
 
 /**
@@ -58,8 +64,11 @@ export class LocalProvider implements Provider {
   private onExit?: (i: Instance) => void;
   private timer?: NodeJS.Timeout;
 
+  private readonly pacer: BootPacer;
+
   constructor(private readonly o: LocalProviderOptions) {
     this.state = new LocalState(o.stateDir);
+    this.pacer = new BootPacer({ fleet: o.fleet, log: o.log, limit: o.maxBoots ?? availableParallelism(), nice: o.bootNice ?? 10 });
   }
 
   async launch(count: number, running: readonly Instance[]): Promise<string[]> {
@@ -106,7 +115,8 @@ export class LocalProvider implements Provider {
       this.state.remove(id);
       throw new ShoalError('SHOAL_ERR_LAUNCH', `could not register ${id}: ${(err as Error).message}`);
     }
-    child.stdin!.end('go\n');
+    // Its gate opens when a boot slot is free (see BootPacer); until ready it runs niced.
+    this.pacer.admit(id, pid, () => child.stdin!.end('go\n'));
     this.o.log.info({ id, pid, zone }, 'launched app server');
     return id;
   }
@@ -166,12 +176,14 @@ export class LocalProvider implements Provider {
   /** The app servers keep running: the next leader adopts them, and `shoal up` stops them itself. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.pacer.close();
     for (const c of this.children.values()) c.removeAllListeners('exit');
   }
 
   /** A server ended: forget its pid file and tell the watcher, once. */
   private gone(rec: LocalRecord): void {
     this.state.remove(rec.id);
+    this.pacer.ended(rec.id);
     if (this.reported.has(rec.id)) return;
     this.reported.add(rec.id);
     this.onExit?.({ id: rec.id, instanceId: String(rec.pid), state: 'gone', zone: rec.zone, launchedAt: rec.launchedAt });
