@@ -5,7 +5,7 @@
 // identical but for --no-monitors; wrk loads one at a time, alternating which goes first,
 // so drift on a shared machine hits both sides alike. Prints requests/s with monitors on
 // and off and their ratio (target ≥ 0.97).
-//   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16] [--scenarios music,healthz] [--aa] [--micro-only]
+//   npm run bench:monitors -- [--rounds 5] [--seconds 5] [--connections 16] [--scenarios music,healthz] [--aa] [--micro-only] [--tracing-cost]
 // --aa runs monitors on both sides: the ratios it prints are the machine's noise floor.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     scenarios: { type: 'string', default: 'music,healthz' },
     aa: { type: 'boolean', default: false },
     'micro-only': { type: 'boolean', default: false },
+    // the cost of tracing instead: both sides monitored, the "off" side with OTEL_SDK_DISABLED=true
+    'tracing-cost': { type: 'boolean', default: false },
   },
 });
 const bad = (msg: string): never => {
@@ -43,6 +45,7 @@ const seconds = positiveInt('seconds', values.seconds!, bad);
 const connections = positiveInt('connections', values.connections!, bad);
 const songs = positiveInt('songs', values.songs!, bad);
 const aa = values.aa!;
+const tracingCost = values['tracing-cost']!;
 /** Requests per micro-benchmark round, and flushes timed. */
 const MICRO = { requests: 1_000_000, flushes: 2000 };
 
@@ -93,7 +96,7 @@ async function checkMonitored(fleet: Fleet, on: AppProcess, off: AppProcess): Pr
   }
   const memory = await fleet.memory.readAll();
   if (!onStats?.total || !memory.has(on.address)) throw new Error('the monitors-on app wrote no request or memory reading');
-  if (!aa && ((await fleet.requests.read(off.address)) || memory.has(off.address))) throw new Error('the --no-monitors app wrote monitor data');
+  if (!aa && !tracingCost && ((await fleet.requests.read(off.address)) || memory.has(off.address))) throw new Error('the --no-monitors app wrote monitor data');
 }
 
 async function main(): Promise<void> {
@@ -117,8 +120,8 @@ async function main(): Promise<void> {
     children.push(dynamo);
     // --auth off: the bench seeds songs over HTTP and measures the monitors, not logins.
     const common = ['--redis', redis.url, '--prefix', PREFIX, '--dynamodb', dynamo.endpoint, '--create-tables', '--auth', 'off'];
-    const start = async (args: string[]) => {
-      const app = await startAppProcess(args);
+    const start = async (args: string[], env: Record<string, string> = {}) => {
+      const app = await startAppProcess(args, [], env);
       children.push(app);
       return app;
     };
@@ -138,10 +141,12 @@ async function main(): Promise<void> {
       { key: 'healthz', name: 'GET /healthz (no I/O: worst case for the monitors)', paths: ['/healthz'] },
     ].filter((sc) => wanted.has(sc.key));
     if (scenarios.length === 0) throw new Error(`--scenarios: expected music and/or healthz, got ${values.scenarios}`);
-    const offArgs = aa ? common : [...common, '--no-monitors'];
+    const offArgs = aa || tracingCost ? common : [...common, '--no-monitors'];
+    const offEnv: Record<string, string> = tracingCost ? { OTEL_SDK_DISABLED: 'true' } : {};
     console.log(
       `bench:monitors — load average ${load1()} on ${cpus().length} cores — ${rounds} rounds × ${seconds} s per side, a fresh pair of app processes per round, wrk -t1 -c${connections}, loopback` +
-        (aa ? '\nA/A run: both sides have monitors ON — the ratios show the noise floor of this machine' : ''),
+        (aa ? '\nA/A run: both sides have monitors ON — the ratios show the noise floor of this machine' : '') +
+        (tracingCost ? '\ntracing cost run: both sides have monitors ON; "on" traces (the default), "off" runs with OTEL_SDK_DISABLED=true' : ''),
     );
 
     const summary: { name: string; on: number; off: number; ratio: number; cpuOn: number; cpuOff: number; cpuRatio: number }[] = [];
@@ -151,7 +156,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < rounds; i++) {
         // A new pair each round: one process's luck (JIT, heap layout, its core) is not
         // carried into every round.
-        const [on, off] = await Promise.all([start(common), start(offArgs)]);
+        const [on, off] = await Promise.all([start(common), start(offArgs, offEnv)]);
         const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
         const app = (side: 'on' | 'off') => (side === 'on' ? on : off);
         for (const side of order) await measure(app(side), sc, 2, false); // warm: JIT, connection pools, dynalite's first reads
