@@ -141,8 +141,9 @@ function frontend(name: string, cfg: ProxyConfig, port: number, paths: HaproxyPa
 function backend(cfg: ProxyConfig): string[] {
   const out = [
     `backend ${BACKEND}`,
-    // random(2) is power of two choices on least outstanding requests, as --balancer p2c
-    `  balance ${cfg.balancer === 'p2c' ? 'random(2)' : 'roundrobin'}`,
+    // p2c balances on least outstanding requests: leastconn is that, exactly. (HAProxy 2.6's
+    // random(2) loses dynamically added servers from its tree, so it is not used.)
+    `  balance ${cfg.balancer === 'p2c' ? 'leastconn' : 'roundrobin'}`,
     '  http-reuse safe',
     `  option httpchk GET ${cfg.health.path}`,
     `  timeout check ${ms(cfg.health.timeoutMs)}`,

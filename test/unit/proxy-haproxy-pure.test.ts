@@ -36,7 +36,7 @@ t.test('config: the same flags as the Node proxy, in HAProxy words', async (t) =
   has('timeout http-request 10000ms', '--header-timeout (slowloris)');
   has('timeout server 30000ms', '--response-timeout');
   has('errorfile 503 /run/e/503.http', 'the 503 page');
-  has('balance random(2)', 'p2c is power of two choices');
+  has('balance leastconn', 'p2c balances on least outstanding requests');
   has('option httpchk GET /readyz', 'active checks on /readyz');
   has('retries 2', '--max-attempts 3 is two retries');
   has('retry-on conn-failure empty-response response-timeout', 'retry what never reached a server or broke');
