@@ -34,11 +34,15 @@ export const ERROR_PAGES: Record<number, { code: string; message: string }> = {
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
-/** A whole raw HTTP response, as an `errorfile` holds it; a 503 tells the client when to come back. */
+/**
+ * A whole raw HTTP response, as an `errorfile` holds it; a 503 tells the client when to come
+ * back. HAProxy closes the client connection after an answer of its own: saying so lets a
+ * keep-alive client open a new one instead of sending its next request into a closing socket.
+ */
 export function errorPage(status: number): string {
   const e = ERROR_PAGES[status]!;
   const body = JSON.stringify({ error: { code: e.code, message: e.message } });
-  const head = [`HTTP/1.1 ${status} ${REASONS[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, 'cache-control: no-cache'];
+  const head = [`HTTP/1.1 ${status} ${REASONS[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, 'cache-control: no-cache', 'connection: close'];
   if (status === 503) head.push('retry-after: 1');
   return `${head.join('\r\n')}\r\n\r\n${body}`;
 }

@@ -29,7 +29,10 @@ export class HaproxyChild {
   private failures = 0;
   private stderr = '';
 
-  constructor(private readonly o: HaproxyChildOptions) {}
+  constructor(private readonly o: HaproxyChildOptions) {
+    // shoal exiting any way but SIGKILL takes its HAProxy along (a process group kill covers that one)
+    process.once('exit', () => this.child?.kill('SIGKILL'));
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;

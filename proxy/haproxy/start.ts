@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { Gauge, Registry } from 'prom-client';
 import { freePort } from '../../lib/free-port.js';
 import type { Logger } from '../../lib/log.js';
@@ -10,6 +10,7 @@ import { DemandCounters } from '../demand.js';
 import type { PoolView, RunningProxy } from '../start.js';
 import { readKeyPair } from '../tls.js';
 import { HaproxyPool } from './backend.js';
+import { findHaproxy } from './binary.js';
 import { ERROR_PAGES, errorPage, renderConfig, serverArgs, type HaproxyPaths } from './config.js';
 import { HaproxyChild } from './process.js';
 import { RuntimeApi } from './runtime-api.js';
@@ -29,7 +30,7 @@ export async function startHaproxyProxy(cfg: ProxyConfig, log: Logger): Promise<
   const api = new RuntimeApi(hp.socket ?? join(dir!, 'runtime.sock'));
   const pool = new HaproxyPool({ api, log, slowStartMs: cfg.slowStartMs, missingGraceMs: cfg.missingGraceMs, serverArgs: serverArgs(cfg), checks: cfg.health.intervalMs > 0 });
   // a restarted HAProxy has the config's empty backend: the last pool read goes back in, Redis or not
-  const child = dir ? new HaproxyChild({ bin: findBinary(hp.bin), configFile: writeConfig(running, dir, api.socket), api, log, onRestart: () => void pool.reconcile().catch(() => {}) }) : undefined;
+  const child = dir ? new HaproxyChild({ bin: findHaproxy(hp.bin) ?? hp.bin, configFile: writeConfig(running, dir, api.socket), api, log, onRestart: () => void pool.reconcile().catch(() => {}) }) : undefined;
   try {
     await child?.start();
   } catch (err) {
@@ -112,13 +113,6 @@ function writeConfig(cfg: ProxyConfig, dir: string, socket: string): string {
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, renderConfig(cfg, paths));
   return file;
-}
-
-/** A bare name is looked up in PATH and then the sbin directories Debian installs haproxy into (not in a user's PATH). */
-function findBinary(name: string): string {
-  if (name.includes('/')) return name;
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin'];
-  return dirs.map((d) => join(d, name)).find((f) => existsSync(f)) ?? name;
 }
 
 /** The hard open-file limit HAProxy (our child) inherits, from /proc; undefined where there is none. */
