@@ -25,6 +25,11 @@ export function renderStatus(v: StatusView): string {
   ]);
   lines.push(...table([header, ...rows]));
   if (rows.length === 0) lines.push('(no servers)');
+  if (v.proxies.length > 0) {
+    lines.push('', 'PROXIES');
+    const proxies = v.proxies.map((p) => [p.id, p.address, p.dataPlane, `v${p.appliedPoolVersion}`, String(p.offeredRps), String(p.servedRps)]);
+    lines.push(...table([['ID', 'ADDRESS', 'DATA PLANE', 'APPLIED POOL', 'OFFERED RPS', 'SERVED RPS'], ...proxies]));
+  }
   if (v.processes.length > 0) {
     lines.push('', 'STACK (shoal up)');
     const procs = v.processes.map((p) => [
