@@ -49,24 +49,27 @@ export class HaproxyPool implements PoolSink {
     clearInterval(this.timer);
   }
 
-  /** What /pool shows: the servers shoal wants HAProxy to hold, with HAProxy's live figures. */
+  /**
+   * What /pool shows: the servers HAProxy holds now (so a member listed is one it can send
+   * to), with the registry's state — `gone` for one being deleted — and HAProxy's live figures.
+   */
   view(stats: readonly ServerStat[]): MemberView[] {
-    const byName = new Map(stats.map((s) => [s.name, s]));
-    return wantedPool(this.servers, this.mem, Date.now(), this.o).map((w) => {
-      const s = byName.get(w.name);
+    const wanted = new Map(wantedPool(this.servers, this.mem, Date.now(), this.o).map((w) => [w.name, w]));
+    return stats.map((s) => {
+      const w = wanted.get(s.name);
       return {
-        id: w.id,
-        address: w.address,
-        state: w.state,
-        up: !!s && /^(UP|DRAIN|NOLB|no check)/.test(s.status),
+        id: w?.id ?? s.name,
+        address: w?.address ?? '',
+        state: w?.state ?? 'gone',
+        up: /^(UP|DRAIN|NOLB|no check)/.test(s.status),
         // HAProxy's observe-layer7 marks a failing server DOWN rather than ejecting it for a while
         ejected: false,
         ejectedForMs: 0,
-        inflight: s?.inflight ?? 0,
-        weight: w.weight / FULL_WEIGHT,
+        inflight: s.inflight,
+        weight: (w?.weight ?? 0) / FULL_WEIGHT,
         missingForMs: 0,
-        connected: s?.inflight ?? 0,
-        queued: s?.queued ?? 0,
+        connected: s.inflight,
+        queued: s.queued,
       };
     });
   }
