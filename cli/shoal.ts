@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { commands } from './commands/index.js';
+import { shoalVersion } from './version.js';
 
 const program = new Command('shoal')
   .description('shoal: a self-hosted autoscaling web stack (app, proxy, autoscaler, status, URL fuzzer and load generator)')
+  .version(shoalVersion(), '-V, --version')
   // Usage errors (unknown flag, missing value) exit 2 like every other bad input.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 

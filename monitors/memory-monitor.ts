@@ -3,6 +3,7 @@ import si from 'systeminformation';
 import type { Fleet, MemoryReading } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import { FlushLoop } from './flush-loop.js';
+import type { MonitorMetrics } from './metrics.js';
 import { hostId } from './host-id.js';
 import { usedPercent } from './used-percent.js';
 
@@ -14,6 +15,7 @@ export interface MemoryMonitorOptions {
   serverId: string;
   intervalMs?: number;
   log: Logger;
+  metrics?: MonitorMetrics;
 }
 
 /** Once per interval writes this server's memory reading to its field of `memory_load`. */
@@ -30,6 +32,7 @@ export class MemoryMonitor {
       write: async () => {
         await this.sample();
       },
+      onFlush: opts.metrics && ((outcome) => opts.metrics!.flushed('memory', outcome)),
     });
   }
 
@@ -48,6 +51,7 @@ export class MemoryMonitor {
       load1: Math.round(loadavg()[0]! * 100) / 100,
       updatedAt: Date.now(),
     };
+    this.opts.metrics?.memoryRead(reading.usedPercent);
     await this.opts.fleet.memory.write(this.opts.address, reading);
     return reading;
   }

@@ -54,7 +54,7 @@ export interface StartOptions {
 export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptions = {}): Promise<RunningProxy> {
   const control = new ControlPlane(cfg, log);
   // `set` is declared below; the gauges only read it at scrape time
-  const metrics = new ProxyMetrics(() => set);
+  const metrics = new ProxyMetrics(() => set, () => health.up);
   if (opts.worker) metrics.shareWithPrimary();
   const checker = new ActiveChecker(cfg.health, () => {}, log);
   const set = new UpstreamSet({
@@ -74,7 +74,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     missingGraceMs: cfg.missingGraceMs,
     checker,
     log,
-    onEject: (u) => metrics.ejections.inc({ server: u.id }),
+    onEject: (u) => metrics.ejections.inc({ upstream: u.id }),
   });
   await control.follow(set);
 
@@ -122,7 +122,10 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   if (cfg.tls) process.on('SIGHUP', onHup);
   const redirect = cfg.tls && cfg.redirectHttpPort !== undefined ? await startRedirect(cfg, cfg.redirectHttpPort, () => port, log) : undefined;
 
-  const proxyId = (cfg.proxyId ?? `${hostname()}:${port}`) + (opts.worker ? `/w${opts.worker.index}` : '');
+  const baseId = cfg.proxyId ?? `${hostname()}:${port}`;
+  const proxyId = baseId + (opts.worker ? `/w${opts.worker.index}` : '');
+  // workers share the label, so the primary sums them into one proxy
+  metrics.identify(baseId);
   const pool = (): PoolView => ({
     proxyId,
     dataPlane: 'node',

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { registerApp } from './app.js';
 import { registerAutoscaler } from './autoscaler.js';
+import { registerDrain } from './drain.js';
 import { registerDynamodb } from './dynamodb.js';
 import { registerEc2 } from './ec2.js';
+import { registerFleet } from './fleet.js';
 import { registerFuzz } from './fuzz.js';
 import { registerIngest } from './ingest.js';
 import { registerLoad } from './load.js';
@@ -18,8 +20,10 @@ export type Register = (program: Command) => void;
 export const commands: Register[] = [
   registerApp,
   registerAutoscaler,
+  registerDrain,
   registerDynamodb,
   registerEc2,
+  registerFleet,
   registerFuzz,
   registerIngest,
   registerLoad,

@@ -114,7 +114,7 @@ for (const plane of dataPlanes()) {
     t.equal(offered, 1, 'a 503 still counts as offered demand');
     if (plane === 'node') {
       const m = await getJson(`${p.adminUrl}/metrics`);
-      t.match(String(m.body.raw), /shoal_proxy_requests_total\{code="SHOAL_ERR_NO_UPSTREAM"\} 1/);
+      t.match(String(m.body.raw), /shoal_http_requests_total\{status_class="5xx",code="SHOAL_ERR_NO_UPSTREAM",service="proxy",server="[^"]+"\} 1/);
     }
   });
 }
