@@ -54,7 +54,7 @@ export interface StartOptions {
 export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptions = {}): Promise<RunningProxy> {
   const control = new ControlPlane(cfg, log);
   // `set` is declared below; the gauges only read it at scrape time
-  const metrics = new ProxyMetrics(() => set, () => health.up);
+  const metrics = new ProxyMetrics(() => set, () => control.health.up);
   if (opts.worker) metrics.shareWithPrimary();
   const checker = new ActiveChecker(cfg.health, () => {}, log);
   const set = new UpstreamSet({
