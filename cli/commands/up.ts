@@ -43,8 +43,7 @@ export const upTier = tier({
 // flags get a prefix because the autoscaler's admin port (the dashboard) is --admin-port.
 export const proxyReuse: Reuse<typeof proxyTier.flags> = {
   label: 'proxy',
-  // the stack runs its own HAProxy with --data-plane haproxy; attaching to another is for `shoal proxy`
-  omit: ['redis', 'prefix', 'logLevel', 'haproxySocket'],
+  omit: ['redis', 'prefix', 'logLevel'],
   rename: { adminPort: 'proxyAdminPort', adminHost: 'proxyAdminHost', id: 'proxyId' },
 };
 /** With `--provider ec2` the stack's embedded endpoint supplies these (supervisor.ts), so `shoal up` takes none of them. */
