@@ -96,7 +96,7 @@ for (const plane of dataPlanes()) {
         const now = await p.pool();
         return now.appliedPoolVersion === 3 && now.members.find((m) => m.id === 'b1')?.state === 'draining' ? now : undefined;
       },
-      { timeoutMs: 5000, what: 'the proxy to read the registry again' },
+      { timeoutMs: 15_000, what: 'the proxy to read the registry again' },
     );
     t.ok(pool.appliedPoolVersion < applied, `the proxy acknowledges what Redis holds now (3, was ${applied})`);
     const fresh = await spread(p.url, 20);
