@@ -14,6 +14,7 @@ import { MonitorMetrics } from '../monitors/metrics.js';
 import { RequestMonitor } from '../monitors/request-monitor.js';
 import { appConfig, type AppConfig, type AppConfigInput, type AppDeps } from './config.js';
 import { openDynamo, type Dynamo } from './dynamodb/client.js';
+import { traceDynamo } from './dynamodb/tracing.js';
 import { MEMORY } from './dynamodb/embedded.js';
 import { createKoaApp } from './http/koa-app.js';
 import { HttpMetrics } from './http/metrics.js';
@@ -92,6 +93,8 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     const readiness = new Readiness(() => stores.probe());
     const id = config.serverId ?? `app-${randomUUID().slice(0, 8)}`;
     const metrics = new HttpMetrics(id);
+    const tracing = deps.tracing?.(id);
+    if (tracing) traceDynamo(dynamo.client, tracing.tracer);
     // The monitor needs the bound port, known only after listen: route through a slot.
     let monitor: Middleware = (_ctx, next) => next();
     const redis = connectRedis(config.redisUrl, { offlineQueue: false, name: `shoal-app:${id}` });
@@ -104,7 +107,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       tokens: new TokenService(fleet, { rotateMs: config.keyRotationMs, tokenTtlMs: config.tokenTtlMs, refreshMs: 10_000 }),
       guard: new LoginGuard(fleet, config.loginLimits),
     };
-    const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, auth, monitor: (ctx, next) => monitor(ctx, next) });
+    const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, auth, tracing, monitor: (ctx, next) => monitor(ctx, next) });
 
     const handle = koa.callback();
     const timeouts = { headerMs: config.headerTimeoutMs, requestMs: config.requestTimeoutMs, keepAliveMs: config.keepAliveTimeoutMs };

@@ -1,10 +1,10 @@
 import { loadavg } from 'node:os';
-import si from 'systeminformation';
 import type { Fleet, MemoryReading } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import { FlushLoop } from './flush-loop.js';
 import type { MonitorMetrics } from './metrics.js';
 import { hostId } from './host-id.js';
+import { hostMemory } from './host-memory.js';
 import { usedPercent } from './used-percent.js';
 
 export interface MemoryMonitorOptions {
@@ -42,7 +42,7 @@ export class MemoryMonitor {
 
   /** Reads the machine and this process now and writes the reading. */
   async sample(): Promise<MemoryReading> {
-    const [mem, host] = await Promise.all([si.mem(), hostId()]);
+    const [mem, host] = await Promise.all([hostMemory(), hostId()]);
     const reading: MemoryReading = {
       serverId: this.opts.serverId,
       usedPercent: usedPercent(mem),

@@ -5,12 +5,14 @@ import type { Logger } from '../lib/log.js';
 import { pick, type BalancerKind } from './balancer.js';
 import { refuseHttp09 } from '../lib/http-edges.js';
 import type { DemandCounters } from './demand.js';
-import { ProxyErrorCode, sendError } from './errors.js';
+import { ProxyErrorCode, sendError, statusFor } from './errors.js';
 import { clientHeaders, requestIdFor, upstreamHeaders } from './headers.js';
 import { isInternalPath } from './internal-paths.js';
 import type { ProxyMetrics } from './metrics.js';
 import { classifyFailure, shouldRetry, type FailureKind, type RetryBudget } from './retry.js';
+import { endForwardSpan, startForwardSpan, withTraceparent } from './tracing.js';
 import type { Upstream, UpstreamSet } from './upstream.js';
+import type { Span, Tracer } from '@opentelemetry/api';
 
 export interface ForwarderOptions {
   upstreams: UpstreamSet;
@@ -31,6 +33,8 @@ export interface ForwarderOptions {
   /** Serve the app servers' /metrics, /healthz and /readyz on the public port (--expose-internal). */
   exposeInternal: boolean;
   log: Logger;
+  /** Traces every request (a span, retries as its events, `traceparent` to the app) when set. */
+  tracer?: Tracer;
 }
 
 const FAILURE_CODE: Record<Exclude<FailureKind, 'aborted'>, ProxyErrorCode> = {
@@ -81,6 +85,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private resume: (() => void) | undefined;
   private clientGone = false;
   private status = 0;
+  private span: Span | undefined;
 
   constructor(
     private readonly o: ForwarderOptions,
@@ -105,6 +110,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       requestId: this.requestId,
       compat: o.compat,
     });
+    if (o.tracer) {
+      const t = startForwardSpan(o.tracer, req, path);
+      this.span = t.span;
+      this.headers = withTraceparent(this.headers, t.traceparent);
+    }
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
     if (te === undefined && (cl === undefined || cl === '0')) return this.attempt();
@@ -139,6 +149,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     cands.length = 0;
     this.current = u;
     this.attempts++;
+    this.span?.setAttribute('shoal.upstream', u.id);
     u.inflight++;
     this.abort = undefined;
     // timeouts are the pool's (--response-timeout, --idle-timeout)
@@ -178,6 +189,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.release();
     this.res.end();
     this.o.metrics.answered(this.status, this.elapsed());
+    if (this.span) endForwardSpan(this.span, this.status);
   }
 
   onError(err: Error): void {
@@ -186,8 +198,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     const failure = classifyFailure(err as NodeJS.ErrnoException, this.clientGone);
     if (failure === 'aborted') {
       this.o.metrics.refused('client_closed', this.elapsed());
+      this.span?.end();
       return;
     }
+    this.span?.addEvent('upstream attempt failed', { 'shoal.upstream': u?.id ?? '', 'shoal.failure': failure, 'exception.message': err.message });
     this.o.metrics.upstreamErrors.inc({ kind: failure });
     const now = Date.now();
     if (u) {
@@ -198,6 +212,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       // part of the answer is already out: all we can do is cut the client off
       this.o.log.warn({ requestId: this.requestId, server: u?.id, err: err.message }, 'upstream failed mid-response');
       this.o.metrics.refused(ProxyErrorCode.UPSTREAM_FAILED, this.elapsed());
+      if (this.span) endForwardSpan(this.span, 502, 'upstream failed mid-response');
       this.res.destroy();
       return;
     }
@@ -215,6 +230,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     );
     this.o.metrics.retries.inc({ outcome: verdict.retry ? 'retried' : verdict.reason });
     if (verdict.retry) {
+      this.span?.addEvent('retry', { 'shoal.attempt': this.attempts + 1 });
       this.o.log.debug({ requestId: this.requestId, server: u?.id, failure, err: err.message }, 'retrying on another server');
       return this.attempt();
     }
@@ -224,6 +240,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   private refuse(code: ProxyErrorCode, message: string): void {
     this.o.metrics.refused(code, this.elapsed());
+    if (this.span) endForwardSpan(this.span, statusFor(code), `${code}: ${message}`);
     if (this.clientGone) return;
     // an unread body would otherwise be parsed as the next request: answer, then close
     if (!this.req.complete) this.res.setHeader('connection', 'close');

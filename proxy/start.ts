@@ -17,6 +17,7 @@ import { ProxyMetrics } from './metrics.js';
 import { RetryBudget } from './retry.js';
 import { readKeyPair, reloadKeyPair, startRedirect } from './tls.js';
 import { UpstreamSet, type MemberView } from './upstream.js';
+import type { Tracing } from '../lib/tracing/setup.js';
 import { createUpgradeHandler } from './ws.js';
 
 export interface RunningProxy {
@@ -48,6 +49,8 @@ export interface PoolView {
 export interface StartOptions {
   /** In a cluster worker: no admin server, metrics shared with the primary, a per-worker fleet id. */
   worker?: { index: number; adminAddress: string };
+  /** Trace requests (the single-process proxy: a cluster's workers have no admin port to show their traces on). */
+  tracing?: Tracing;
 }
 
 /** Starts one proxy process: membership, health checks, the HTTP(S) listener, admin and reporting. */
@@ -95,6 +98,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     closing: () => closing,
     exposeInternal: cfg.exposeInternal,
     log,
+    tracer: opts.tracing?.tracer,
   };
   const sOpts = serverOptions(cfg.timeouts);
   const makeServer = (compat: boolean): Server | HttpsServer => {
@@ -126,6 +130,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   const proxyId = baseId + (opts.worker ? `/w${opts.worker.index}` : '');
   // workers share the label, so the primary sums them into one proxy
   metrics.identify(baseId);
+  opts.tracing?.store.identify(baseId);
   const pool = (): PoolView => ({
     proxyId,
     dataPlane: 'node',
@@ -139,6 +144,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     : await control.admin({
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         pool: async () => pool(),
+        traces: opts.tracing && (() => opts.tracing!.store.traces()),
       });
   const adminAddress = admin?.address ?? opts.worker?.adminAddress ?? '';
   control.report({ counters, id: proxyId, address, adminAddress, dataPlane: 'node' });

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { advertiseAddress, appConfig, AUTH_MODES, COMPAT_AUTH_MODES, serverId, type AppConfig } from '../../app/config.js';
+import { MEMORY } from '../../app/dynamodb/embedded.js';
 import type { InstanceIdentity } from '../../app/instance-identity.js';
+import { enableCompileCache } from '../../lib/compile-cache.js';
 import { createLogger } from '../../lib/log.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
 import { duration, parseOptions, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
@@ -113,9 +115,15 @@ export function registerApp(program: Command): void {
       } satisfies z.input<typeof appConfig>);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
 
-      // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load.
+      // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load;
+      // and compiled from the data dir's code cache where Node has one.
+      if (dynamo.dataDir !== MEMORY) enableCompileCache(dynamo.dataDir);
       const { startApp } = await import('../../app/server.js');
-      const app = await startApp(config, { log });
+      const { startTracing } = await import('../../lib/tracing/setup.js');
+      const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+      // OTEL_SDK_DISABLED=true (OpenTelemetry's own switch) turns tracing off
+      const traced = process.env.OTEL_SDK_DISABLED !== 'true';
+      const app = await startApp(config, { log, ...(traced ? { tracing: (server: string) => startTracing({ service: 'app', server, otlpEndpoint }) } : {}) });
       // Handlers before the ready line: whoever waits for that line may signal at once.
       // A second Ctrl-C means "now": skip the rest of the drain.
       stopOnSignals(log, () => app.close(), { message: 'shutting down', parentPid, secondSigintExits: true });

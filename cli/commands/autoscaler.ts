@@ -74,6 +74,7 @@ export function registerAutoscaler(program: Command): void {
       const { readSnapshot } = await import('../../fleet/snapshot.js');
       const { DashboardFeed } = await import('../../dashboard/feed.js');
       const { dashboardHandler } = await import('../../dashboard/handler.js');
+      const { tracesHandler } = await import('../../dashboard/traces.js');
       const log = createLogger('autoscaler');
       // Set by `shoal up`: this process lives as long as that one (the app servers it starts watch that one too, not this one).
       const parent = Number(process.env.SHOAL_PARENT_PID);
@@ -116,6 +117,7 @@ export function registerAutoscaler(program: Command): void {
         },
       });
       // The dashboard at / reads the fleet itself, so a standby's page is as live as the leader's.
+      const targets = async () => targetGroups(await readSnapshot(fleet, { decisions: 0 }), { id, address: selfAddress });
       const feed = new DashboardFeed(fleet, log);
       feed.start();
       const admin = await startAdmin(
@@ -123,11 +125,11 @@ export function registerAutoscaler(program: Command): void {
           metrics,
           decisions: (n) => daemon.decisions.newest(n),
           health: () => ({ ok: true, id, role: daemon.leadership.role, redis: daemon.redisUp ? 'up' : 'down' }),
-          targets: async () => targetGroups(await readSnapshot(fleet, { decisions: 0 }), { id, address: selfAddress }),
+          targets,
         },
         o.adminHost,
         o.adminPort,
-        [dashboardHandler(feed)],
+        [dashboardHandler(feed), tracesHandler(targets, log)],
         adminToken,
       );
       adminUrl = admin.url;

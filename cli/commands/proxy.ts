@@ -143,12 +143,16 @@ export function registerProxy(program: Command): void {
           await runWorker(cfg, log, Number(process.env.SHOAL_PROXY_WORKER ?? 1), process.env.SHOAL_PROXY_ADMIN_ADDRESS ?? '');
           return;
         }
+        const { startTracing } = await import('../../lib/tracing/setup.js');
+        const tracing = () => startTracing({ service: 'proxy', server: '', otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined });
+        // OTEL_SDK_DISABLED=true (OpenTelemetry's own switch) turns tracing off
+        const traced = process.env.OTEL_SDK_DISABLED !== 'true';
         const running =
           cfg.dataPlane === 'haproxy'
             ? await (await import('../../proxy/haproxy/start.js')).startHaproxyProxy(cfg, log)
             : cfg.workers > 1
               ? await runPrimary(cfg, log)
-              : await startProxy(cfg, log);
+              : await startProxy(cfg, log, traced ? { tracing: tracing() } : {});
         stopOnSignals(log, () => running.close(), { message: 'shutting down: finishing in-flight requests' });
         process.stdout.write(`shoal proxy ready at ${running.url} (admin http://${running.adminAddress})${running.compatUrl ? ` (compat ${running.compatUrl})` : ''}\n`);
       }),
