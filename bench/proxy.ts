@@ -1,6 +1,7 @@
 // bench/proxy: one backend, the same load for every target, one worker each: direct, shoal
 // proxy, the undici floor (node http server + one undici Pool, nothing else), http-proxy-3
-// with a keep-alive agent and without one (the seed's raw example), nginx and haproxy.
+// with a keep-alive agent and without one (the seed's raw example), nginx and haproxy, and
+// shoal proxy --data-plane haproxy (shoal's control plane driving its own HAProxy child).
 // Per round, targets in rotating order:
 //   peak       wrk -t1 -cC (closed loop) after a 2 s warm-up: rps, p50/p99, CPU µs per request
 //   fixed rate `shoal load` open model at each --rates value, the same for every target:
@@ -96,6 +97,10 @@ async function main(): Promise<void> {
   add(await nodeTarget('http-proxy-3 raw', ['bench/lib/http-proxy-3-proxy.mjs', '--backend', backendAddr, '--no-agent'], /listening (http:\/\/\S+)/));
   add(await nginxTarget(dir, backendAddr));
   add(await haproxyTarget(dir, backendAddr));
+  // shoal's control plane driving HAProxy (its child: CPU and RSS are counted with it)
+  if (targets.some((t) => t.name === 'haproxy')) {
+    add(await nodeTarget('shoal+haproxy', ['dist/cli/shoal.js', 'proxy', '--data-plane', 'haproxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn'], /ready at (http:\/\/\S+) /));
+  }
 
   loadAtStart = load1();
   const samples = new Map<string, Samples>(targets.map((t) => [t.name, { peak: [], rates: new Map(RATES.map((r) => [r, []])) }]));
@@ -168,12 +173,31 @@ function print(names: string[], samples: Map<string, Samples>): void {
       console.log(`| ${n} | ${f(median(r.map((x) => x.p50Ms)))} | ${f(median(r.map((x) => x.p99Ms)))} | ${added} | ${f(median(r.map((x) => x.cpuUs)), 1)} (${spread(r.map((x) => x.cpuUs), 1)}) | ${failed} |`);
     }
   }
+  summary(names, samples);
   console.log(`\nRSS of each proxy process (with its children) before and while holding ${IDLE_SOCKETS} idle client sockets, after the runs above\n`);
   console.log('| target | RSS before MB | RSS with idle sockets MB |');
   console.log('|---|---:|---:|');
   for (const n of names) {
     const r = of(n).rss;
     if (r) console.log(`| ${n} | ${r.before.toFixed(0)} | ${r.idle.toFixed(0)} |`);
+  }
+}
+
+/** The issue's two questions, answered from the medians above: shoal+haproxy against bare HAProxy, the Node plane against nginx. */
+function summary(names: string[], samples: Map<string, Samples>): void {
+  const of = (name: string) => samples.get(name);
+  const peak = (name: string, k: 'rps' | 'p99' | 'cpuUs') => median(of(name)!.peak.map((p) => p[k]));
+  console.log('\nsummary (medians of the peak runs; p99 at each fixed rate paired per round)\n');
+  if (names.includes('shoal+haproxy')) {
+    const rates = RATES.map((rate) => {
+      const a = of('shoal+haproxy')!.rates.get(rate)!;
+      const b = of('haproxy')!.rates.get(rate)!;
+      return `${rate}/s ${median(a.map((x, i) => x.p99Ms - b[i]!.p99Ms)).toFixed(2)} ms`;
+    });
+    console.log(`- shoal+haproxy ÷ haproxy: ${(peak('shoal+haproxy', 'rps') / peak('haproxy', 'rps')).toFixed(2)}× rps; p99 delta at peak ${(peak('shoal+haproxy', 'p99') - peak('haproxy', 'p99')).toFixed(2)} ms, at ${rates.join(', at ')}`);
+  }
+  if (names.includes('nginx')) {
+    console.log(`- shoal (node) ÷ nginx: ${(peak('shoal', 'rps') / peak('nginx', 'rps')).toFixed(2)}× rps; shoal ${peak('shoal', 'cpuUs').toFixed(1)} CPU µs/request, nginx ${peak('nginx', 'cpuUs').toFixed(1)}`);
   }
 }
 

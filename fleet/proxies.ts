@@ -14,7 +14,12 @@ export interface ProxyInfo {
   offeredRps: number;
   servedRps: number;
   bootId: string;
+  /** What moves the bytes: shoal's Node proxy or HAProxy driven by it (`--data-plane`); read back as 'node' when absent. */
+  dataPlane?: DataPlane;
 }
+
+export const DATA_PLANES = ['node', 'haproxy'] as const;
+export type DataPlane = (typeof DATA_PLANES)[number];
 
 /** A proxy whose entry is not refreshed within this many seconds disappears. */
 export const PROXY_TTL_SECONDS = 15;
@@ -30,13 +35,16 @@ const FIELD: Record<keyof ProxyInfo, string> = {
   offeredRps: 'offered_rps',
   servedRps: 'served_rps',
   bootId: 'boot_id',
+  dataPlane: 'data_plane',
 };
 const NUMERIC = ['heartbeatAt', 'appliedPoolVersion', 'offeredTotal', 'servedTotal', 'offeredRps', 'servedRps'] as const;
 
 /** A proxy's hash; undefined when it expired. */
 export function parseProxy(raw: Record<string, string>): ProxyInfo | undefined {
   if (!raw.id) return undefined;
-  const p = { id: raw.id, address: raw.address ?? '', adminAddress: raw.admin_address ?? '', bootId: raw.boot_id ?? '' } as ProxyInfo;
+  // entries written before data planes existed are the Node proxy's
+  const dataPlane: DataPlane = raw.data_plane === 'haproxy' ? 'haproxy' : 'node';
+  const p = { id: raw.id, address: raw.address ?? '', adminAddress: raw.admin_address ?? '', bootId: raw.boot_id ?? '', dataPlane } as ProxyInfo;
   for (const k of NUMERIC) p[k] = Number(raw[FIELD[k]] ?? 0);
   return p;
 }
@@ -50,7 +58,7 @@ export class ProxyRegistry {
   /** Writes the proxy's whole entry and refreshes its TTL, in one round trip. */
   async report(info: ProxyInfo): Promise<void> {
     const args: string[] = [];
-    for (const k of Object.keys(FIELD) as (keyof ProxyInfo)[]) args.push(FIELD[k], String(info[k]));
+    for (const k of Object.keys(FIELD) as (keyof ProxyInfo)[]) if (info[k] !== undefined) args.push(FIELD[k], String(info[k]));
     const key = this.keys.proxy(info.id);
     await this.redis.multi().hset(key, ...args).expire(key, PROXY_TTL_SECONDS).sadd(this.keys.proxies, info.id).exec();
   }

@@ -1,4 +1,5 @@
 import type { FleetSnapshot } from './snapshot.js';
+import type { DataPlane } from './proxies.js';
 import type { ServerState } from './server.js';
 import type { StackProcess } from './stack-processes.js';
 
@@ -35,7 +36,8 @@ export interface StatusView {
   leader: string | null;
   offeredRps: number;
   servedRps: number;
-  proxies: { id: string; address: string; appliedPoolVersion: number; offeredRps: number; servedRps: number }[];
+  /** Each live proxy with the data plane it runs (node, or haproxy driven by shoal). */
+  proxies: { id: string; address: string; dataPlane: DataPlane; appliedPoolVersion: number; offeredRps: number; servedRps: number }[];
   poolVersion: number;
   servers: ServerRow[];
   decisions: DecisionRow[];
@@ -89,7 +91,7 @@ export function statusView(s: FleetSnapshot): StatusView {
     leader: a ? a.leaderId : null,
     offeredRps: round(s.proxies.reduce((n, p) => n + p.offeredRps, 0)),
     servedRps: round(s.proxies.reduce((n, p) => n + p.servedRps, 0)),
-    proxies: s.proxies.map((p) => ({ id: p.id, address: p.address, appliedPoolVersion: p.appliedPoolVersion, offeredRps: round(p.offeredRps), servedRps: round(p.servedRps) })),
+    proxies: s.proxies.map((p) => ({ id: p.id, address: p.address, dataPlane: p.dataPlane ?? 'node', appliedPoolVersion: p.appliedPoolVersion, offeredRps: round(p.offeredRps), servedRps: round(p.servedRps) })),
     poolVersion: s.poolVersion,
     servers,
     decisions: s.decisions.map((e) => decisionRow(e.at, e.data)),

@@ -1,3 +1,4 @@
+import type { DataPlane } from '../fleet/index.js';
 import type { BalancerKind } from './balancer.js';
 import type { HealthConfig } from './health.js';
 
@@ -12,6 +13,11 @@ export interface ProxyConfig {
   redisUrl: string;
   prefix: string;
   balancer: BalancerKind;
+  /** What moves the bytes: this Node process, or HAProxy driven through its Runtime API. */
+  dataPlane: DataPlane;
+  /** With the haproxy data plane: the binary to run, or the socket of a running HAProxy to attach to. */
+  haproxy?: { bin: string; socket?: string };
+  /** Node: processes accepting on the port; haproxy: its threads. */
   workers: number;
   tls?: { certFile: string; keyFile: string };
   /** A second port serving the course system's API (requests marked as compat); off when undefined. */

@@ -1,4 +1,4 @@
-import type { Fleet } from '../fleet/index.js';
+import type { DataPlane, Fleet } from '../fleet/index.js';
 import { OnceLog, type Logger } from '../lib/log.js';
 
 /** Running totals the request path bumps (plain increments: no I/O per request). */
@@ -18,6 +18,10 @@ export interface DemandReporterOptions {
   adminAddress: string;
   /** The pool version the proxy has applied (membership's drain acknowledgement). */
   appliedVersion: () => number;
+  /** Which data plane moves the bytes: shown by `shoal status` and the dashboard. */
+  dataPlane: DataPlane;
+  /** Brings `counters` up to date before each report (HAProxy's counters are read, not bumped). */
+  beforeReport?: () => Promise<void>;
   intervalMs: number;
   /** Rates are averaged over this window: steadier than per-tick, still fresh. */
   windowMs?: number;
@@ -61,6 +65,7 @@ export class DemandReporter {
   }
 
   async report(): Promise<void> {
+    await this.o.beforeReport?.().catch((err: unknown) => this.once.warn('counters', { err: String(err) }, 'proxy counters could not be read'));
     const now = Date.now();
     this.sample(now);
     const { offeredRps, servedRps } = this.rates();
@@ -76,6 +81,7 @@ export class DemandReporter {
         offeredRps,
         servedRps,
         bootId: this.o.bootId,
+        dataPlane: this.o.dataPlane,
       });
       this.once.clear('report', 'proxy report: redis reachable again');
     } catch (err) {

@@ -1,12 +1,19 @@
-import type { Fleet, Redis } from '../fleet/index.js';
+import type { Fleet, Redis, Server } from '../fleet/index.js';
 import { OnceLog, type Logger } from '../lib/log.js';
-import type { UpstreamSet } from './upstream.js';
+
+/**
+ * A data plane as membership sees it: the Node proxy's upstream set, or HAProxy's backend.
+ * The pool version is acknowledged only once `apply` has returned (or its promise resolved).
+ */
+export interface PoolSink {
+  apply(servers: readonly Server[], now: number): void | Promise<void>;
+}
 
 export interface MembershipOptions {
   fleet: Fleet;
   /** A dedicated connection for SUBSCRIBE (a subscribed client can run nothing else). */
   subscriber: Redis;
-  upstreams: UpstreamSet;
+  upstreams: PoolSink;
   resyncMs: number;
   log: Logger;
 }
@@ -81,7 +88,7 @@ export class Membership {
         const version = await this.o.fleet.registry.poolVersion();
         const servers = await this.o.fleet.registry.list();
         if (this.closed) return;
-        this.o.upstreams.apply(servers, Date.now());
+        if (!(await this.applyTo(servers))) return;
         if (version < this.applied) this.o.log.warn({ version, applied: this.applied }, 'pool version went back (Redis lost its data): resynced in full');
         this.applied = version;
         this.once.clear('redis', 'redis reachable again: pool resynced');
@@ -90,5 +97,17 @@ export class Membership {
         return;
       }
     } while (this.again && !this.closed);
+  }
+
+  /** Hands the pool to the data plane; false (logged once) when it could not take it: no acknowledgement then. */
+  private async applyTo(servers: readonly Server[]): Promise<boolean> {
+    try {
+      await this.o.upstreams.apply(servers, Date.now());
+      this.once.clear('apply', 'data plane took the pool again');
+      return true;
+    } catch (err) {
+      this.once.warn('apply', { err: String(err) }, 'data plane did not take the pool: not acknowledged, retrying on the next resync');
+      return false;
+    }
   }
 }

@@ -1,25 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { RedisHealth } from '../fleet/health.js';
-import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
+import type { DataPlane } from '../fleet/index.js';
 import { ShoalError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import { startAdmin } from './admin.js';
 import type { ProxyConfig } from './config.js';
 import { upstreamConnector } from './connector.js';
-import { DemandCounters, DemandReporter } from './demand.js';
+import { ControlPlane, formatHost } from './control.js';
+import { DemandCounters } from './demand.js';
 import { createForwarder, type ForwarderOptions } from './forward.js';
 import { ActiveChecker } from './health.js';
 import { applyLimits, serverOptions } from './limits.js';
-import { Membership } from './membership.js';
 import { ProxyMetrics } from './metrics.js';
 import { RetryBudget } from './retry.js';
 import { readKeyPair, reloadKeyPair, startRedirect } from './tls.js';
-import { UpstreamSet } from './upstream.js';
+import { UpstreamSet, type MemberView } from './upstream.js';
 import type { Tracing } from '../lib/tracing/setup.js';
 import { createUpgradeHandler } from './ws.js';
 
@@ -31,7 +28,8 @@ export interface RunningProxy {
   compatUrl?: string;
   /** host:port of the admin server, or '' in a cluster worker (the primary serves it). */
   adminAddress: string;
-  metrics: ProxyMetrics;
+  /** The Node data plane's metrics (HAProxy's figures come from its own counters). */
+  metrics?: ProxyMetrics;
   pool(): PoolView;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), leaves the fleet. */
   close(): Promise<void>;
@@ -39,10 +37,13 @@ export interface RunningProxy {
 
 export interface PoolView {
   proxyId: string;
+  dataPlane: DataPlane;
   redis: 'up' | 'down';
   appliedPoolVersion: number;
   balancer: string;
-  members: ReturnType<UpstreamSet['view']>;
+  members: MemberView[];
+  /** The HAProxy process shoal runs (data plane haproxy, not attached). */
+  haproxyPid?: number;
 }
 
 export interface StartOptions {
@@ -54,13 +55,9 @@ export interface StartOptions {
 
 /** Starts one proxy process: membership, health checks, the HTTP(S) listener, admin and reporting. */
 export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptions = {}): Promise<RunningProxy> {
-  // offline queue off: while Redis is down, reads fail fast and the last known pool keeps serving
-  const redis = connectRedis(cfg.redisUrl, { offlineQueue: false, name: 'shoal-proxy' });
-  const subscriber = connectRedis(cfg.redisUrl, { name: 'shoal-proxy-sub' });
-  const fleet = new Fleet(redis, cfg.prefix);
-  const health = new RedisHealth(redis).start();
+  const control = new ControlPlane(cfg, log);
   // `set` is declared below; the gauges only read it at scrape time
-  const metrics = new ProxyMetrics(() => set, () => health.up);
+  const metrics = new ProxyMetrics(() => set, () => control.health.up);
   if (opts.worker) metrics.shareWithPrimary();
   const checker = new ActiveChecker(cfg.health, () => {}, log);
   const set = new UpstreamSet({
@@ -82,10 +79,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     log,
     onEject: (u) => metrics.ejections.inc({ upstream: u.id }),
   });
-  const membership = new Membership({ fleet, subscriber, upstreams: set, resyncMs: cfg.resyncMs, log });
-  await firstContact(redis, cfg.timeouts.connectMs);
-  await health.check();
-  await membership.start();
+  await control.follow(set);
 
   let closing = false;
   const counters = new DemandCounters();
@@ -139,38 +133,21 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   opts.tracing?.store.identify(baseId);
   const pool = (): PoolView => ({
     proxyId,
-    redis: health.up ? 'up' : 'down',
-    appliedPoolVersion: membership.applied,
+    dataPlane: 'node',
+    redis: control.health.up ? 'up' : 'down',
+    appliedPoolVersion: control.applied,
     balancer: cfg.balancer,
     members: set.view(Date.now()),
   });
   const admin = opts.worker
     ? undefined
-    : await startAdmin(
-        cfg.adminHost,
-        cfg.adminPort,
-        {
-          metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-          pool: async () => pool(),
-          traces: opts.tracing && (() => opts.tracing!.store.traces()),
-        },
-        log,
-        cfg.adminToken,
-      );
-  const adminAddress = admin ? `${formatHost(cfg.adminHost)}:${(admin.address() as AddressInfo).port}` : (opts.worker?.adminAddress ?? '');
-
-  const reporter = new DemandReporter({
-    fleet,
-    counters,
-    id: proxyId,
-    bootId: randomUUID(),
-    address,
-    adminAddress,
-    appliedVersion: () => membership.applied,
-    intervalMs: cfg.reportMs,
-    log,
-  });
-  reporter.start();
+    : await control.admin({
+        metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+        pool: async () => pool(),
+        traces: opts.tracing && (() => opts.tracing!.store.traces()),
+      });
+  const adminAddress = admin?.address ?? opts.worker?.adminAddress ?? '';
+  control.report({ counters, id: proxyId, address, adminAddress, dataPlane: 'node' });
 
   return {
     address,
@@ -183,24 +160,15 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
       if (closing) return;
       closing = true;
       process.off('SIGHUP', onHup);
-      membership.close();
-      health.stop();
+      control.stopFollowing();
       checker.close();
       await Promise.all([drain(server, cfg.timeouts.shutdownMs), compatServer && drain(compatServer, cfg.timeouts.shutdownMs)]);
       redirect?.close();
       admin?.close();
-      await reporter.stop();
+      await control.close();
       await set.close();
-      redis.disconnect();
-      subscriber.disconnect();
     },
   };
-}
-
-/** Waits (briefly) for the first connection so the first resync can read; a Redis that is down is not fatal. */
-async function firstContact(redis: Redis, ms: number): Promise<void> {
-  if (redis.status === 'ready') return;
-  await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, Math.max(ms, 500)).unref())]).catch(() => {});
 }
 
 /** Stops accepting and closes idle keep-alive sockets; busy ones get until `ms` to finish. */
@@ -220,8 +188,4 @@ async function listen(server: Server | HttpsServer, host: string, port: number):
     const code = (err as NodeJS.ErrnoException).code;
     throw new ShoalError('SHOAL_ERR_LISTEN', `cannot listen on ${formatHost(host)}:${port}: ${code === 'EADDRINUSE' ? 'port in use' : (code ?? String(err))}`, 500, { cause: err });
   }
-}
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { DATA_PLANES } from '../../fleet/proxies.js';
 import { createLogger } from '../../lib/log.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
+import { findHaproxy } from '../../proxy/haproxy/binary.js';
 import { readKeyPair } from '../../proxy/tls.js';
 import { addFlags, flag, parseFlags, tier, type Values } from '../flags.js';
 import { duration, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
@@ -24,7 +26,10 @@ export const proxyTier = tier({
     redis: redisFlag('Redis holding the fleet registry', 'redis://127.0.0.1:6379'),
     prefix: prefixFlag,
     balancer: flag({ arg: '<kind>', help: 'p2c (power of two choices, least outstanding) or round-robin', default: 'p2c', schema: z.enum(['p2c', 'round-robin'], { message: 'expected p2c or round-robin' }) }),
-    workers: flag({ arg: '<n>', help: 'processes accepting on the one port', default: '1', schema: positiveInt.max(64, { message: 'expected 1-64 workers' }) }),
+    workers: flag({ arg: '<n>', help: 'processes accepting on the one port (haproxy: its threads)', default: '1', schema: positiveInt.max(64, { message: 'expected 1-64 workers' }) }),
+    dataPlane: flag({ arg: '<node|haproxy>', help: "what moves the bytes: shoal's Node proxy, or HAProxy driven through its Runtime API", default: 'node', schema: z.enum(DATA_PLANES, { message: 'expected node or haproxy' }) }),
+    haproxyBin: flag({ arg: '<path>', help: 'with --data-plane haproxy: the haproxy binary to run', default: 'haproxy', schema: z.string().min(1) }),
+    haproxySocket: flag({ arg: '<path>', help: 'with --data-plane haproxy: attach to a running HAProxy through this Runtime API socket instead of running one', schema: z.string().min(1).optional() }),
     tlsCert: flag({ arg: '<file>', help: 'PEM certificate: serve HTTPS (reloaded on SIGHUP)', schema: z.string().min(1).optional() }),
     tlsKey: flag({ arg: '<file>', help: 'PEM private key for --tls-cert', schema: z.string().min(1).optional() }),
     redirectHttp: flag({ arg: '<port>', help: 'also answer plain HTTP on this port with a redirect to HTTPS', schema: port.optional() }),
@@ -61,6 +66,10 @@ export const proxyTier = tier({
   check: (o) => {
     if (!!o.tlsCert !== !!o.tlsKey) return { key: o.tlsCert ? 'tlsKey' : 'tlsCert', message: '--tls-cert and --tls-key go together' };
     if (o.redirectHttp !== undefined && !o.tlsCert) return { key: 'redirectHttp', message: 'needs --tls-cert and --tls-key' };
+    if (o.haproxySocket && o.dataPlane !== 'haproxy') return { key: 'haproxySocket', message: 'needs --data-plane haproxy' };
+    if (o.dataPlane === 'haproxy' && !o.haproxySocket && !findHaproxy(o.haproxyBin)) {
+      return { key: 'dataPlane', message: `haproxy needs the haproxy binary (${o.haproxyBin} not found: apt-get install haproxy, or pass --haproxy-bin)` };
+    }
     return undefined;
   },
 });
@@ -77,6 +86,8 @@ function toConfig(o: Parsed, adminToken: string | undefined): ProxyConfig {
     redisUrl: o.redis,
     prefix: o.prefix,
     balancer: o.balancer,
+    dataPlane: o.dataPlane,
+    haproxy: o.dataPlane === 'haproxy' ? { bin: o.haproxyBin, socket: o.haproxySocket } : undefined,
     workers: o.workers,
     tls: o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined,
     redirectHttpPort: o.redirectHttp,
@@ -136,7 +147,12 @@ export function registerProxy(program: Command): void {
         const tracing = () => startTracing({ service: 'proxy', server: '', otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined });
         // OTEL_SDK_DISABLED=true (OpenTelemetry's own switch) turns tracing off
         const traced = process.env.OTEL_SDK_DISABLED !== 'true';
-        const running = cfg.workers > 1 ? await runPrimary(cfg, log) : await startProxy(cfg, log, traced ? { tracing: tracing() } : {});
+        const running =
+          cfg.dataPlane === 'haproxy'
+            ? await (await import('../../proxy/haproxy/start.js')).startHaproxyProxy(cfg, log)
+            : cfg.workers > 1
+              ? await runPrimary(cfg, log)
+              : await startProxy(cfg, log, traced ? { tracing: tracing() } : {});
         stopOnSignals(log, () => running.close(), { message: 'shutting down: finishing in-flight requests' });
         process.stdout.write(`shoal proxy ready at ${running.url} (admin http://${running.adminAddress})${running.compatUrl ? ` (compat ${running.compatUrl})` : ''}\n`);
       }),

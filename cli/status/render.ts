@@ -13,6 +13,11 @@ export function renderStatus(v: StatusView): string {
   if (v.desired === null) lines.push('(no autoscaler has reported yet)');
   lines.push('');
   lines.push(...serverTable(v.servers));
+  if (v.proxies.length > 0) {
+    lines.push('', 'PROXIES');
+    const proxies = v.proxies.map((p) => [p.id, p.address, p.dataPlane, `v${p.appliedPoolVersion}`, String(p.offeredRps), String(p.servedRps)]);
+    lines.push(...table([['ID', 'ADDRESS', 'DATA PLANE', 'APPLIED POOL', 'OFFERED RPS', 'SERVED RPS'], ...proxies]));
+  }
   if (v.processes.length > 0) {
     lines.push('', 'STACK (shoal up)');
     const procs = v.processes.map((p) => [

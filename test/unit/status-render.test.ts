@@ -13,7 +13,7 @@ const snap: FleetSnapshot = {
   ],
   requests: new Map([['127.0.0.1:4001', { serverId: 'a', bootId: 'b1', total: 100, s2xx: 100, s3xx: 0, s4xx: 0, s5xx: 0, inflight: 3, rps: 12.345, p50Ms: 1, p95Ms: 4.56, updatedAt: now - 1000 }]]),
   memory: new Map([['127.0.0.1:4001', { serverId: 'a', usedPercent: 41.27, hostId: 'h', rssBytes: 1, load1: 0, updatedAt: now }]]),
-  proxies: [{ id: 'p', address: '127.0.0.1:8080', adminAddress: '', heartbeatAt: now, appliedPoolVersion: 9, offeredTotal: 0, servedTotal: 0, offeredRps: 20, servedRps: 19.5, bootId: '' }],
+  proxies: [{ id: 'p', address: '127.0.0.1:8080', adminAddress: '', heartbeatAt: now, appliedPoolVersion: 9, offeredTotal: 0, servedTotal: 0, offeredRps: 20, servedRps: 19.5, bootId: '', dataPlane: 'haproxy' }],
   autoscaler: { leaderId: 'A', provider: 'local', min: 1, max: 8, targetRps: 10, targetMemory: 0, desired: 2, actual: 2, intervalMs: 5000, lastDecision: '', updatedAt: now },
   decisions: [{ id: `${now}-0`, at: now, data: { desired: 2, actual: 1, action: 'scale-out', reason: 'rps 20 / target 10 → 2' } }],
   poolVersion: 9,
@@ -55,6 +55,14 @@ t.test('renderStatus lists the processes shoal up supervises, with restarts and 
   t.match(text, /^redis +11 +running +0 +- +5m +\/d\/logs\/redis\.log$/m);
   t.match(text, /^proxy +12 +running +1 +SIGKILL, 30s ago +29s +\/d\/logs\/proxy\.log$/m);
   t.notMatch(renderStatus(statusView({ ...snap, processes: [] })), /STACK/, 'no section for a fleet shoal up did not start');
+});
+
+t.test('renderStatus lists each proxy with the data plane it runs', async (t) => {
+  const text = renderStatus(statusView(snap));
+  t.match(text, /^ID +ADDRESS +DATA PLANE +APPLIED POOL +OFFERED RPS +SERVED RPS$/m);
+  t.match(text, /^p +127\.0\.0\.1:8080 +haproxy +v9 +20 +19\.5$/m);
+  const { dataPlane: _, ...older } = snap.proxies[0]!;
+  t.match(renderStatus(statusView({ ...snap, proxies: [older] })), /^p +127\.0\.0\.1:8080 +node +v9/m, 'an entry without one is the Node proxy');
 });
 
 t.test('age formats like kubectl', async (t) => {

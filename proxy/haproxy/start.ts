@@ -1,0 +1,187 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Gauge, Registry } from 'prom-client';
+import { freePort } from '../../lib/free-port.js';
+import type { Logger } from '../../lib/log.js';
+import type { ProxyConfig } from '../config.js';
+import { ControlPlane, formatHost } from '../control.js';
+import { DemandCounters } from '../demand.js';
+import type { PoolView, RunningProxy } from '../start.js';
+import { readKeyPair } from '../tls.js';
+import { HaproxyPool } from './backend.js';
+import { findHaproxy } from './binary.js';
+import { ERROR_PAGES, errorPage, renderConfig, serverArgs, type HaproxyPaths } from './config.js';
+import { HaproxyChild } from './process.js';
+import { RuntimeApi } from './runtime-api.js';
+import { parseStat, RunningTotal, type ServerStat } from './stats.js';
+
+/**
+ * `shoal proxy --data-plane haproxy`: shoal's control plane (registry, drain acknowledgement,
+ * demand signal, admin port) driving a real HAProxy through its Runtime API. shoal writes the
+ * config and runs HAProxy as its child, or attaches to a running one (`--haproxy-socket`).
+ */
+export async function startHaproxyProxy(cfg: ProxyConfig, log: Logger): Promise<RunningProxy> {
+  const hp = cfg.haproxy ?? { bin: 'haproxy' };
+  // HAProxy binds what it is told: a port 0 is chosen here
+  const pick = async (p: number | undefined) => (p === 0 ? freePort(cfg.host) : p);
+  const running: ProxyConfig = { ...cfg, port: (await pick(cfg.port))!, compatPort: await pick(cfg.compatPort), redirectHttpPort: await pick(cfg.redirectHttpPort) };
+  const dir = hp.socket ? undefined : mkdtempSync(join(tmpdir(), 'shoal-haproxy-'));
+  const api = new RuntimeApi(hp.socket ?? join(dir!, 'runtime.sock'));
+  const pool = new HaproxyPool({ api, log, slowStartMs: cfg.slowStartMs, missingGraceMs: cfg.missingGraceMs, serverArgs: serverArgs(cfg), checks: cfg.health.intervalMs > 0 });
+  // a restarted HAProxy has the config's empty backend: the last pool read goes back in, Redis or not
+  const child = dir ? new HaproxyChild({ bin: findHaproxy(hp.bin) ?? hp.bin, configFile: writeConfig(running, dir, api.socket), api, log, onRestart: () => void pool.reconcile().catch(() => {}) }) : undefined;
+  try {
+    await child?.start();
+  } catch (err) {
+    pool.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const control = new ControlPlane(cfg, log);
+  await control.follow(pool);
+
+  // offered and served as HAProxy counts them, kept as totals that survive its restarts
+  const counters = new DemandCounters();
+  const offered = new RunningTotal();
+  const served = new RunningTotal();
+  let stats: ServerStat[] = [];
+  const refresh = async () => {
+    const snap = parseStat(await api.send('show stat'));
+    counters.offered = offered.observe(snap.offered);
+    counters.served = served.observe(new Map(snap.servers.map((s) => [s.name, s.answered])));
+    stats = snap.servers;
+  };
+  await refresh().catch(() => {});
+
+  const proxyId = cfg.proxyId ?? `${hostname()}:${running.port}`;
+  const pv = (): PoolView => ({
+    proxyId,
+    dataPlane: 'haproxy',
+    redis: control.health.up ? 'up' : 'down',
+    appliedPoolVersion: control.applied,
+    balancer: cfg.balancer,
+    members: pool.view(stats),
+    haproxyPid: child?.pid,
+  });
+  const registry = haproxyMetrics(counters, pv);
+  const admin = await control.admin({
+    metrics: async () => {
+      await refresh().catch(() => {});
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+    pool: async () => {
+      await refresh().catch(() => {});
+      return pv();
+    },
+  });
+  const address = `${formatHost(cfg.host)}:${running.port}`;
+  control.report({ counters, id: proxyId, address, adminAddress: admin.address, dataPlane: 'haproxy', beforeReport: refresh });
+
+  const onHup = () => {
+    if (cfg.tls && dir) void reloadCertificate(cfg.tls, join(dir, 'tls.pem'), api, log);
+  };
+  process.on('SIGHUP', onHup);
+  const proto = cfg.tls ? 'https' : 'http';
+  let closed = false;
+  return {
+    address,
+    url: `${proto}://${address}`,
+    compatUrl: running.compatPort === undefined ? undefined : `${proto}://${formatHost(cfg.host)}:${running.compatPort}`,
+    adminAddress: admin.address,
+    pool: pv,
+    async close() {
+      if (closed) return;
+      closed = true;
+      process.off('SIGHUP', onHup);
+      control.stopFollowing();
+      pool.close();
+      // HAProxy's soft stop lets in-flight requests finish (bounded by hard-stop-after)
+      await child?.stop();
+      admin.close();
+      await control.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes haproxy.cfg, the error pages and the TLS bundle (owner-only: it holds the key); returns the config's path. */
+function writeConfig(cfg: ProxyConfig, dir: string, socket: string): string {
+  const paths: HaproxyPaths = { socket, errors: dir, pem: cfg.tls ? join(dir, 'tls.pem') : undefined, fdLimit: openFileLimit() };
+  for (const status of Object.keys(ERROR_PAGES)) writeFileSync(join(dir, `${status}.http`), errorPage(Number(status)));
+  if (cfg.tls) writePem(cfg.tls, paths.pem!);
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(file, renderConfig(cfg, paths));
+  return file;
+}
+
+/** The hard open-file limit HAProxy (our child) inherits, from /proc; undefined where there is none. */
+function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+\S+\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writePem(tls: { certFile: string; keyFile: string }, pem: string): string {
+  const pair = readKeyPair(tls);
+  const text = `${pair.cert.toString().trim()}\n${pair.key.toString().trim()}\n`;
+  writeFileSync(pem, text, { mode: 0o600 });
+  chmodSync(pem, 0o600);
+  return text;
+}
+
+/**
+ * SIGHUP: the certificate and key are read again and swapped in over the Runtime API (`set
+ * ssl cert` + `commit`): new handshakes get them, open connections carry on, nothing reloads.
+ * The bundle on disk is rewritten too, for a HAProxy that has to be restarted later.
+ */
+async function reloadCertificate(tls: { certFile: string; keyFile: string }, pem: string, api: RuntimeApi, log: Logger): Promise<void> {
+  const before = readFileSync(pem, 'utf8');
+  try {
+    const text = writePem(tls, pem);
+    const set = await api.send(`set ssl cert ${pem} <<\n${text}\n`);
+    if (!/Transaction (created|updated)/.test(set)) throw new Error(set.trim().split('\n')[0]);
+    const commit = await api.send(`commit ssl cert ${pem}`);
+    if (!/Success!/.test(commit)) throw new Error(commit.trim().split('\n').slice(-1)[0]);
+    log.info({ cert: tls.certFile }, 'tls: certificate reloaded');
+  } catch (err) {
+    writeFileSync(pem, before, { mode: 0o600 });
+    await api.send(`abort ssl cert ${pem}`).catch(() => {});
+    log.error({ err: (err as Error).message }, 'tls: reload failed, keeping the current certificate');
+  }
+}
+
+/** The admin port's /metrics with HAProxy as the data plane: the demand counters and per-server in-flight. */
+function haproxyMetrics(counters: DemandCounters, pool: () => PoolView): Registry {
+  const registry = new Registry();
+  new Gauge({
+    name: 'shoal_proxy_offered_requests',
+    help: 'Requests that reached the proxy so far (HAProxy frontends), its own 503s included',
+    registers: [registry],
+    collect() {
+      this.set(counters.offered);
+    },
+  });
+  new Gauge({
+    name: 'shoal_proxy_served_requests',
+    help: 'Requests an app server answered so far (HAProxy servers)',
+    registers: [registry],
+    collect() {
+      this.set(counters.served);
+    },
+  });
+  new Gauge({
+    name: 'shoal_proxy_upstream_inflight',
+    help: 'Requests sent to each server and not yet answered',
+    labelNames: ['server', 'address', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of pool().members) this.set({ server: m.id, address: m.address, state: m.state }, m.inflight);
+    },
+  });
+  return registry;
+}
