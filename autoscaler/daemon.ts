@@ -184,6 +184,8 @@ export class Daemon {
       acted.markedGone.push(dead.id);
       log.warn({ id: dead.id, reason: dead.reason }, 'dead server marked gone');
     }
+    if (provider.adopt && rec.unregistered.length && (await this.leadership.mayAct())) await provider.adopt(rec.unregistered);
+    await this.drainLeaving(byId, acted);
     // A drain an earlier leader (or the app itself) began is finished by whoever leads now.
     for (const s of snap.servers) {
       if (s.state === 'draining' && s.provider === provider.name && !this.drainer.inProgress.includes(s.id)) this.drainer.start(s);
@@ -203,6 +205,25 @@ export class Daemon {
       this.o.metrics.launches(acted.launched.length);
     }
     return acted;
+  }
+
+  /**
+   * Instances the provider is taking away (an Auto Scaling group's terminating hook holds
+   * them) are drained like a scale-in; one that never became ready has nothing to drain.
+   */
+  private async drainLeaving(byId: ReadonlyMap<string, Server>, acted: DecisionRecord['acted']): Promise<void> {
+    for (const i of this.instances.filter((x) => x.leaving)) {
+      if (this.drainer.inProgress.includes(i.id) || !(await this.leadership.mayAct())) continue;
+      const s = byId.get(i.id);
+      if (s?.state === 'ready') {
+        this.o.log.info({ id: i.id }, 'the provider is taking this server away: draining it first');
+        this.drainer.start(s);
+        acted.draining.push(i.id);
+      } else if (s?.state !== 'draining') {
+        await this.o.provider.terminate([i]);
+        if (s && s.state !== 'gone') await this.o.fleet.registry.gone(s.id);
+      }
+    }
   }
 
   private async record(d: Decision, acted: DecisionRecord['acted']): Promise<void> {

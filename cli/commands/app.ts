@@ -36,7 +36,7 @@ export const appTier = tier({
     prefix: prefixFlag,
     // A launcher's contract with the app it starts (local provider, EC2 user data): one name everywhere.
     serverId: flag({ arg: '<id>', help: 'registry entry a launcher created (else the app makes its own)', env: 'SHOAL_SERVER_ID', schema: serverId.optional() }),
-    provider: flag({ arg: '<name>', help: 'provider recorded when the app creates its own entry; ec2: identity and bind address from IMDSv2', default: 'manual', schema: z.string().min(1) }),
+    provider: flag({ arg: '<name>', help: 'provider recorded when the app creates its own entry; ec2 or asg: identity and bind address from IMDSv2', default: 'manual', schema: z.string().min(1) }),
     createTables: flag({ help: 'create the tables on start (idempotent)', schema: z.boolean().optional() }),
     monitors: flag({ help: 'run without the request and memory monitors (for overhead benchmarks)', negate: true, schema: z.boolean() }),
     monitorInterval: flag({ arg: '<duration>', help: 'how often the monitors write Redis', default: '1s', schema: atLeast10ms }),
@@ -76,7 +76,7 @@ export function registerApp(program: Command): void {
       // On EC2 the instance says who it is: the server id, instance id and bind address
       // (its private IP) come from IMDSv2 unless given.
       let identity: InstanceIdentity | undefined;
-      if (o.provider === 'ec2') {
+      if (o.provider === 'ec2' || o.provider === 'asg') {
         const { readInstanceIdentity } = await import('../../app/instance-identity.js');
         identity = await readInstanceIdentity();
         log.info(identity, 'instance identity from IMDS');

@@ -4,10 +4,7 @@ import type { Cloud } from '../cloud.js';
 import { ApiError } from '../errors.js';
 import { mergeSpecs } from '../launch-spec.js';
 import { findTemplate, resolveVersion } from '../launch-template.js';
-import { added, step, type Group, type Ids, type Work } from './group.js';
-
-/** The tag AWS puts on every instance a group launches: how a group's instances are found with DescribeInstances. */
-export const GROUP_TAG = 'aws:autoscaling:groupName';
+import { added, GROUP_TAG, step, type Group, type Ids, type Work } from './group.js';
 
 /** Lifecycle action tokens and activity ids, as AWS makes them (UUIDs). */
 export const groupIds: Ids = { token: () => randomUUID(), activity: () => randomUUID() };

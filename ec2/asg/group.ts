@@ -6,6 +6,9 @@ import { ApiError } from '../errors.js';
  * States and rules follow AWS's (desired within min/max, balanced zones, the default
  * termination policy, scale-in protection, lifecycle hooks with a heartbeat timeout).
  */
+/** The tag AWS puts on every instance a group launches: how a group's instances are found with DescribeInstances. */
+export const GROUP_TAG = 'aws:autoscaling:groupName';
+
 export type LifecycleState = 'Pending' | 'Pending:Wait' | 'InService' | 'Terminating' | 'Terminating:Wait';
 export type Transition = 'autoscaling:EC2_INSTANCE_LAUNCHING' | 'autoscaling:EC2_INSTANCE_TERMINATING';
 export type HookResult = 'CONTINUE' | 'ABANDON';
