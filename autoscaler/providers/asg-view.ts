@@ -34,7 +34,8 @@ export function asgInstances(members: readonly GroupMember[], ec2: readonly Ec2I
     if (m.lifecycleState.startsWith('Terminating') && !leaving && state !== 'gone') state = 'stopping';
     if (leaving) held.push(m.instanceId);
     else if (!m.protectedFromScaleIn && (state === 'pending' || state === 'running') && !m.lifecycleState.startsWith('Terminating')) unprotected.push(m.instanceId);
-    instances.push({ id: m.instanceId, instanceId: m.instanceId, state, zone: m.zone, launchedAt: e?.LaunchTime?.getTime() ?? now, ...(leaving ? { leaving } : {}) });
+    const billing = e ? { ...(e.InstanceType ? { instanceType: e.InstanceType } : {}), market: e.InstanceLifecycle === 'spot' ? ('spot' as const) : ('on-demand' as const) } : {};
+    instances.push({ id: m.instanceId, instanceId: m.instanceId, state, zone: m.zone, launchedAt: e?.LaunchTime?.getTime() ?? now, ...billing, ...(leaving ? { leaving } : {}) });
   }
   for (const e of ec2) {
     if (memberIds.has(e.InstanceId!)) continue;

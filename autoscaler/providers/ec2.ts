@@ -199,5 +199,7 @@ function toInstance(i: Ec2Instance): Instance {
     state: STATES[i.State?.Name ?? ''] ?? 'gone',
     zone: i.Placement?.AvailabilityZone ?? '',
     launchedAt: i.LaunchTime ? i.LaunchTime.getTime() : 0,
+    ...(i.InstanceType ? { instanceType: i.InstanceType } : {}),
+    market: i.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
   };
 }

@@ -12,6 +12,9 @@ export interface Instance {
   state: InstanceState;
   zone: string;
   launchedAt: number;
+  /** What it is billed as (cost): an EC2 instance type (`local` for a process here), and how it was bought. */
+  instanceType?: string;
+  market?: 'on-demand' | 'spot';
   /** The provider is taking it away (an Auto Scaling group's terminating hook holds it): drain it now. */
   leaving?: boolean;
 }
