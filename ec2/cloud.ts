@@ -59,6 +59,7 @@ export class Cloud {
   private readonly live = new Map<string, Running>();
   private readonly instancesDir: string;
   private pruneTimer?: NodeJS.Timeout;
+  private spotTimer?: NodeJS.Timeout;
   private closing = false;
 
   constructor(private readonly o: CloudOptions) {
@@ -81,6 +82,7 @@ export class Cloud {
     }
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), Math.min(60_000, Math.max(1000, this.o.terminatedTtlMs))).unref();
+    this.spotTimer = setInterval(() => this.randomInterruptions(), 1000).unref();
   }
 
   instances(): Instance[] {
@@ -112,6 +114,10 @@ export class Cloud {
     if (!/^ami-[0-9a-z]+$/.test(spec.imageId)) throw new ApiError('InvalidAMIID.Malformed', `Invalid id: "${spec.imageId}" (expecting "ami-...")`);
     const instanceType = spec.instanceType ?? 'm1.small';
     const subnet = this.placement(spec);
+    if (spec.market === 'spot' && this.o.faults.settings.noSpotCapacity) {
+      this.o.faults.counters.capacityErrors++;
+      throw new ApiError('InsufficientInstanceCapacity', `There is no Spot capacity available that matches your request (${instanceType} in ${subnet.zone.name}).`, 500);
+    }
     if (this.o.faults.noCapacity(subnet.zone.name, instanceType)) {
       const others = this.o.network.zones.map((z) => z.name).filter((z) => z !== subnet.zone.name && !this.o.faults.settings.capacity.some((r) => (!r.zone || r.zone === z) && (!r.instanceType || r.instanceType === instanceType)));
       throw ApiError.capacity(instanceType, subnet.zone.name, others);
@@ -146,6 +152,7 @@ export class Cloud {
         tags,
         volumeId: resourceId('vol'),
         volumeTags: { ...spec.tags.volume },
+        ...(spec.market === 'spot' ? { lifecycle: 'spot' as const } : {}),
         state: 'pending',
         stateChangedAt: now,
         transitionReason: '',
@@ -250,6 +257,16 @@ export class Cloud {
     return changes;
   }
 
+  /** `spotInterruptRate` notices per Spot instance-hour, as a Poisson process checked each second. */
+  private randomInterruptions(): void {
+    const { spotInterruptRate: rate, spotNoticeMs } = this.o.faults.settings;
+    if (rate <= 0) return;
+    for (const i of this.store.instances.values()) {
+      if (i.lifecycle !== 'spot' || i.interruption || (i.state !== 'running' && i.state !== 'pending')) continue;
+      if (Math.random() < rate / 3600) this.interrupt(i.instanceId, { noticeMs: spotNoticeMs });
+    }
+  }
+
   /**
    * A Spot interruption: the notice shows in the instance's metadata now, and the instance is
    * terminated `noticeMs` later (AWS: two minutes). With `rebalanceOnly`, just the earlier
@@ -309,6 +326,7 @@ export class Cloud {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.pruneTimer);
+    clearInterval(this.spotTimer);
     const alive = [...this.store.instances.values()].filter((i) => i.state !== 'terminated').map((i) => i.instanceId);
     if (alive.length) this.terminate(alive);
     await Promise.all([...this.live.values()].map((r) => r.exited));

@@ -31,6 +31,8 @@ export const providerFlags = {
   userDataFile: flag({ arg: '<file>', help: "ec2: boot script (e.g. from `shoal ec2 user-data --out`) [default: the template's, or rendered with --release-url]", schema: z.string().min(1).optional() }),
   releaseUrl: flag({ arg: '<url>', help: 'ec2: render the user data for this release (https:// or s3:// tarball)', schema: z.string().optional() }),
   redisUrlParameter: flag({ arg: '<name>', help: 'ec2: with --release-url, the SSM parameter the instances read the Redis URL from (else --redis goes in the user data)', schema: z.string().optional() }),
+  spot: flag({ help: 'ec2: launch Spot instances (On-Demand when Spot has no capacity, and above --spot-max-share)', schema: z.boolean().optional() }),
+  spotMaxShare: flag({ arg: '<fraction>', help: 'ec2: with --spot, the most of the fleet that may be Spot', default: '0.8', schema: z.coerce.number({ message: 'expected a fraction like 0.8' }).min(0, { message: 'expected a fraction 0-1' }).max(1, { message: 'expected a fraction 0-1' }) }),
   ec2Attempts: flag({ arg: '<n>', help: 'ec2: RunInstances tries per subnet and type on throttling or capacity errors', default: '3', schema: positiveInt }),
   ec2Backoff: flag({ arg: '<duration>', help: 'ec2: first back-off between those tries (doubling, jittered)', default: '1s', schema: duration }),
 };
@@ -110,6 +112,7 @@ export async function buildProvider(o: ProviderFlags, fleet: Fleet, log: Logger)
     instanceProfile: o.instanceProfile,
     keyName: o.keyName,
     userData: await userData(o),
+    ...(o.spot ? { spot: { maxShare: o.spotMaxShare } } : {}),
     retry: { attempts: o.ec2Attempts, baseMs: o.ec2Backoff, maxMs: Math.max(o.ec2Backoff * 8, o.ec2Backoff) },
     log,
   });

@@ -133,7 +133,7 @@ export function registerAutoscaler(program: Command): void {
         health,
         provider,
         engine,
-        cost: new CostMeter(o.prices, o.provider === 'ec2' && o.instanceTypes[0] ? { instanceType: o.instanceTypes[0], market: 'on-demand' } : undefined),
+        cost: new CostMeter(o.prices, launchAs(o)),
         ...(o.schedule.length ? { scheduler: new Scheduler(o.schedule, o.scheduleTz, { min: o.min, max: o.max }) } : {}),
         dryRun: o.dryRun ?? false,
         drainTimeoutMs: o.drainTimeout,
@@ -188,4 +188,11 @@ export function registerAutoscaler(program: Command): void {
       if (parent > 0) watchParent(parent, () => stop('parent exited'), 1000);
     }),
   );
+}
+
+/** What a new server is billed as, when the flags say (the asg provider's template decides: then the fleet's average). */
+function launchAs(o: { provider: string; instanceTypes: string[]; spot?: boolean }): { instanceType: string; market: 'spot' | 'on-demand' } | undefined {
+  if (o.provider === 'local') return { instanceType: 'local', market: 'on-demand' };
+  if (o.provider === 'ec2' && o.instanceTypes[0]) return { instanceType: o.instanceTypes[0], market: o.spot ? 'spot' : 'on-demand' };
+  return undefined;
 }
