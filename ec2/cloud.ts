@@ -23,6 +23,8 @@ export interface CloudOptions {
   /** SIGTERM → SIGKILL grace when an instance is terminated. */
   killTimeoutMs: number;
   process: Omit<ProcessOptions, 'instancesDir'>;
+  /** Instances without user data run no process and no metadata service (fleet-size benchmarks). */
+  bareInstances?: boolean;
 }
 
 /** One RunInstances call after parsing and template resolution. */
@@ -199,6 +201,10 @@ export class Cloud {
     if (this.o.faults.takeBootFailure()) {
       this.o.log.warn({ instanceId: id }, 'boot failed (injected fault)');
       this.finish(id, REASONS.bootFailed);
+      return;
+    }
+    if (this.o.bareInstances && !i.userData) {
+      this.store.put(transition(i, 'running', Date.now()));
       return;
     }
     const imds = new Imds({ instance: () => this.get(id), region: this.o.network.region, zoneId: (z) => this.o.network.zones.find((x) => x.name === z)?.id });

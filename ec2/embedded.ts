@@ -40,6 +40,7 @@ export async function startEc2Endpoint(input: Ec2EndpointConfigInput, deps: { lo
     log,
     terminatedTtlMs: config.terminatedTtlMs,
     killTimeoutMs: config.killTimeoutMs,
+    bareInstances: config.bareInstances,
     process: { node: process.execPath, cli: config.shoalCli ?? SHOAL_CLI, env: config.instanceEnv },
   });
   cloud.start();
