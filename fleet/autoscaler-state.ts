@@ -16,6 +16,8 @@ export interface AutoscalerState {
   intervalMs: number;
   lastDecision: string;
   updatedAt: number;
+  /** host:port of the leader's admin port (/metrics, /sd), for service discovery. */
+  adminAddress?: string;
   /** The next scheduled actions (text, epoch ms), soonest first. */
   nextActions?: { text: string; at: number }[];
   /** The fleet's cost (USD): since when, instance-hours and cost so far, per hour now, types without a price. */
@@ -32,7 +34,7 @@ export class AutoscalerStateStore {
 
   async write(state: AutoscalerState): Promise<void> {
     const args: string[] = [];
-    for (const [k, v] of Object.entries(state)) args.push(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+    for (const [k, v] of Object.entries(state)) if (v !== undefined) args.push(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
     await this.redis.hset(this.keys.autoscalerState, ...args);
   }
 
@@ -43,7 +45,7 @@ export class AutoscalerStateStore {
 
 export function parseAutoscalerState(h: Record<string, string>): AutoscalerState | undefined {
   if (h.desired === undefined) return undefined;
-  const s = { leaderId: h.leaderId ?? '', provider: h.provider ?? '', lastDecision: h.lastDecision ?? '' } as AutoscalerState;
+  const s = { leaderId: h.leaderId ?? '', provider: h.provider ?? '', lastDecision: h.lastDecision ?? '', adminAddress: h.adminAddress ?? '' } as AutoscalerState;
   for (const k of NUMERIC) s[k] = Number(h[k] ?? 0);
   s.nextActions = json(h.nextActions, []);
   const cost = json<AutoscalerState['cost']>(h.cost, undefined);

@@ -57,7 +57,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   const fleet = new Fleet(redis, cfg.prefix);
   const health = new RedisHealth(redis).start();
   // `set` is declared below; the gauges only read it at scrape time
-  const metrics = new ProxyMetrics(() => set);
+  const metrics = new ProxyMetrics(() => set, () => health.up);
   if (opts.worker) metrics.shareWithPrimary();
   const checker = new ActiveChecker(cfg.health, () => {}, log);
   const set = new UpstreamSet({
@@ -77,7 +77,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     missingGraceMs: cfg.missingGraceMs,
     checker,
     log,
-    onEject: (u) => metrics.ejections.inc({ server: u.id }),
+    onEject: (u) => metrics.ejections.inc({ upstream: u.id }),
   });
   const membership = new Membership({ fleet, subscriber, upstreams: set, resyncMs: cfg.resyncMs, log });
   await firstContact(redis, cfg.timeouts.connectMs);
@@ -128,7 +128,10 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   if (cfg.tls) process.on('SIGHUP', onHup);
   const redirect = cfg.tls && cfg.redirectHttpPort !== undefined ? await startRedirect(cfg, cfg.redirectHttpPort, () => port, log) : undefined;
 
-  const proxyId = (cfg.proxyId ?? `${hostname()}:${port}`) + (opts.worker ? `/w${opts.worker.index}` : '');
+  const baseId = cfg.proxyId ?? `${hostname()}:${port}`;
+  const proxyId = baseId + (opts.worker ? `/w${opts.worker.index}` : '');
+  // workers share the label, so the primary sums them into one proxy
+  metrics.identify(baseId);
   const pool = (): PoolView => ({
     proxyId,
     redis: health.up ? 'up' : 'down',

@@ -11,7 +11,6 @@ import type { AuthMode, CompatAuthMode } from '../config.js';
 import type { Readiness } from '../readiness.js';
 import { healthRoutes } from '../routes/health.js';
 import { musicRoutes } from '../routes/music.js';
-import { shoalOpenApi } from '../openapi/shoal.js';
 import { openApiRoutes } from '../routes/openapi.js';
 import { pageRoutes } from '../routes/pages.js';
 import { playlistRoutes } from '../routes/playlists.js';
@@ -61,7 +60,7 @@ export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'met
     musicRoutes(deps.stores).routes(),
     playlistRoutes(deps.stores).routes(),
     sessionRoutes(deps.stores, deps.auth.tokens, deps.auth.guard).routes(),
-    openApiRoutes(shoalOpenApi).routes(),
+    openApiRoutes(async () => (await import('../openapi/shoal.js')).shoalOpenApi).routes(),
   );
   const root = new Router();
   root.use(healthRoutes(deps.readiness, deps.metrics).routes());
