@@ -60,6 +60,8 @@ export const appConfig = z.object({
   monitorIntervalMs: z.number().int().positive().default(1000),
   heartbeatIntervalMs: z.number().int().positive().default(2000),
   drainTimeoutMs: z.number().int().nonnegative().default(30_000),
+  /** On EC2: how often IMDS is polled for a Spot interruption notice or rebalance recommendation (0 = not at all). */
+  spotPollMs: z.number().int().nonnegative().default(0),
   bodyLimitBytes: z.number().int().positive().default(64 * 1024),
   /** Above every proxy's upstream idle timeout (the proxy uses 30 s), so the proxy closes first. */
   keepAliveTimeoutMs: z.number().int().positive().default(65_000),

@@ -147,6 +147,21 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     memoryMonitor?.start();
     await registration.ready();
     registration.start();
+    if (config.spotPollMs > 0) {
+      const { SpotWatch } = await import('./spot-watch.js');
+      // A Spot notice: leave the pool now (proxies stop sending, the autoscaler launches the replacement and terminates this one once drained).
+      const watch = new SpotWatch({
+        intervalMs: config.spotPollMs,
+        log,
+        onNotice: (n) => {
+          log.warn({ id, notice: n.kind, detail: n.detail }, `spot ${n.kind} notice: draining this server`);
+          readiness.draining = true;
+          void registration.draining();
+        },
+      });
+      watch.start();
+      cleanups.push(() => watch.stop());
+    }
     log.info({ id, address, dynamodb: dynamo.target, tables: names }, 'app serving');
 
     let closing: Promise<void> | undefined;

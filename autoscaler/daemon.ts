@@ -12,6 +12,8 @@ import type { FleetSnapshot } from '../fleet/snapshot.js';
 import { FleetObserver } from './observe.js';
 import type { Instance, Provider } from './providers/provider.js';
 import { DecisionLog, worthRecording, type DecisionRecord } from './record.js';
+import type { ScheduledFiring, Scheduler } from './scheduler.js';
+import type { CostMeter, CostSummary } from './cost-meter.js';
 
 export interface DaemonOptions {
   id: string;
@@ -20,6 +22,10 @@ export interface DaemonOptions {
   health: RedisHealth;
   provider: Provider & { readonly listingLagMs: number };
   engine: EngineConfig;
+  /** The fleet's running cost, from each tick's listing. */
+  cost: CostMeter;
+  /** Scheduled actions that change min/max/desired at set times. */
+  scheduler?: Scheduler;
   dryRun: boolean;
   drainTimeoutMs: number;
   log: Logger;
@@ -59,6 +65,8 @@ export class Daemon {
     this.leadership = new Leadership(o.fleet, o.id, Math.max(cfg.intervalMs, 300), o.log, (c) => {
       o.metrics.leading(c.role === 'leader');
       if (c.role === 'leader') {
+        o.scheduler?.resume(Date.now());
+        void o.fleet.autoscaler.read().then((s) => o.cost.resume(s?.cost, Date.now()), () => o.cost.resume(undefined, Date.now()));
         this.history = emptyHistory();
         this.reconciled = emptyReconcileHistory();
         this.exits.clear();
@@ -138,9 +146,14 @@ export class Daemon {
   }
 
   private async tick(snap: FleetSnapshot): Promise<void> {
-    const { provider, engine } = this.o;
+    const { provider } = this.o;
+    const scheduled = this.o.scheduler?.take(snap.at);
+    // The scheduled sizes hold until the next action; a scheduled desired is a floor for this one decision (then the metrics rule, as after an ASG scheduled action).
+    const engine: EngineConfig = scheduled ? { ...this.o.engine, ...scheduled.sizes } : this.o.engine;
+    const config = scheduled?.desired !== undefined ? { ...engine, min: Math.max(engine.min, scheduled.desired) } : engine;
     const instances = await provider.list();
     this.instances = instances;
+    const cost = this.o.cost.observe(instances, snap.at);
     const rec = reconcile(
       { now: snap.at, provider: provider.name, bootTimeoutMs: engine.bootTimeoutMs, listGraceMs: Math.max(provider.listingLagMs, 0), instances, servers: snap.servers },
       this.reconciled,
@@ -161,11 +174,12 @@ export class Daemon {
     // Instances the registry does not list (Redis restarted and their heartbeats are not in
     // yet, or a leader died before writing the entry) count as capacity with stale metrics: the engine holds.
     for (const i of rec.unregistered) inputs.servers.push(unregistered(i, provider.name, snap.at));
-    const out = decide({ now: snap.at, config: engine, servers: inputs.servers, proxies: inputs.proxies }, this.history);
+    const out = decide({ now: snap.at, config, servers: inputs.servers, proxies: inputs.proxies }, this.history);
     this.history = out.history;
     const none: DecisionRecord['acted'] = { launched: [], draining: [], markedGone: [], terminated: [] };
     const acted = this.o.dryRun ? none : await this.act(out.decision, seen, rec);
-    await this.record(out.decision, acted);
+    const costChange = this.o.cost.change(out.decision.launch, out.decision.remove);
+    await this.record(out.decision, acted, engine, scheduled?.fired ?? [], { summary: cost, change: costChange });
   }
 
   private async act(d: Decision, snap: FleetSnapshot, rec: Reconciliation): Promise<DecisionRecord['acted']> {
@@ -189,6 +203,8 @@ export class Daemon {
       acted.markedGone.push(dead.id);
       log.warn({ id: dead.id, reason: dead.reason }, 'dead server marked gone');
     }
+    if (provider.adopt && rec.unregistered.length && (await this.leadership.mayAct())) await provider.adopt(rec.unregistered);
+    await this.drainLeaving(byId, acted);
     // A drain an earlier leader (or the app itself) began is finished by whoever leads now.
     for (const s of snap.servers) {
       if (s.state === 'draining' && s.provider === provider.name && !this.drainer.inProgress.includes(s.id)) this.drainer.start(s);
@@ -210,10 +226,32 @@ export class Daemon {
     return acted;
   }
 
-  private async record(d: Decision, acted: DecisionRecord['acted']): Promise<void> {
-    const { fleet, engine, log, provider } = this.o;
-    const rec: DecisionRecord = { ...d, leader: this.o.id, token: this.leadership.token, dryRun: this.o.dryRun, acted };
-    const worth = worthRecording(this.decisions.last, d, acted);
+  /**
+   * Instances the provider is taking away (an Auto Scaling group's terminating hook holds
+   * them) are drained like a scale-in; one that never became ready has nothing to drain.
+   */
+  private async drainLeaving(byId: ReadonlyMap<string, Server>, acted: DecisionRecord['acted']): Promise<void> {
+    for (const i of this.instances.filter((x) => x.leaving)) {
+      if (this.drainer.inProgress.includes(i.id) || !(await this.leadership.mayAct())) continue;
+      const s = byId.get(i.id);
+      if (s?.state === 'ready') {
+        this.o.log.info({ id: i.id }, 'the provider is taking this server away: draining it first');
+        this.drainer.start(s);
+        acted.draining.push(i.id);
+      } else if (s?.state !== 'draining') {
+        await this.o.provider.terminate([i]);
+        if (s && s.state !== 'gone') await this.o.fleet.registry.gone(s.id);
+      }
+    }
+  }
+
+  private async record(decision: Decision, acted: DecisionRecord['acted'], engine: EngineConfig, fired: ScheduledFiring[], cost: { summary: CostSummary; change: number }): Promise<void> {
+    const { fleet, log, provider } = this.o;
+    const scheduledWhy = fired.map((f) => `scheduled action "${f.action}" (${this.o.scheduler!.tz}): ${f.changes}. `).join('');
+    const costWhy = cost.change !== 0 ? ` Cost ${cost.change > 0 ? '+' : '−'}$${Math.abs(cost.change).toFixed(4)}/h.` : '';
+    const d = { ...decision, reason: `${scheduledWhy}${decision.reason}${costWhy}` };
+    const rec: DecisionRecord = { ...d, leader: this.o.id, token: this.leadership.token, dryRun: this.o.dryRun, acted, costPerHourChange: cost.change, ...(fired.length ? { scheduled: fired } : {}) };
+    const worth = fired.length > 0 || worthRecording(this.decisions.last, d, acted);
     this.decisions.push(rec);
     this.o.metrics.decision(d);
     const logged = { rule: d.rule, current: d.current, desired: d.desired, launched: acted.launched, draining: acted.draining, dryRun: this.o.dryRun };
@@ -233,6 +271,8 @@ export class Daemon {
       lastDecision: d.reason,
       updatedAt: d.at,
       adminAddress: this.o.adminAddress(),
+      nextActions: this.o.scheduler?.upcoming(d.at) ?? [],
+      cost: cost.summary,
     });
     if (worth) await fleet.decisions.append(rec as unknown as Record<string, unknown>);
   }

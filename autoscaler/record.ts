@@ -1,5 +1,6 @@
 import type { TerminateReason } from './engine/reconcile.js';
 import type { Decision } from './engine/types.js';
+import type { ScheduledFiring } from './scheduler.js';
 
 /** A decision as recorded on the fleet's event stream, the log and /decisions. */
 export interface DecisionRecord extends Decision {
@@ -8,6 +9,10 @@ export interface DecisionRecord extends Decision {
   token?: number;
   dryRun: boolean;
   /** What was done about it (nothing in a dry run). */
+  /** USD per hour this decision adds (launches) or saves (negative: servers removed). */
+  costPerHourChange: number;
+  /** Scheduled actions that fired before this decision, and what they changed. */
+  scheduled?: ScheduledFiring[];
   acted: { launched: string[]; draining: string[]; markedGone: string[]; terminated: { id: string; instanceId: string; reason: TerminateReason }[] };
 }
 

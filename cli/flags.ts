@@ -16,6 +16,8 @@ export interface Flag<T extends z.ZodType = z.ZodType> {
   negate?: boolean;
   /** Handed to a child in its environment, never on its argv. */
   secret?: boolean;
+  /** May be given more than once: the values arrive as a list (the environment variable holds them `;`-separated). */
+  repeatable?: boolean;
 }
 
 export type Flags = Record<string, Flag>;
@@ -68,6 +70,7 @@ export function addFlags<F extends Flags>(cmd: Command, t: Tier<F>, r: Reuse<F> 
     if (env) o.env(env);
     const def = r.defaults?.[key] ?? f.default;
     if (def !== undefined) o.default(def);
+    if (f.repeatable) o.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(';').map((x) => x.trim()).filter(Boolean)]);
     cmd.addOption(o);
   }
   return cmd;
@@ -135,6 +138,8 @@ export function childFlags<F extends Flags>(cmd: Command, t: Tier<F>, r: Reuse<F
     if (!f.arg) {
       if (v === true && !f.negate) args.push(long);
       if (v === false && f.negate) args.push(`--no-${kebab(key)}`);
+    } else if (f.repeatable && Array.isArray(v)) {
+      for (const x of v) args.push(long, String(x));
     } else if (f.secret) {
       const name = envName(t.name, key, f);
       if (name) env[name] = String(v);

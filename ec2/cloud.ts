@@ -23,6 +23,8 @@ export interface CloudOptions {
   /** SIGTERM → SIGKILL grace when an instance is terminated. */
   killTimeoutMs: number;
   process: Omit<ProcessOptions, 'instancesDir'>;
+  /** Instances without user data run no process and no metadata service (fleet-size benchmarks). */
+  bareInstances?: boolean;
 }
 
 /** One RunInstances call after parsing and template resolution. */
@@ -59,6 +61,7 @@ export class Cloud {
   private readonly live = new Map<string, Running>();
   private readonly instancesDir: string;
   private pruneTimer?: NodeJS.Timeout;
+  private spotTimer?: NodeJS.Timeout;
   private closing = false;
 
   constructor(private readonly o: CloudOptions) {
@@ -81,6 +84,7 @@ export class Cloud {
     }
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), Math.min(60_000, Math.max(1000, this.o.terminatedTtlMs))).unref();
+    this.spotTimer = setInterval(() => this.randomInterruptions(), 1000).unref();
   }
 
   instances(): Instance[] {
@@ -112,6 +116,10 @@ export class Cloud {
     if (!/^ami-[0-9a-z]+$/.test(spec.imageId)) throw new ApiError('InvalidAMIID.Malformed', `Invalid id: "${spec.imageId}" (expecting "ami-...")`);
     const instanceType = spec.instanceType ?? 'm1.small';
     const subnet = this.placement(spec);
+    if (spec.market === 'spot' && this.o.faults.settings.noSpotCapacity) {
+      this.o.faults.counters.capacityErrors++;
+      throw new ApiError('InsufficientInstanceCapacity', `There is no Spot capacity available that matches your request (${instanceType} in ${subnet.zone.name}).`, 500);
+    }
     if (this.o.faults.noCapacity(subnet.zone.name, instanceType)) {
       const others = this.o.network.zones.map((z) => z.name).filter((z) => z !== subnet.zone.name && !this.o.faults.settings.capacity.some((r) => (!r.zone || r.zone === z) && (!r.instanceType || r.instanceType === instanceType)));
       throw ApiError.capacity(instanceType, subnet.zone.name, others);
@@ -146,6 +154,7 @@ export class Cloud {
         tags,
         volumeId: resourceId('vol'),
         volumeTags: { ...spec.tags.volume },
+        ...(spec.market === 'spot' ? { lifecycle: 'spot' as const } : {}),
         state: 'pending',
         stateChangedAt: now,
         transitionReason: '',
@@ -192,6 +201,10 @@ export class Cloud {
     if (this.o.faults.takeBootFailure()) {
       this.o.log.warn({ instanceId: id }, 'boot failed (injected fault)');
       this.finish(id, REASONS.bootFailed);
+      return;
+    }
+    if (this.o.bareInstances && !i.userData) {
+      this.store.put(transition(i, 'running', Date.now()));
       return;
     }
     const imds = new Imds({ instance: () => this.get(id), region: this.o.network.region, zoneId: (z) => this.o.network.zones.find((x) => x.name === z)?.id });
@@ -248,6 +261,16 @@ export class Cloud {
     }
     this.o.log.info({ instances: [...new Set(ids)] }, 'terminating instances');
     return changes;
+  }
+
+  /** `spotInterruptRate` notices per Spot instance-hour, as a Poisson process checked each second. */
+  private randomInterruptions(): void {
+    const { spotInterruptRate: rate, spotNoticeMs } = this.o.faults.settings;
+    if (rate <= 0) return;
+    for (const i of this.store.instances.values()) {
+      if (i.lifecycle !== 'spot' || i.interruption || (i.state !== 'running' && i.state !== 'pending')) continue;
+      if (Math.random() < rate / 3600) this.interrupt(i.instanceId, { noticeMs: spotNoticeMs });
+    }
   }
 
   /**
@@ -309,6 +332,7 @@ export class Cloud {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.pruneTimer);
+    clearInterval(this.spotTimer);
     const alive = [...this.store.instances.values()].filter((i) => i.state !== 'terminated').map((i) => i.instanceId);
     if (alive.length) this.terminate(alive);
     await Promise.all([...this.live.values()].map((r) => r.exited));

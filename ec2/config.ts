@@ -11,6 +11,10 @@ export const ec2EndpointConfig = z.object({
   zones: z.number().int().min(1).max(MAX_ZONES).default(3),
   terminatedTtlMs: z.number().int().min(0).default(60 * 60_000),
   killTimeoutMs: z.number().int().min(0).default(10_000),
+  /** Instances without user data get no process and no metadata service: a 1,000-instance fleet for `bench:fleet`. */
+  bareInstances: z.boolean().default(false),
+  /** How often each Auto Scaling group's controller runs (besides right after each call that changes the group). */
+  asgTickMs: z.number().int().min(10).default(1000),
   faults: faultSettings.partial().default({}),
   /** The shoal CLI script embedded user data execs (default: this build's dist/cli/shoal.js). */
   shoalCli: z.string().min(1).optional(),

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '../lib/log.js';
+import { autoScalingService } from './api/autoscaling-service.js';
 import { ec2Service } from './api/ec2-service.js';
+import { AutoScaling } from './asg/autoscaling.js';
 import { Cloud } from './cloud.js';
 import { ec2EndpointConfig, type Ec2EndpointConfigInput } from './config.js';
 import { startEndpoint } from './endpoint.js';
@@ -19,11 +21,13 @@ export interface Ec2Endpoint {
   network: Network;
   faults: Faults;
   cloud: Cloud;
+  /** The Auto Scaling groups (Version 2011-01-01 on the same port). */
+  autoScaling: AutoScaling;
   /** Stops taking calls, terminates every instance and waits for their processes. */
   close(): Promise<void>;
 }
 
-/** Starts the embedded EC2 endpoint: the API server, the simulated region and its instances. */
+/** Starts the embedded EC2 endpoint: the API server (EC2 and Auto Scaling), the simulated region and its instances. */
 export async function startEc2Endpoint(input: Ec2EndpointConfigInput, deps: { log?: Logger } = {}): Promise<Ec2Endpoint> {
   const config = ec2EndpointConfig.parse(input);
   const log = deps.log ?? createLogger('ec2');
@@ -36,10 +40,15 @@ export async function startEc2Endpoint(input: Ec2EndpointConfigInput, deps: { lo
     log,
     terminatedTtlMs: config.terminatedTtlMs,
     killTimeoutMs: config.killTimeoutMs,
+    bareInstances: config.bareInstances,
     process: { node: process.execPath, cli: config.shoalCli ?? SHOAL_CLI, env: config.instanceEnv },
   });
   cloud.start();
-  const server = await startEndpoint({ host: config.host, port: config.port, cloud, faults, services: [ec2Service(cloud)], log }).catch(async (err: unknown) => {
+  const autoScaling = new AutoScaling(cloud, { tickMs: config.asgTickMs, log });
+  autoScaling.start();
+  const services = [ec2Service(cloud), autoScalingService(autoScaling, cloud)];
+  const server = await startEndpoint({ host: config.host, port: config.port, cloud, faults, services, log }).catch(async (err: unknown) => {
+    autoScaling.stop();
     await cloud.close();
     throw err;
   });
@@ -52,6 +61,10 @@ export async function startEc2Endpoint(input: Ec2EndpointConfigInput, deps: { lo
     network,
     faults,
     cloud,
-    close: () => (closing ??= server.close().then(() => cloud.close())),
+    autoScaling,
+    close: () => {
+      autoScaling.stop();
+      return (closing ??= server.close().then(() => cloud.close()));
+    },
   };
 }

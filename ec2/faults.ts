@@ -24,6 +24,12 @@ export const faultSettings = z.object({
    * response were lost: a caller's retry must reuse its ClientToken or launch twice.
    */
   lostLaunchResponses: z.number().int().min(0).default(0),
+  /** Spot launches fail InsufficientInstanceCapacity (On-Demand ones still succeed). */
+  noSpotCapacity: z.boolean().default(false),
+  /** Interruption notices per Spot instance-hour, issued at random (0 = only on request). */
+  spotInterruptRate: z.number().min(0).default(0),
+  /** The notice's lead time for random interruptions (AWS: two minutes). */
+  spotNoticeMs: z.number().int().min(0).default(120_000),
 });
 
 export type FaultSettings = z.output<typeof faultSettings>;

@@ -15,6 +15,7 @@ const INSTANCE_FIELDS: Fields<Instance> = {
   'instance-state-name': (i) => [i.state],
   'instance-state-code': (i) => [String(STATE_CODES[i.state])],
   'instance-type': (i) => [i.instanceType],
+  'instance-lifecycle': (i) => [i.lifecycle],
   'image-id': (i) => [i.imageId],
   'availability-zone': (i) => [i.zone],
   'subnet-id': (i) => [i.subnetId],

@@ -37,6 +37,8 @@ export interface Instance {
   /** AWS's `reason` text, e.g. "User initiated (2024-01-01 10:00:00 GMT)". */
   transitionReason: string;
   stateReason?: StateReason;
+  /** `spot` for a Spot instance (EC2's instanceLifecycle); absent for On-Demand. */
+  lifecycle?: 'spot';
   /** A Spot interruption notice: what happens (`terminate`) and when (epoch ms). */
   interruption?: { action: 'terminate'; at: number };
   /** When a rebalance recommendation was issued (epoch ms). */

@@ -17,6 +17,8 @@ export interface LaunchSpec {
   iamInstanceProfile?: { arn?: string; name?: string };
   subnetId?: string;
   zone?: string;
+  /** `InstanceMarketOptions.MarketType=spot`: a Spot instance (absent: On-Demand). */
+  market?: 'spot';
   /** Tags by resource type: `instance`, `volume`, `network-interface`. */
   tags: Record<string, TagMap>;
 }
@@ -50,6 +52,9 @@ export function parseLaunchSpec(q: QueryParams): LaunchSpec {
   ] as const) {
     if (v !== undefined && v !== '') spec[k] = v;
   }
+  const market = q.str('InstanceMarketOptions.MarketType');
+  if (market !== undefined && market !== 'spot') throw ApiError.invalidValue('InstanceMarketOptions.MarketType', market, 'expected spot');
+  if (market) spec.market = 'spot';
   const profile = q.struct('IamInstanceProfile');
   if (profile) spec.iamInstanceProfile = { arn: profile.str('Arn'), name: profile.str('Name') };
 

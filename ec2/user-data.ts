@@ -16,6 +16,8 @@ export const userDataOptions = z
     dynamodb: z.url().optional(),
     tablePrefix: z.string().regex(/^[a-zA-Z0-9_.-]{0,200}$/).optional(),
     port: z.number().int().min(1).max(65535).default(8080),
+    /** Recorded on the app's registry entry: `asg` when an Auto Scaling group launches it (`shoal autoscaler --provider asg`). */
+    provider: z.enum(['ec2', 'asg']).default('ec2'),
   })
   .refine((o) => !!o.redisUrl !== !!o.redisUrlParameter, { message: 'give exactly one of redisUrl and redisUrlParameter', path: ['redisUrl'] });
 
@@ -62,7 +64,7 @@ export function renderUserData(input: UserDataOptions): string {
   const env: [string, string][] = [
     ['AWS_REGION', o.region],
     ['SHOAL_FLEET', o.fleet],
-    ['SHOAL_APP_PROVIDER', 'ec2'],
+    ['SHOAL_APP_PROVIDER', o.provider],
     ['SHOAL_APP_PORT', String(o.port)],
   ];
   if (o.prefix) env.push(['SHOAL_PREFIX', o.prefix]);

@@ -18,6 +18,10 @@ export interface AutoscalerState {
   updatedAt: number;
   /** host:port of the leader's admin port (/metrics, /sd), for service discovery. */
   adminAddress?: string;
+  /** The next scheduled actions (text, epoch ms), soonest first. */
+  nextActions?: { text: string; at: number }[];
+  /** The fleet's cost (USD): since when, instance-hours and cost so far, per hour now, types without a price. */
+  cost?: { since: number; instanceHours: number; cost: number; perHour: number; unpriced: string[] };
 }
 
 const NUMERIC = ['min', 'max', 'targetRps', 'targetMemory', 'desired', 'actual', 'intervalMs', 'updatedAt'] as const;
@@ -30,7 +34,7 @@ export class AutoscalerStateStore {
 
   async write(state: AutoscalerState): Promise<void> {
     const args: string[] = [];
-    for (const [k, v] of Object.entries(state)) if (v !== undefined) args.push(k, String(v));
+    for (const [k, v] of Object.entries(state)) if (v !== undefined) args.push(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
     await this.redis.hset(this.keys.autoscalerState, ...args);
   }
 
@@ -43,5 +47,18 @@ export function parseAutoscalerState(h: Record<string, string>): AutoscalerState
   if (h.desired === undefined) return undefined;
   const s = { leaderId: h.leaderId ?? '', provider: h.provider ?? '', lastDecision: h.lastDecision ?? '', adminAddress: h.adminAddress ?? '' } as AutoscalerState;
   for (const k of NUMERIC) s[k] = Number(h[k] ?? 0);
+  s.nextActions = json(h.nextActions, []);
+  const cost = json<AutoscalerState['cost']>(h.cost, undefined);
+  if (cost) s.cost = cost;
   return s;
+}
+
+/** A JSON field, or the fallback when absent or not JSON (written by an older autoscaler). */
+function json<T>(v: string | undefined, fallback: T): T {
+  if (!v) return fallback;
+  try {
+    return JSON.parse(v) as T;
+  } catch {
+    return fallback;
+  }
 }

@@ -23,6 +23,8 @@ export interface DecisionRow {
   actual: number | null;
   action: string;
   reason: string;
+  /** USD per hour the decision added or saved; null when not recorded. */
+  costPerHourChange: number | null;
 }
 
 /** What `shoal status --json` prints and the dashboard shows: like `kubectl get hpa` plus `get pods`. */
@@ -41,6 +43,10 @@ export interface StatusView {
   poolVersion: number;
   servers: ServerRow[];
   decisions: DecisionRow[];
+  /** The autoscaler's next scheduled actions, soonest first. */
+  schedule: { text: string; at: number }[];
+  /** The fleet's cost as the autoscaler last counted it (USD); null before it has. */
+  cost: { since: number; instanceHours: number; cost: number; perHour: number; unpriced: string[] } | null;
   /** The processes `shoal up` supervises (empty otherwise): restarts and last exit. */
   processes: ProcessRow[];
 }
@@ -95,6 +101,8 @@ export function statusView(s: FleetSnapshot): StatusView {
     poolVersion: s.poolVersion,
     servers,
     decisions: s.decisions.map((e) => decisionRow(e.at, e.data)),
+    schedule: a?.nextActions ?? [],
+    cost: a?.cost ?? null,
     processes: s.processes.map((p) => ({
       name: p.name,
       pid: p.pid,
@@ -112,5 +120,5 @@ export function statusView(s: FleetSnapshot): StatusView {
 function decisionRow(at: number, d: Record<string, unknown>): DecisionRow {
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
-  return { at, desired: num(d.desired), actual: num(d.actual ?? d.current), action: str(d.action), reason: str(d.reason) };
+  return { at, desired: num(d.desired), actual: num(d.actual ?? d.current), action: str(d.action), reason: str(d.reason), costPerHourChange: num(d.costPerHourChange) };
 }

@@ -36,6 +36,14 @@ export function launchErrorKind(name: string): LaunchErrorKind {
   return 'fatal';
 }
 
+/**
+ * Spot or On-Demand for the next launch: Spot while the fleet's Spot share, counting this
+ * launch, stays within `maxShare` (so an interruption wave cannot take more than that).
+ */
+export function chooseMarket(spot: number, total: number, maxShare: number): 'spot' | 'on-demand' {
+  return (spot + 1) / (total + 1) <= maxShare + 1e-9 ? 'spot' : 'on-demand';
+}
+
 /** Exponential back-off with full jitter: attempt 0 waits up to base, 1 up to 2×base, … capped. */
 export function backoffMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
   return Math.round(random() * Math.min(maxMs, baseMs * 2 ** attempt));

@@ -13,7 +13,7 @@ import type { Fleet } from '../../fleet/index.js';
 import { ConfigError, ShoalError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { placeLaunches } from '../engine/zones.js';
-import { backoffMs, launchErrorKind, launchPlan, type LaunchAttempt, type Subnet } from './ec2-plan.js';
+import { backoffMs, chooseMarket, launchErrorKind, launchPlan, type LaunchAttempt, type Subnet } from './ec2-plan.js';
 import type { Instance, InstanceState, Provider, Target } from './provider.js';
 
 export const FLEET_TAG = 'shoal:fleet';
@@ -37,6 +37,8 @@ export interface Ec2ProviderOptions {
   keyName?: string;
   /** The boot script (plain text); absent = the launch template's. */
   userData?: string;
+  /** Launch Spot instances, up to this share of the fleet; On-Demand above it, and when Spot has no capacity. */
+  spot?: { maxShare: number };
   /** Tries per subnet and type, and the back-off between them. */
   retry: { attempts: number; baseMs: number; maxMs: number };
   log: Logger;
@@ -82,11 +84,20 @@ export class Ec2Provider implements Provider {
 
   async launch(count: number, running: readonly Instance[]): Promise<string[]> {
     const ids: string[] = [];
-    for (const zone of placeLaunches(this.zones, running.map((i) => i.zone), count)) ids.push(await this.launchOne(zone));
+    let spot = running.filter((i) => i.market === 'spot').length;
+    let total = running.length;
+    for (const zone of placeLaunches(this.zones, running.map((i) => i.zone), count)) {
+      const market = this.o.spot ? chooseMarket(spot, total, this.o.spot.maxShare) : 'on-demand';
+      const launched = await this.launchOne(zone, market);
+      ids.push(launched.id);
+      if (launched.market === 'spot') spot++;
+      total++;
+    }
     return ids;
   }
 
-  private async launchOne(zone: string): Promise<string> {
+  private async launchOne(zone: string, wanted: 'spot' | 'on-demand'): Promise<{ id: string; market: 'spot' | 'on-demand' }> {
+    let market = wanted;
     const { retry, log } = this.o;
     const launchId = randomUUID();
     const plan = launchPlan(this.subnets, this.o.instanceTypes, zone);
@@ -94,18 +105,25 @@ export class Ec2Provider implements Provider {
     for (const [k, attempt] of plan.entries()) {
       // One token per subnet and type: a retried call (ours or the SDK's) never launches twice,
       // and a new subnet or type is a new request, not a mismatching repeat.
-      const token = `${launchId}-${k}`;
       for (let n = 0; n < retry.attempts; n++) {
+        const token = `${launchId}-${k}${market === 'spot' ? '-spot' : ''}`;
         try {
-          const res = await this.o.client.send(new RunInstancesCommand(this.request(attempt, token)));
+          const res = await this.o.client.send(new RunInstancesCommand(this.request(attempt, token, market)));
           const inst = res.Instances?.[0];
           if (!inst?.InstanceId) throw new ShoalError('SHOAL_ERR_LAUNCH', 'RunInstances answered without an instance');
-          return await this.registered(inst, attempt);
+          return { id: await this.registered(inst, attempt), market };
         } catch (err) {
           const e = err as Error;
           const kind = launchErrorKind(e.name);
           last = `${e.name}: ${e.message}`;
           if (kind === 'fatal') throw new ShoalError('SHOAL_ERR_LAUNCH', `RunInstances failed: ${last}`);
+          if (kind === 'capacity' && market === 'spot') {
+            // No Spot capacity: the On-Demand fallback, at once and in the same place.
+            log.warn({ subnet: attempt.subnet.id, instanceType: attempt.instanceType, error: e.name }, 'no Spot capacity: launching On-Demand instead');
+            market = 'on-demand';
+            n--;
+            continue;
+          }
           const where = { subnet: attempt.subnet.id, zone: attempt.subnet.zone, instanceType: attempt.instanceType, attempt: n + 1, error: e.name };
           if (n + 1 < retry.attempts) {
             log.warn(where, `RunInstances ${kind}: retrying after a back-off`);
@@ -119,7 +137,7 @@ export class Ec2Provider implements Provider {
     throw new ShoalError('SHOAL_ERR_LAUNCH', `no subnet and instance type could launch (${plan.length} tried; last: ${last})`);
   }
 
-  private request(a: LaunchAttempt, token: string): RunInstancesCommandInput {
+  private request(a: LaunchAttempt, token: string, market: 'spot' | 'on-demand'): RunInstancesCommandInput {
     const o = this.o;
     const tags: Tag[] = [
       { Key: FLEET_TAG, Value: o.fleetName },
@@ -134,6 +152,7 @@ export class Ec2Provider implements Provider {
       ...(lt ? { LaunchTemplate: { ...(lt.id ? { LaunchTemplateId: lt.id } : { LaunchTemplateName: lt.name }), Version: lt.version } } : {}),
       ...(o.imageId ? { ImageId: o.imageId } : {}),
       ...(a.instanceType ? { InstanceType: a.instanceType as RunInstancesCommandInput['InstanceType'] } : {}),
+      ...(market === 'spot' ? { InstanceMarketOptions: { MarketType: 'spot' } } : {}),
       SubnetId: a.subnet.id,
       ...(o.securityGroups.length ? { SecurityGroupIds: o.securityGroups } : {}),
       ...(o.instanceProfile ? { IamInstanceProfile: o.instanceProfile.startsWith('arn:') ? { Arn: o.instanceProfile } : { Name: o.instanceProfile } } : {}),
@@ -199,5 +218,7 @@ function toInstance(i: Ec2Instance): Instance {
     state: STATES[i.State?.Name ?? ''] ?? 'gone',
     zone: i.Placement?.AvailabilityZone ?? '',
     launchedAt: i.LaunchTime ? i.LaunchTime.getTime() : 0,
+    ...(i.InstanceType ? { instanceType: i.InstanceType } : {}),
+    market: i.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
   };
 }

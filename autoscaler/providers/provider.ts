@@ -12,6 +12,11 @@ export interface Instance {
   state: InstanceState;
   zone: string;
   launchedAt: number;
+  /** What it is billed as (cost): an EC2 instance type (`local` for a process here), and how it was bought. */
+  instanceType?: string;
+  market?: 'on-demand' | 'spot';
+  /** The provider is taking it away (an Auto Scaling group's terminating hook holds it): drain it now. */
+  leaving?: boolean;
 }
 
 /** What terminate needs: a registry entry or a listed instance. */
@@ -30,6 +35,8 @@ export interface Provider {
   launch(count: number, running: readonly Instance[]): Promise<string[]>;
   /** Stops servers gracefully (the app drains and marks itself gone), forcefully after a timeout. */
   terminate(targets: readonly Target[]): Promise<void>;
+  /** Registers servers it runs that the registry lacks (an Auto Scaling group launched them on its own). */
+  adopt?(instances: readonly Instance[]): Promise<void>;
   /** Every server of this fleet the provider runs, whoever launched it. */
   list(): Promise<Instance[]>;
   /** Calls `onExit` as soon as the provider sees one of its servers end (a local child's exit). */

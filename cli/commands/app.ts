@@ -38,11 +38,12 @@ export const appTier = tier({
     prefix: prefixFlag,
     // A launcher's contract with the app it starts (local provider, EC2 user data): one name everywhere.
     serverId: flag({ arg: '<id>', help: 'registry entry a launcher created (else the app makes its own)', env: 'SHOAL_SERVER_ID', schema: serverId.optional() }),
-    provider: flag({ arg: '<name>', help: 'provider recorded when the app creates its own entry; ec2: identity and bind address from IMDSv2', default: 'manual', schema: z.string().min(1) }),
+    provider: flag({ arg: '<name>', help: 'provider recorded when the app creates its own entry; ec2 or asg: identity and bind address from IMDSv2', default: 'manual', schema: z.string().min(1) }),
     createTables: flag({ help: 'create the tables on start (idempotent)', schema: z.boolean().optional() }),
     monitors: flag({ help: 'run without the request and memory monitors (for overhead benchmarks)', negate: true, schema: z.boolean() }),
     monitorInterval: flag({ arg: '<duration>', help: 'how often the monitors write Redis', default: '1s', schema: atLeast10ms }),
     heartbeatInterval: flag({ arg: '<duration>', help: 'how often the registry entry is refreshed', default: '2s', schema: atLeast10ms }),
+    spotPoll: flag({ arg: '<duration>', help: 'provider ec2 or asg: how often IMDS is polled for a Spot interruption notice (then the app drains itself; 0 = never)', default: '2s', schema: duration }),
     drainTimeout: flag({ arg: '<duration>', help: 'on SIGTERM, how long in-flight requests may take to finish', default: '30s', schema: duration }),
     bodyLimit: flag({ arg: '<size>', help: 'largest accepted request body', default: '64kb', schema: byteSize }),
     headerTimeout: flag({ arg: '<duration>', help: 'a client must send its request headers within this (else 408 and close)', default: '10s', schema: above0 }),
@@ -78,7 +79,7 @@ export function registerApp(program: Command): void {
       // On EC2 the instance says who it is: the server id, instance id and bind address
       // (its private IP) come from IMDSv2 unless given.
       let identity: InstanceIdentity | undefined;
-      if (o.provider === 'ec2') {
+      if (o.provider === 'ec2' || o.provider === 'asg') {
         const { readInstanceIdentity } = await import('../../app/instance-identity.js');
         identity = await readInstanceIdentity();
         log.info(identity, 'instance identity from IMDS');
@@ -103,6 +104,7 @@ export function registerApp(program: Command): void {
         monitorIntervalMs: o.monitorInterval,
         heartbeatIntervalMs: o.heartbeatInterval,
         drainTimeoutMs: o.drainTimeout,
+        spotPollMs: identity ? o.spotPoll : 0,
         bodyLimitBytes: o.bodyLimit,
         headerTimeoutMs: o.headerTimeout,
         requestTimeoutMs: o.requestTimeout,

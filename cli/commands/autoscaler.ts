@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { engineConfig } from '../../autoscaler/engine/config.js';
+import { parsePrices } from '../../autoscaler/engine/cost.js';
+import { parseScheduledAction, validTimeZone } from '../../autoscaler/engine/schedule.js';
 import { tablePrefix } from '../../app/config.js';
 import { connectRedis, Fleet } from '../../fleet/index.js';
 import { RedisHealth } from '../../fleet/health.js';
@@ -50,6 +52,33 @@ export const autoscalerTier = tier({
       schema: z.string().refine((v) => v === 'aws' || /^https?:\/\/[^/]+/.test(v), { message: 'expected aws or an http(s):// endpoint URL' }).optional(),
     }),
     tablePrefix: flag({ arg: '<prefix>', help: 'DynamoDB table name prefix for the app servers', env: 'SHOAL_TABLE_PREFIX', schema: tablePrefix.optional() }),
+    schedule: flag({
+      arg: '<"cron sizes">',
+      help: 'scheduled action, repeatable: "0 9 * * 1-5 min=4" sets min (max, desired) at those times, as ASG scheduled actions do',
+      repeatable: true,
+      schema: z.array(z.string()).default([]).transform((list, ctx) => {
+        try {
+          return list.map(parseScheduledAction);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+    }),
+    scheduleTz: flag({ arg: '<zone>', help: 'time zone of the --schedule times (IANA, e.g. Europe/Paris)', default: 'UTC', schema: z.string().refine(validTimeZone, { message: 'expected an IANA time zone like Europe/Paris or UTC' }) }),
+    prices: flag({
+      arg: '<list>',
+      help: 'USD per instance-hour over the defaults (us-east-1 On-Demand, Spot at 30 %): t3.small=0.0208,t3.small:spot=0.007,local=0.01',
+      default: '',
+      schema: z.string().transform((v, ctx) => {
+        try {
+          return parsePrices(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+    }),
     ...providerFlags,
   },
   // `shoal up` omits the ec2 flags (its embedded endpoint supplies them), so their checks run only where they were taken.
@@ -70,6 +99,8 @@ export function registerAutoscaler(program: Command): void {
       const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');
       const { startAdmin } = await import('../../autoscaler/admin/server.js');
       const { Daemon } = await import('../../autoscaler/daemon.js');
+      const { CostMeter } = await import('../../autoscaler/cost-meter.js');
+      const { Scheduler } = await import('../../autoscaler/scheduler.js');
       const { targetGroups } = await import('../../autoscaler/admin/sd.js');
       const { readSnapshot } = await import('../../fleet/snapshot.js');
       const { DashboardFeed } = await import('../../dashboard/feed.js');
@@ -106,6 +137,8 @@ export function registerAutoscaler(program: Command): void {
         health,
         provider,
         engine,
+        cost: new CostMeter(o.prices, launchAs(o)),
+        ...(o.schedule.length ? { scheduler: new Scheduler(o.schedule, o.scheduleTz, { min: o.min, max: o.max }) } : {}),
         dryRun: o.dryRun ?? false,
         drainTimeoutMs: o.drainTimeout,
         log,
@@ -155,6 +188,13 @@ export function registerAutoscaler(program: Command): void {
       started = true;
     }),
   );
+}
+
+/** What a new server is billed as, when the flags say (the asg provider's template decides: then the fleet's average). */
+function launchAs(o: { provider: string; instanceTypes: string[]; spot?: boolean }): { instanceType: string; market: 'spot' | 'on-demand' } | undefined {
+  if (o.provider === 'local') return { instanceType: 'local', market: 'on-demand' };
+  if (o.provider === 'ec2' && o.instanceTypes[0]) return { instanceType: o.instanceTypes[0], market: o.spot ? 'spot' : 'on-demand' };
+  return undefined;
 }
 
 /** The admin URL's host:port as another machine reaches it: a wildcard bind is named by this host's name. */

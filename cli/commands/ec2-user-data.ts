@@ -17,6 +17,7 @@ const Flags = z.object({
   tablePrefix: z.string().optional(),
   appPort: port.refine((p) => p > 0, { message: 'expected a port 1-65535' }),
   out: z.string().min(1).optional(),
+  provider: z.enum(['ec2', 'asg'], { message: 'expected ec2 or asg' }),
 });
 
 /** `shoal ec2 user-data`: prints (or writes, 0600) the cloud-init user data that boots an app server. */
@@ -33,6 +34,7 @@ export function registerUserData(ec2: Command): void {
     .addOption(opt('--dynamodb <url>', 'DynamoDB endpoint URL (default: AWS DynamoDB in the region)'))
     .addOption(opt('--table-prefix <prefix>', 'DynamoDB table name prefix', 'SHOAL_TABLE_PREFIX'))
     .addOption(opt('--app-port <n>', 'port the app listens on', 'SHOAL_APP_PORT').default('8080'))
+    .option('--provider <ec2|asg>', 'who launches the app servers: the ec2 provider, or an Auto Scaling group (--provider asg)', 'ec2')
     .option('--out <file>', 'write the user data to FILE (mode 0600) instead of stdout');
   cmd.action(
     action(() => {

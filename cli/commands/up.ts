@@ -49,7 +49,7 @@ export const proxyReuse: Reuse<typeof proxyTier.flags> = {
 /** With `--provider ec2` the stack's embedded endpoint supplies these (supervisor.ts), so `shoal up` takes none of them. */
 export const embeddedEc2Flags = [
   'fleet', 'region', 'ec2Endpoint', 'launchTemplate', 'launchTemplateVersion', 'imageId', 'instanceTypes', 'subnets',
-  'securityGroups', 'instanceProfile', 'keyName', 'userDataFile', 'releaseUrl', 'redisUrlParameter',
+  'securityGroups', 'instanceProfile', 'keyName', 'userDataFile', 'releaseUrl', 'redisUrlParameter', 'group', 'autoscalingEndpoint', 'spot', 'spotMaxShare',
 ] as const;
 export const autoscalerReuse: Reuse<typeof autoscalerTier.flags> = {
   label: 'autoscaler',

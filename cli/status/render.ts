@@ -11,6 +11,11 @@ export function renderStatus(v: StatusView): string {
       `offered ${v.offeredRps} rps  served ${v.servedRps} rps  proxies ${v.proxies.length}  pool v${v.poolVersion}`,
   );
   if (v.desired === null) lines.push('(no autoscaler has reported yet)');
+  if (v.cost) {
+    const c = v.cost;
+    const unpriced = c.unpriced.length ? `  (no price for ${c.unpriced.join(', ')})` : '';
+    lines.push(`cost $${c.perHour.toFixed(4)}/h now  $${c.cost.toFixed(4)} so far  ${c.instanceHours.toFixed(2)} instance-hours since ${new Date(c.since).toISOString().slice(0, 16).replace('T', ' ')}Z${unpriced}`);
+  }
   lines.push('');
   lines.push(...serverTable(v.servers));
   if (v.proxies.length > 0) {
@@ -30,6 +35,10 @@ export function renderStatus(v: StatusView): string {
       p.log,
     ]);
     lines.push(...table([['PROCESS', 'PID', 'STATE', 'RESTARTS', 'LAST EXIT', 'UP', 'LOG'], ...procs]));
+  }
+  if (v.schedule.length > 0) {
+    lines.push('', 'NEXT SCHEDULED ACTIONS');
+    for (const a of v.schedule) lines.push(`${new Date(a.at).toISOString().slice(0, 16).replace('T', ' ')}Z  ${a.text}`);
   }
   lines.push('', 'LAST DECISIONS');
   if (v.decisions.length === 0) lines.push('(none yet)');

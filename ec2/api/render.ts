@@ -32,6 +32,8 @@ export function instanceXml(i: Instance, net: Network): XmlValue {
     amiLaunchIndex: i.amiLaunchIndex,
     productCodes: [],
     instanceType: i.instanceType,
+    instanceLifecycle: i.lifecycle,
+    spotInstanceRequestId: i.lifecycle ? `sir-${i.instanceId.slice(2, 10)}` : undefined,
     launchTime: new Date(i.launchTime),
     placement: { availabilityZoneId: zoneId, availabilityZone: i.zone, groupName: '', tenancy: 'default' },
     monitoring: { state: 'disabled' },

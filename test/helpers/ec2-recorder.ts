@@ -1,10 +1,12 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One EC2 Query API call as it went over the wire. */
+/** One Query API call (EC2, Auto Scaling) as it went over the wire. */
 export interface RecordedCall {
   action: string;
   params: Record<string, string>;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 export interface Ec2Recorder {
@@ -29,7 +31,7 @@ export async function ec2Recorder(teardown: Teardown, target: string): Promise<E
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const params = Object.fromEntries(new URLSearchParams(body.toString()));
-      calls.push({ action: params.Action ?? '', params });
+      calls.push({ action: params.Action ?? '', params, at: Date.now() });
       const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);

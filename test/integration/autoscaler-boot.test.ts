@@ -44,7 +44,8 @@ t.test('bad flags exit 2 with one line naming the flag', async (t) => {
     [['--min', '5', '--max', '2'], /invalid --min \(SHOAL_AUTOSCALER_MIN\): must not exceed --max/],
     [['--interval', 'soon'], /invalid --interval \(SHOAL_AUTOSCALER_INTERVAL\): expected a duration/],
     [['--target-memory', '150'], /invalid --target-memory \(SHOAL_AUTOSCALER_TARGET_MEMORY\)/],
-    [['--provider', 'asg'], /invalid --provider \(SHOAL_AUTOSCALER_PROVIDER\): expected local or ec2/],
+    [['--provider', 'gce'], /invalid --provider \(SHOAL_AUTOSCALER_PROVIDER\): expected local, ec2 or asg/],
+    [['--provider', 'asg', '--region', 'us-east-1'], /invalid --group \(SHOAL_AUTOSCALER_GROUP\): the asg provider needs the Auto Scaling group/],
     [['--provider', 'ec2', '--region', 'us-east-1', '--image-id', 'ami-0123456789abcdef0'], /invalid --subnets \(SHOAL_AUTOSCALER_SUBNETS\): the ec2 provider needs at least one subnet/],
     [['--dynamodb', 'embedded'], /invalid --dynamodb \(DYNAMODB_ENDPOINT\)/],
   ];

@@ -4,7 +4,7 @@ import type { StatusView } from '../../fleet/status-view.js';
 
 const base: StatusView = {
   at: 1000, desired: 3, actual: 3, min: 1, max: 8, targets: { rps: 50, memoryPercent: null }, leader: 'a',
-  offeredRps: 120, servedRps: 110, proxies: [{ id: 'p', address: '', dataPlane: 'node', appliedPoolVersion: 1, offeredRps: 120, servedRps: 110 }], poolVersion: 1, processes: [],
+  offeredRps: 120, servedRps: 110, proxies: [{ id: 'p', address: '', dataPlane: 'node', appliedPoolVersion: 1, offeredRps: 120, servedRps: 110 }], poolVersion: 1, processes: [], schedule: [], cost: null,
   servers: [
     { id: 'a', address: 'x', state: 'ready', provider: 'local', rps: 40, p95Ms: 1, memoryPercent: 1, inflight: 0, ageSeconds: 1, metricsAgeSeconds: 1 },
     { id: 'b', address: 'y', state: 'ready', provider: 'local', rps: 30, p95Ms: 1, memoryPercent: 1, inflight: 0, ageSeconds: 1, metricsAgeSeconds: 1 },

@@ -32,7 +32,7 @@ t.test('statusView: gone servers hidden, launching counts as capacity, metrics j
   t.match(v.servers[0], { rps: 12.3, p95Ms: 4.6, memoryPercent: 41.3, inflight: 3, ageSeconds: 90, metricsAgeSeconds: 1 });
   t.match(v.servers[1], { rps: 0, p95Ms: null, memoryPercent: null, inflight: 0 });
   t.equal(v.offeredRps, 20);
-  t.same(v.decisions, [{ at: now, desired: 2, actual: 1, action: 'scale-out', reason: 'rps 20 / target 10 → 2' }]);
+  t.same(v.decisions, [{ at: now, desired: 2, actual: 1, action: 'scale-out', reason: 'rps 20 / target 10 → 2', costPerHourChange: null }]);
 });
 
 t.test('statusView without an autoscaler', async (t) => {
@@ -67,4 +67,13 @@ t.test('renderStatus lists each proxy with the data plane it runs', async (t) =>
 
 t.test('age formats like kubectl', async (t) => {
   t.same([age(5), age(119), age(120), age(7199), age(7200), age(200000)], ['5s', '119s', '2m', '119m', '2h', '2d']);
+});
+
+t.test('renderStatus shows the cost and the next scheduled actions when the autoscaler reports them', async (t) => {
+  const autoscaler = { ...snap.autoscaler!, nextActions: [{ text: '0 9 * * 1-5 min=4', at: Date.UTC(2026, 2, 30, 7) }], cost: { since: Date.UTC(2026, 2, 27), instanceHours: 5, cost: 0.0676, perHour: 0.02704, unpriced: ['x1.huge'] } };
+  const v = statusView({ ...snap, autoscaler });
+  t.same(v.schedule, autoscaler.nextActions);
+  const text = renderStatus(v);
+  t.match(text, /^cost \$0\.0270\/h now {2}\$0\.0676 so far {2}5\.00 instance-hours since 2026-03-27 00:00Z {2}\(no price for x1\.huge\)$/m);
+  t.match(text, /NEXT SCHEDULED ACTIONS\n2026-03-30 07:00Z {2}0 9 \* \* 1-5 min=4/);
 });

@@ -1,0 +1,113 @@
+// The asg provider in-process, through the real SDKs over HTTP against the embedded endpoint's
+// Auto Scaling group (instances without user data: idle processes, so the file stays quick).
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, PutLifecycleHookCommand, TerminateInstanceInAutoScalingGroupCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import t from 'tap';
+import { emptyReconcileHistory, reconcile } from '../../autoscaler/engine/reconcile.js';
+import { AsgProvider } from '../../autoscaler/providers/asg.js';
+import { createLogger } from '../../lib/log.js';
+import { testEc2 } from '../helpers/ec2.js';
+import { ec2Recorder } from '../helpers/ec2-recorder.js';
+import { testRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+
+t.setTimeout(90_000);
+
+const SUBNETS = ['subnet-0000000000000000a', 'subnet-0000000000000000b', 'subnet-0000000000000000c'];
+const CREDS = { accessKeyId: 'AKIDSHOALTEST', secretAccessKey: 'x' };
+type Teardown = { teardown: (fn: () => unknown) => void };
+
+async function setup(t: Teardown, hook = false) {
+  const ec2 = await testEc2(t.teardown, { asgTickMs: 100 });
+  const rec = await ec2Recorder(t.teardown, ec2.endpoint.url);
+  const redis = await testRedis(t.teardown);
+  const admin = new AutoScalingClient({ endpoint: ec2.endpoint.url, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
+  t.teardown(() => admin.destroy());
+  await ec2.client().send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'app', LaunchTemplateData: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.small' } }));
+  await admin.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'web', LaunchTemplate: { LaunchTemplateName: 'app' }, MinSize: 1, MaxSize: 5, DesiredCapacity: 1, VPCZoneIdentifier: SUBNETS.join(',') }));
+  if (hook) await admin.send(new PutLifecycleHookCommand({ AutoScalingGroupName: 'web', LifecycleHookName: 'drain', LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', HeartbeatTimeout: 300, DefaultResult: 'CONTINUE' }));
+  const p = new AsgProvider({
+    fleet: redis.fleet,
+    autoscaling: new AutoScalingClient({ endpoint: rec.url, region: 'us-east-1', credentials: CREDS, maxAttempts: 2 }),
+    ec2: ec2.client(),
+    group: 'web',
+    launchWaitMs: 10_000,
+    heartbeatEveryMs: 10_000,
+    pollMs: 50,
+    log: createLogger('test', 'silent'),
+  });
+  t.teardown(() => p.close());
+  await p.init();
+  const group = async (): Promise<AutoScalingGroup> => (await admin.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'] }))).AutoScalingGroups![0]!;
+  return { ec2, rec, redis, admin, p, group };
+}
+
+t.test('scale-out sets desired over the live members and adopts what the group launched, protected; scale-in terminates the chosen one, desired down by one', async (t) => {
+  const { rec, redis, p, group } = await setup(t);
+  const first = await waitFor(async () => ((await group()).Instances ?? []).length === 1 || undefined, { what: "the group's own first instance" });
+  t.ok(first);
+  const ids = await p.launch(2);
+  t.equal(ids.length, 2, 'two new instances, returned as server ids');
+  t.same(rec.of('SetDesiredCapacity').map((c) => c.params.DesiredCapacity), ['3'], 'desired = 1 live + 2');
+  const servers = await redis.fleet.registry.list();
+  t.same(servers.filter((s) => ids.includes(s.id)).map((s) => [s.state, s.provider, s.instanceId === s.id]), [['launching', 'asg', true], ['launching', 'asg', true]]);
+
+  const listed = await p.list();
+  t.equal(listed.filter((i) => i.state === 'running' || i.state === 'pending').length, 3);
+  let g = await group();
+  t.ok(g.Instances!.every((i) => i.ProtectedFromScaleIn), 'every member protected from scale-in (the one launched before shoal too, via list())');
+
+  const victim = ids[1]!;
+  await p.terminate([{ id: victim, instanceId: victim }]);
+  g = await group();
+  t.equal(g.DesiredCapacity, 2, 'decremented');
+  t.same(rec.of('TerminateInstanceInAutoScalingGroup').map((c) => [c.params.InstanceId, c.params.ShouldDecrementDesiredCapacity]), [[victim, 'true']], 'exactly the chosen instance');
+  g = await waitFor(async () => {
+    const x = await group();
+    return x.Instances!.length === 2 ? x : undefined;
+  }, { what: 'the victim out of the group' });
+  t.notOk(g.Instances!.some((i) => i.InstanceId === victim));
+  t.ok(g.Instances!.every((i) => i.ProtectedFromScaleIn), 'the others stay protected');
+
+  // at the group's min: terminated without a decrement, and the group replaces it
+  await p.terminate([{ id: ids[0]!, instanceId: ids[0]! }]);
+  const left = g.Instances!.find((i) => i.InstanceId !== ids[0])!.InstanceId!;
+  await waitFor(async () => {
+    const x = await group();
+    return x.DesiredCapacity === 1 && x.Instances!.length === 1 && x.Instances![0]!.InstanceId === left ? x : undefined;
+  }, { what: 'one left, desired 1' });
+});
+
+t.test("an instance lost behind the group's back is replaced by the group and adopted through reconciliation; a hook-held one is completed only by terminate()", async (t) => {
+  const { ec2, rec, redis, admin, p, group } = await setup(t, true);
+  let g = await waitFor(async () => {
+    const x = await group();
+    return x.Instances?.[0]?.LifecycleState === 'InService' ? x : undefined;
+  }, { what: 'one in service' });
+  const lost = g.Instances![0]!.InstanceId!;
+  await p.adopt([{ id: lost, instanceId: lost, state: 'running', zone: g.Instances![0]!.AvailabilityZone!, launchedAt: Date.now() }]);
+  await ec2.client().send(new TerminateInstancesCommand({ InstanceIds: [lost] }));
+  g = await waitFor(async () => {
+    const x = await group();
+    return x.Instances!.length === 1 && x.Instances![0]!.InstanceId !== lost ? x : undefined;
+  }, { what: 'the group’s replacement' });
+  const replacement = g.Instances![0]!.InstanceId!;
+  const instances = await p.list();
+  t.equal(instances.find((i) => i.id === lost)?.state, 'gone', 'the lost one listed gone');
+  const rec1 = reconcile({ now: Date.now(), provider: 'asg', bootTimeoutMs: 60_000, listGraceMs: 30_000, instances, servers: await redis.fleet.registry.list() }, emptyReconcileHistory());
+  t.same(rec1.views.get(lost), 'gone', 'its entry seen gone');
+  t.same(rec1.unregistered.map((i) => i.id), [replacement], 'the replacement is unregistered: capacity, to adopt');
+  await p.adopt(rec1.unregistered);
+  t.match(await redis.fleet.registry.get(replacement), { state: 'launching', provider: 'asg', instanceId: replacement });
+  t.ok((await group()).Instances![0]!.ProtectedFromScaleIn, 'protected once adopted');
+
+  // an operator takes it out: the hook holds it, listed as leaving, until terminate() (after the drain) completes it
+  await admin.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: replacement, ShouldDecrementDesiredCapacity: false }));
+  const leaving = (await p.list()).find((i) => i.id === replacement)!;
+  t.match(leaving, { state: 'running', leaving: true });
+  t.equal(rec.of('CompleteLifecycleAction').length, 0, 'not completed by listing');
+  await p.terminate([leaving]);
+  t.same(rec.of('CompleteLifecycleAction').map((c) => [c.params.InstanceId, c.params.LifecycleActionResult]), [[replacement, 'CONTINUE']]);
+  t.equal(rec.of('TerminateInstanceInAutoScalingGroup').length, 0, 'already leaving: not terminated twice');
+  await waitFor(async () => ec2.endpoint.cloud.get(replacement)?.state === 'terminated', { what: 'terminated' });
+});
