@@ -65,3 +65,10 @@ export const prefixFlag = flag({
 });
 
 export const logLevelFlag = flag({ arg: '<level>', help: 'pino level for stderr logs', env: 'SHOAL_LOG_LEVEL', default: 'info', schema: logLevel });
+
+/**
+ * Chaos fault hooks (app servers and the proxy): compiled in, inert unless this is given.
+ * One variable for every tier, so `shoal up --enable-faults` reaches the app servers the
+ * autoscaler launches; as for any switch, setting it at all turns it on.
+ */
+export const enableFaultsFlag = flag({ help: 'take chaos faults (HTTP delay/abort, CPU and memory hogs) on a loopback-only admin endpoint', env: 'SHOAL_ENABLE_FAULTS', schema: z.boolean().default(false) });

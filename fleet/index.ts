@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { AuthKeyStore } from './auth-keys.js';
 import { AuthStateStore } from './auth-state.js';
 import { AutoscalerStateStore } from './autoscaler-state.js';
+import { ChaosStore } from './chaos.js';
 import { EventStream } from './event-stream.js';
 import { fleetKeys, type Keys } from './keys.js';
 import { LeaderLock } from './leader-lock.js';
@@ -38,6 +39,8 @@ export class Fleet {
   readonly authKeys: AuthKeyStore;
   readonly auth: AuthStateStore;
   readonly stackProcesses: StackProcessStore;
+  readonly chaosEvents: EventStream<Record<string, unknown>>;
+  readonly chaos: ChaosStore;
 
   constructor(
     readonly redis: Redis,
@@ -54,5 +57,7 @@ export class Fleet {
     this.authKeys = new AuthKeyStore(redis, this.keys);
     this.auth = new AuthStateStore(redis, this.keys);
     this.stackProcesses = new StackProcessStore(redis, this.keys);
+    this.chaosEvents = new EventStream(redis, this.keys.chaosEvents, 1000);
+    this.chaos = new ChaosStore(redis, this.keys);
   }
 }

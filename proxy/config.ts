@@ -11,6 +11,8 @@ export interface ProxyConfig {
   adminToken?: string;
   redisUrl: string;
   prefix: string;
+  /** Take HTTP faults for one upstream on the admin port's /faults (chaos experiments); --workers 1 only. */
+  enableFaults?: boolean;
   balancer: BalancerKind;
   workers: number;
   tls?: { certFile: string; keyFile: string };

@@ -8,6 +8,7 @@ import { RedisHealth } from '../fleet/health.js';
 import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
 import { ShoalError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { FaultState, faultRoutes } from '../lib/fault-admin.js';
 import { startAdmin } from './admin.js';
 import type { ProxyConfig } from './config.js';
 import { upstreamConnector } from './connector.js';
@@ -87,6 +88,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   let closing = false;
   const counters = new DemandCounters();
   const proto = cfg.tls ? 'https' : 'http';
+  const faults = cfg.enableFaults && !opts.worker ? new FaultState(false) : undefined;
   const forwarding: Omit<ForwarderOptions, 'compat'> = {
     upstreams: set,
     balancer: cfg.balancer,
@@ -100,6 +102,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     maxAttempts: cfg.limits.maxAttempts,
     closing: () => closing,
     exposeInternal: cfg.exposeInternal,
+    faults: faults?.rules,
     log,
   };
   const sOpts = serverOptions(cfg.timeouts);
@@ -147,6 +150,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
         },
         log,
         cfg.adminToken,
+        faults && faultRoutes(faults, log),
       );
   const adminAddress = admin ? `${formatHost(cfg.adminHost)}:${(admin.address() as AddressInfo).port}` : (opts.worker?.adminAddress ?? '');
 

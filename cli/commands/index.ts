@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerApp } from './app.js';
 import { registerAutoscaler } from './autoscaler.js';
+import { registerChaos } from './chaos.js';
 import { registerDynamodb } from './dynamodb.js';
 import { registerEc2 } from './ec2.js';
 import { registerFuzz } from './fuzz.js';
@@ -18,6 +19,7 @@ export type Register = (program: Command) => void;
 export const commands: Register[] = [
   registerApp,
   registerAutoscaler,
+  registerChaos,
   registerDynamodb,
   registerEc2,
   registerFuzz,

@@ -4,7 +4,7 @@ import { createLogger } from '../../lib/log.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
 import { readKeyPair } from '../../proxy/tls.js';
 import { addFlags, flag, parseFlags, tier, type Values } from '../flags.js';
-import { duration, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
+import { duration, enableFaultsFlag, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
 import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
 
@@ -54,6 +54,7 @@ export const proxyTier = tier({
     maxEjection: flag({ arg: '<percent>', help: 'most of the pool that may be ejected at once', default: String(DEFAULT_HEALTH.maxEjectPercent), schema: percent }),
     resyncInterval: flag({ arg: '<duration>', help: 'full registry read period, behind pub/sub', default: '5s', schema: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }) }),
     id: flag({ arg: '<id>', help: "this proxy's fleet id (default host:port)", schema: z.string().min(1).optional() }),
+    enableFaults: enableFaultsFlag,
     exposeInternal: flag({ help: "also forward the app servers' /metrics, /healthz and /readyz (by default the public port answers 404 for them)", schema: z.boolean().optional() }),
     logLevel: logLevelFlag,
   },
@@ -75,6 +76,7 @@ function toConfig(o: Parsed, adminToken: string | undefined): ProxyConfig {
     adminHost: o.adminHost,
     redisUrl: o.redis,
     prefix: o.prefix,
+    enableFaults: o.enableFaults,
     balancer: o.balancer,
     workers: o.workers,
     tls: o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined,

@@ -74,6 +74,7 @@ export function registerUp(program: Command): void {
           max: scaler.max,
           provider: scaler.provider,
           compatPort: proxy.compatPort,
+          enableFaults: proxy.enableFaults,
           proxy: childFlags(cmd, proxyTier, proxyReuse),
           autoscaler: childFlags(cmd, autoscalerTier, autoscalerReuse),
         },

@@ -38,6 +38,8 @@ export interface UpConfig {
   compatPort?: number;
   auth: AuthMode;
   compatAuth: CompatAuthMode;
+  /** --enable-faults: every tier takes chaos faults (handed to the app servers through the environment). */
+  enableFaults?: boolean;
   /** More restarts of one child than this within `restartWindow` is a crash loop. */
   restartBurst: number;
   restartWindow: number;
@@ -376,7 +378,7 @@ export class Supervisor {
       name,
       command: process.execPath,
       args: [SHOAL_BIN, ...args, ...flags.args, ...pin],
-      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid), SHOAL_APP_AUTH: this.cfg.auth, SHOAL_APP_COMPAT_AUTH: this.cfg.compatAuth, ...(name === 'autoscaler' && this.ec2 ? EMBEDDED_EC2.env : {}) },
+      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid), SHOAL_APP_AUTH: this.cfg.auth, SHOAL_APP_COMPAT_AUTH: this.cfg.compatAuth, ...(this.cfg.enableFaults ? { SHOAL_ENABLE_FAULTS: '1' } : {}), ...(name === 'autoscaler' && this.ec2 ? EMBEDDED_EC2.env : {}) },
       logFile: this.logFile(name),
       readyLine,
       timeoutMs: this.cfg.readyTimeout,

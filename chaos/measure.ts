@@ -1,0 +1,51 @@
+import type { Summary } from '../load/summary.js';
+import type { ChaosContext } from './context.js';
+import type { Probe } from './experiment.js';
+import type { Measurements } from './verdict.js';
+
+/** Pure: the load's figures over one window. No-wait floods read no answers, so they have none. */
+export function loadFigures(s: Summary | null): Pick<Measurements, 'successPercent' | 'p95Ms'> {
+  if (!s || s.noWait || s.requests.total === 0) return { successPercent: null, p95Ms: null };
+  return { successPercent: Math.round((10_000 * s.requests.ok) / s.requests.total) / 100, p95Ms: s.latency.corrected.p95 };
+}
+
+async function readyServers(ctx: ChaosContext): Promise<number | null> {
+  try {
+    return (await ctx.fleet.registry.list()).filter((s) => s.state === 'ready').length;
+  } catch {
+    return null;
+  }
+}
+
+/** One request through the proxy, on a connection of its own (not the load's). */
+async function httpProbe(ctx: ChaosContext, p: Extract<Probe, { type: 'http' }>): Promise<Measurements['http']> {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(ctx.target.proxyUrl + p.path, { signal: AbortSignal.timeout(p.timeout), headers: { connection: 'close' } });
+    await res.arrayBuffer();
+    return { status: res.status, ms: performance.now() - t0 };
+  } catch (err) {
+    return { status: null, ms: performance.now() - t0, error: (err as Error).name === 'TimeoutError' ? 'timeout' : (err as Error).message };
+  }
+}
+
+async function redisWrite(ctx: ChaosContext): Promise<Measurements['redisWrite']> {
+  try {
+    await ctx.fleet.chaos.probeWrite();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+/** Everything the probes need, measured now (the load's figures come from the window's summary). */
+export async function measure(ctx: ChaosContext, probes: readonly Probe[], load: Summary | null): Promise<Measurements> {
+  const http = probes.find((p): p is Extract<Probe, { type: 'http' }> => p.type === 'http');
+  const wants = (t: Probe['type']) => probes.some((p) => p.type === t);
+  return {
+    ...loadFigures(load),
+    readyServers: wants('ready-servers') ? await readyServers(ctx) : null,
+    http: http ? await httpProbe(ctx, http) : null,
+    redisWrite: wants('redis-write') ? await redisWrite(ctx) : null,
+  };
+}
