@@ -5,6 +5,8 @@ import type { Logger } from '../lib/log.js';
 export interface ChaosTarget {
   /** The proxy's public origin: the load and the HTTP probe go here. */
   proxyUrl: string;
+  /** The proxy process (its RSS is a probe). */
+  proxyPid?: number;
   /** The proxy's admin origin (faults at the proxy). */
   proxyAdminUrl?: string;
   /** The autoscaler process (pin-autoscaler stops it). */

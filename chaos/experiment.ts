@@ -42,6 +42,8 @@ const Probe = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready-servers'), min: z.number().int().min(0) }).strict(),
   /** Another client is still served (a request through the proxy, on a connection of its own, answers in time). */
   z.object({ type: z.literal('http'), path: z.string().startsWith('/'), status: z.number().int().min(100).max(599).default(200), timeout: duration.default(2000) }).strict(),
+  /** The proxy's resident memory (the flood experiment: sockets held open must not grow it without bound). */
+  z.object({ type: z.literal('proxy-rss'), max_mb: z.number().positive() }).strict(),
   /** A write to the fleet's Redis succeeds (through Sentinel when the stack has it). */
   z.object({ type: z.literal('redis-write') }).strict(),
 ]);
@@ -50,8 +52,10 @@ export type Probe = z.infer<typeof Probe>;
 const Action = z.discriminatedUnion('action', [
   z.object({ action: z.literal('kill-server'), target, count: z.number().int().min(1).default(1) }).strict(),
   z.object({ action: z.literal('zone-loss'), zone: z.string().min(1) }).strict(),
-  z.object({ action: z.literal('cpu-hog'), target, threads: z.number().int().min(1).max(16).default(2), duration }).strict(),
-  z.object({ action: z.literal('memory-hog'), target, mb: z.number().int().min(1).max(16_384), duration }).strict(),
+  /** The server's event loop busy `percent` % of the time: a CPU-starved server. */
+  z.object({ action: z.literal('cpu-hog'), target, percent: z.number().min(1).max(100).default(90), duration }).strict(),
+  /** A leak of `mb` MiB; past `limit_mb` RSS the server is killed, as a container's OOM killer would. */
+  z.object({ action: z.literal('memory-hog'), target, mb: z.number().int().min(1).max(16_384), limit_mb: z.number().int().min(16).optional(), duration }).strict(),
   z
     .object({
       action: z.literal('http-fault'),

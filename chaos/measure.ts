@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Summary } from '../load/summary.js';
 import type { ChaosContext } from './context.js';
 import type { Probe } from './experiment.js';
@@ -29,6 +30,17 @@ async function httpProbe(ctx: ChaosContext, p: Extract<Probe, { type: 'http' }>)
   }
 }
 
+/** VmRSS of a local process, from /proc. */
+async function rssMb(pid: number | undefined): Promise<number | null> {
+  if (!pid) return null;
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
 async function redisWrite(ctx: ChaosContext): Promise<Measurements['redisWrite']> {
   try {
     await ctx.fleet.chaos.probeWrite();
@@ -46,6 +58,7 @@ export async function measure(ctx: ChaosContext, probes: readonly Probe[], load:
     ...loadFigures(load),
     readyServers: wants('ready-servers') ? await readyServers(ctx) : null,
     http: http ? await httpProbe(ctx, http) : null,
+    proxyRssMb: wants('proxy-rss') ? await rssMb(ctx.target.proxyPid) : null,
     redisWrite: wants('redis-write') ? await redisWrite(ctx) : null,
   };
 }

@@ -9,6 +9,8 @@ export interface Measurements {
   readyServers: number | null;
   /** The HTTP probe: the status it got (null: no answer in time) and how long it took. */
   http: { status: number | null; ms: number; error?: string } | null;
+  /** The proxy process's RSS in MiB (null: not measured or not on this machine). */
+  proxyRssMb: number | null;
   /** The Redis write probe: it succeeded, or why not. */
   redisWrite: { ok: boolean; error?: string } | null;
 }
@@ -51,6 +53,10 @@ export function evaluateProbe(p: Probe, m: Measurements): ProbeResult {
       const h = m.http;
       const value = !h ? 'not run' : h.status === null ? `no answer (${h.error ?? 'timeout'})` : `${h.status} in ${fmt(h.ms)} ms`;
       return { probe: p.type, tolerance: `GET ${p.path} → ${p.status} within ${p.timeout} ms`, value, figure: h?.status ?? null, ok: !!h && h.status === p.status && h.ms <= p.timeout };
+    }
+    case 'proxy-rss': {
+      const v = m.proxyRssMb;
+      return { probe: p.type, tolerance: `≤ ${p.max_mb} MiB`, value: v === null ? 'unknown' : `${fmt(v)} MiB`, figure: v, ok: v !== null && v <= p.max_mb };
     }
     case 'redis-write': {
       const r = m.redisWrite;

@@ -5,8 +5,8 @@ import { FaultRules, HttpFaultSchema } from './fault-rules.js';
 import { cpuHog, memoryHog, type Hog } from './hogs.js';
 import type { Logger } from './log.js';
 
-const CpuSchema = z.object({ threads: z.number().int().min(1).max(16).default(1), durationMs: z.number().int().positive().max(3_600_000) }).strict();
-const MemorySchema = z.object({ mb: z.number().int().min(1).max(16_384), durationMs: z.number().int().positive().max(3_600_000) }).strict();
+const CpuSchema = z.object({ percent: z.number().min(1).max(100).default(90), durationMs: z.number().int().positive().max(3_600_000) }).strict();
+const MemorySchema = z.object({ mb: z.number().int().min(1).max(16_384), durationMs: z.number().int().positive().max(3_600_000), limitMb: z.number().int().min(16).optional() }).strict();
 
 /** The faults one process takes: HTTP rules always; CPU and memory hogs only in an app server. */
 export class FaultState {
@@ -99,14 +99,19 @@ function apply(state: FaultState, path: string, body: unknown, res: ServerRespon
   if (path === '/faults/cpu') {
     const c = parse(CpuSchema);
     if (!c) return;
-    state.addHog(cpuHog(c.threads, c.durationMs));
+    state.addHog(cpuHog(c.percent, c.durationMs));
     log.warn(c, 'cpu hog started');
     return send(res, 201, state.view());
   }
   if (path === '/faults/memory') {
     const m = parse(MemorySchema);
     if (!m) return;
-    state.addHog(memoryHog(m.mb, m.durationMs));
+    state.addHog(
+      memoryHog(m.mb, m.durationMs, m.limitMb, (rssMb) => {
+        log.error({ rssMb: Math.round(rssMb), limitMb: m.limitMb }, 'memory limit passed: killed, as the OOM killer would');
+        process.kill(process.pid, 'SIGKILL');
+      }),
+    );
     log.warn(m, 'memory hog started');
     return send(res, 201, state.view());
   }

@@ -145,11 +145,25 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.dispatch(u);
   }
 
-  /** An injected fault for this upstream: wait, then answer with its status or send the request on. */
+  /**
+   * An injected fault for this upstream, as if the server itself were slow or failing: a
+   * delay past the response timeout is that timeout (retried, counted toward ejection); a
+   * shorter one only delays; an abort is the server's answer with that status.
+   */
   private injected(u: Upstream, delayMs: number, abortStatus: number | undefined): void {
+    if (delayMs >= this.o.responseTimeoutMs) {
+      this.current = u;
+      this.attempts++;
+      u.inflight++;
+      const timeout = Object.assign(new Error(`injected delay of ${delayMs} ms (chaos experiment)`), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+      setTimeout(() => (this.clientGone ? this.release() : this.onError(timeout)), this.o.responseTimeoutMs);
+      return;
+    }
     const go = () => {
       if (this.clientGone) return;
       if (abortStatus === undefined) return this.dispatch(u);
+      this.o.counters.served++;
+      this.o.upstreams.record(u, abortStatus >= 500, Date.now());
       this.o.metrics.answered(abortStatus, this.elapsed());
       const body = JSON.stringify({ error: { code: 'SHOAL_ERR_INJECTED_FAULT', message: `answered ${abortStatus} by an injected fault for ${u.id} (chaos experiment)` } });
       this.res.writeHead(abortStatus, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId });

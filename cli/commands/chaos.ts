@@ -58,7 +58,7 @@ function registerRun(chaos: Command): void {
         const journal = await runExperiment(
           exp,
           {
-            target: { proxyUrl: stack.proxy.url, proxyAdminUrl: stack.proxy.adminUrl, autoscalerPid: stack.autoscaler?.pid, ec2Endpoint: stack.ec2?.endpoint },
+            target: { proxyUrl: stack.proxy.url, proxyPid: stack.proxy.pid, proxyAdminUrl: stack.proxy.adminUrl, autoscalerPid: stack.autoscaler?.pid, ec2Endpoint: stack.ec2?.endpoint },
             fleet: new Fleet(redis, stack.prefix),
             log,
             signal: abort.signal,
