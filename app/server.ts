@@ -105,7 +105,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     };
     // Inside the monitor, so an injected abort counts as the 5xx it is.
     const faults = config.enableFaults ? new FaultState(true) : undefined;
-    const outer: Middleware = faults ? ((mw) => (ctx, next) => monitor(ctx, () => mw(ctx, next)))(faultMiddleware(faults.rules)) : (ctx, next) => monitor(ctx, next);
+    const outer: Middleware = faults ? ((mw) => (ctx, next) => monitor(ctx, () => mw(ctx, next)))(faultMiddleware(faults)) : (ctx, next) => monitor(ctx, next);
     const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, auth, monitor: outer });
 
     const handle = koa.callback();

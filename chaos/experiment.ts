@@ -39,7 +39,8 @@ const LoadSpec = z
 const Probe = z.discriminatedUnion('type', [
   z.object({ type: z.literal('success-rate'), min_percent: percent }).strict(),
   z.object({ type: z.literal('p95'), max_ms: z.number().positive() }).strict(),
-  z.object({ type: z.literal('ready-servers'), min: z.number().int().min(0) }).strict(),
+  /** With `within`, the fleet may take that long after the method to get back to `min` (a replacement booting). */
+  z.object({ type: z.literal('ready-servers'), min: z.number().int().min(0), within: duration.default(0) }).strict(),
   /** Another client is still served (a request through the proxy, on a connection of its own, answers in time). */
   z.object({ type: z.literal('http'), path: z.string().startsWith('/'), status: z.number().int().min(100).max(599).default(200), timeout: duration.default(2000) }).strict(),
   /** The proxy's resident memory (the flood experiment: sockets held open must not grow it without bound). */
@@ -52,8 +53,8 @@ export type Probe = z.infer<typeof Probe>;
 const Action = z.discriminatedUnion('action', [
   z.object({ action: z.literal('kill-server'), target, count: z.number().int().min(1).default(1) }).strict(),
   z.object({ action: z.literal('zone-loss'), zone: z.string().min(1) }).strict(),
-  /** The server's event loop busy `percent` % of the time: a CPU-starved server. */
-  z.object({ action: z.literal('cpu-hog'), target, percent: z.number().min(1).max(100).default(90), duration }).strict(),
+  /** Every request burns `request_cost` of CPU on the server: a CPU-starved server (capacity 1000 / cost req/s). */
+  z.object({ action: z.literal('cpu-hog'), target, request_cost: duration.default(50), duration }).strict(),
   /** A leak of `mb` MiB; past `limit_mb` RSS the server is killed, as a container's OOM killer would. */
   z.object({ action: z.literal('memory-hog'), target, mb: z.number().int().min(1).max(16_384), limit_mb: z.number().int().min(16).optional(), duration }).strict(),
   z

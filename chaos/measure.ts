@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Summary } from '../load/summary.js';
-import type { ChaosContext } from './context.js';
+import { pause, type ChaosContext } from './context.js';
 import type { Probe } from './experiment.js';
 import type { Measurements } from './verdict.js';
 
@@ -10,11 +10,21 @@ export function loadFigures(s: Summary | null): Pick<Measurements, 'successPerce
   return { successPercent: Math.round((10_000 * s.requests.ok) / s.requests.total) / 100, p95Ms: s.latency.corrected.p95 };
 }
 
-async function readyServers(ctx: ChaosContext): Promise<number | null> {
+async function countReady(ctx: ChaosContext): Promise<number | null> {
   try {
     return (await ctx.fleet.registry.list()).filter((s) => s.state === 'ready').length;
   } catch {
     return null;
+  }
+}
+
+/** Ready servers now, or as soon as there are `min` of them within the probe's `within`. */
+async function readyServers(ctx: ChaosContext, p: Extract<Probe, { type: 'ready-servers' }>): Promise<number | null> {
+  const deadline = Date.now() + p.within;
+  for (;;) {
+    const n = await countReady(ctx);
+    if ((n !== null && n >= p.min) || Date.now() >= deadline || ctx.signal.aborted) return n;
+    await pause(250, ctx.signal);
   }
 }
 
@@ -50,13 +60,13 @@ async function redisWrite(ctx: ChaosContext): Promise<Measurements['redisWrite']
   }
 }
 
-/** Everything the probes need, measured now (the load's figures come from the window's summary). */
-export async function measure(ctx: ChaosContext, probes: readonly Probe[], load: Summary | null): Promise<Measurements> {
+/** What the probes need besides the load's figures (those come from the window's summary), measured now. */
+export async function measure(ctx: ChaosContext, probes: readonly Probe[]): Promise<Omit<Measurements, 'successPercent' | 'p95Ms'>> {
+  const ready = probes.find((p): p is Extract<Probe, { type: 'ready-servers' }> => p.type === 'ready-servers');
   const http = probes.find((p): p is Extract<Probe, { type: 'http' }> => p.type === 'http');
   const wants = (t: Probe['type']) => probes.some((p) => p.type === t);
   return {
-    ...loadFigures(load),
-    readyServers: wants('ready-servers') ? await readyServers(ctx) : null,
+    readyServers: ready ? await readyServers(ctx, ready) : null,
     http: http ? await httpProbe(ctx, http) : null,
     proxyRssMb: wants('proxy-rss') ? await rssMb(ctx.target.proxyPid) : null,
     redisWrite: wants('redis-write') ? await redisWrite(ctx) : null,

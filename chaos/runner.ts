@@ -8,7 +8,7 @@ import { ChaosEvents } from './events.js';
 import { experimentWindowMs, isPause, type Action, type Experiment, type Step } from './experiment.js';
 import { journalState, platformLine, type ActivityRun, type Journal } from './journal.js';
 import { loadConfig, loadRequests } from './load.js';
-import { measure } from './measure.js';
+import { loadFigures, measure } from './measure.js';
 import { compareRuns, steadyState, verdict, type SteadyState } from './verdict.js';
 
 export interface RunOptions {
@@ -55,17 +55,22 @@ function summarize(output: unknown): string {
   return text.length > 200 ? `${text.slice(0, 197)}…` : text;
 }
 
-/** One load window of the experiment, with the method (if any) applied while it runs. */
-async function window(ctx: ChaosContext, exp: Experiment, file: Awaited<ReturnType<typeof loadRequests>>, durationMs: number, during?: () => Promise<void>): Promise<Summary> {
+/**
+ * One load window of the experiment: `during` (the method, or a wait) runs under the load,
+ * then the probes are taken while the load still runs (a flood is judged while it floods),
+ * and the window's own figures are added when it ends.
+ */
+async function window(ctx: ChaosContext, exp: Experiment, file: Awaited<ReturnType<typeof loadRequests>>, durationMs: number, during: () => Promise<void>): Promise<{ load: Summary; state: SteadyState }> {
   const cfg = loadConfig(exp.load, file, { target: ctx.target.proxyUrl, durationMs, authorization: ctx.target.authorization, signal: ctx.signal });
   const load = runLoad(cfg, ctx.log);
-  await during?.();
-  return load;
+  await during();
+  const probes = exp.steady_state.probes;
+  const [m, summary] = await Promise.all([measure(ctx, probes), load]);
+  return { load: summary, state: steadyState(probes, { ...m, ...loadFigures(summary) }) };
 }
 
-async function checkedState(ctx: ChaosContext, exp: Experiment, load: Summary): Promise<SteadyState> {
-  return steadyState(exp.steady_state.probes, await measure(ctx, exp.steady_state.probes, load));
-}
+/** Most of a window without a method: the probes come near its end, under load. */
+const settle = (ctx: ChaosContext, ms: number) => () => pause(Math.round(ms * 0.8), ctx.signal);
 
 /**
  * `shoal chaos run`: load throughout; the steady state over the warm-up must hold, then the
@@ -82,20 +87,20 @@ export async function runExperiment(exp: Experiment, ctx: ChaosContext, o: RunOp
   let control: Journal['control'];
   if (o.compare) {
     o.say(`control: ${windowMs} ms of load, no fault`);
-    const load = await window(ctx, exp, file, windowMs);
-    const state = await checkedState(ctx, exp, load);
+    const { load, state } = await window(ctx, exp, file, windowMs, settle(ctx, windowMs));
     control = { steady_state: journalState(state)!, load, diff: [] };
   }
 
   o.say(`steady state: ${exp.steady_state.warmup} ms of load at ${exp.load.rate} req/s`);
-  const loadBefore = ctx.signal.aborted ? null : await window(ctx, exp, file, exp.steady_state.warmup);
-  const before = loadBefore ? await checkedState(ctx, exp, loadBefore) : null;
+  const baseline = ctx.signal.aborted ? null : await window(ctx, exp, file, exp.steady_state.warmup, settle(ctx, exp.steady_state.warmup));
+  const loadBefore = baseline?.load ?? null;
+  const before = baseline?.state ?? null;
   const run: ActivityRun[] = [];
   let loadDuring: Summary | null = null;
   let after: SteadyState | null = null;
   if (before?.met && !ctx.signal.aborted) {
     o.say(`method: ${exp.method.length} step(s) under load, window ${windowMs} ms`);
-    loadDuring = await window(ctx, exp, file, windowMs, async () => {
+    const during = await window(ctx, exp, file, windowMs, async () => {
       for (const step of exp.method) {
         if (ctx.signal.aborted) break;
         const r = await activity(ctx, events, step, 'method');
@@ -104,7 +109,8 @@ export async function runExperiment(exp: Experiment, ctx: ChaosContext, o: RunOp
         if (r.status === 'failed') break; // the rest of the method would act on a system it did not expect
       }
     });
-    after = await checkedState(ctx, exp, loadDuring);
+    loadDuring = during.load;
+    after = during.state;
   } else if (before) {
     o.say('steady state did not hold before the method: aborting (rollbacks still run)');
   }

@@ -47,7 +47,7 @@ export function evaluateProbe(p: Probe, m: Measurements): ProbeResult {
     }
     case 'ready-servers': {
       const v = m.readyServers;
-      return { probe: p.type, tolerance: `≥ ${p.min}`, value: v === null ? 'unknown (Redis unreachable)' : String(v), figure: v, ok: v !== null && v >= p.min };
+      return { probe: p.type, tolerance: p.within ? `≥ ${p.min} within ${p.within} ms` : `≥ ${p.min}`, value: v === null ? 'unknown (Redis unreachable)' : String(v), figure: v, ok: v !== null && v >= p.min };
     }
     case 'http': {
       const h = m.http;

@@ -12,7 +12,7 @@ import { Registry } from './registry.js';
 import { RequestStatsStore } from './request-stats.js';
 import { StackProcessStore } from './stack-processes.js';
 
-export { connectRedis, isReady, type Redis } from './connect.js';
+export { connectRedis, isReady, parseSentinelUrl, type Redis } from './connect.js';
 export { DEFAULT_PREFIX, fleetKeys, type Keys } from './keys.js';
 export type { Server, ServerState } from './server.js';
 export type { RequestStats } from './request-stats.js';

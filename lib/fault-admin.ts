@@ -5,7 +5,7 @@ import { FaultRules, HttpFaultSchema } from './fault-rules.js';
 import { cpuHog, memoryHog, type Hog } from './hogs.js';
 import type { Logger } from './log.js';
 
-const CpuSchema = z.object({ percent: z.number().min(1).max(100).default(90), durationMs: z.number().int().positive().max(3_600_000) }).strict();
+const CpuSchema = z.object({ costMs: z.number().positive().max(10_000), durationMs: z.number().int().positive().max(3_600_000) }).strict();
 const MemorySchema = z.object({ mb: z.number().int().min(1).max(16_384), durationMs: z.number().int().positive().max(3_600_000), limitMb: z.number().int().min(16).optional() }).strict();
 
 /** The faults one process takes: HTTP rules always; CPU and memory hogs only in an app server. */
@@ -17,6 +17,13 @@ export class FaultState {
 
   addHog(h: Hog): void {
     this.hogs = [...this.hogs.filter((x) => x.until > Date.now()), h];
+  }
+
+  /** CPU each request burns now (the sum of the active cpu hogs); 0 almost always. */
+  cpuCostMs(now = Date.now()): number {
+    let ms = 0;
+    for (const h of this.hogs) if (h.costMs && h.until > now) ms += h.costMs;
+    return ms;
   }
 
   clear(): void {
@@ -99,7 +106,7 @@ function apply(state: FaultState, path: string, body: unknown, res: ServerRespon
   if (path === '/faults/cpu') {
     const c = parse(CpuSchema);
     if (!c) return;
-    state.addHog(cpuHog(c.percent, c.durationMs));
+    state.addHog(cpuHog(c.costMs, c.durationMs));
     log.warn(c, 'cpu hog started');
     return send(res, 201, state.view());
   }

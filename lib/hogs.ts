@@ -5,27 +5,26 @@ export interface Hog {
   kind: 'cpu' | 'memory';
   until: number;
   detail: string;
+  /** CPU per request (cpu hogs). */
+  costMs?: number;
   stop(): void;
 }
 
-const SLICE_MS = 100;
-
 /**
- * CPU starvation: the server's one thread is busy `percent` % of every 100 ms for `ms`, so it
- * has the rest for its requests and health checks, as a container whose CPU a neighbour took.
+ * CPU starvation: for `ms`, every request burns `costMs` of CPU on the server's one thread
+ * before it is handled, as when a neighbour takes the core: the server's capacity drops to
+ * 1000 / costMs requests/s and whatever is sent beyond that queues.
  */
-export function cpuHog(percent: number, ms: number): Hog {
-  const busy = (SLICE_MS * percent) / 100;
-  const until = Date.now() + ms;
-  const timer = setInterval(() => {
-    if (Date.now() >= until) return clearInterval(timer);
-    const end = performance.now() + busy;
-    while (performance.now() < end) {
-      // spin: this is the fault
-    }
-  }, SLICE_MS);
-  timer.unref();
-  return { kind: 'cpu', until, detail: `${percent} % of the event loop`, stop: () => clearInterval(timer) };
+export function cpuHog(costMs: number, ms: number): Hog & { costMs: number } {
+  return { kind: 'cpu', until: Date.now() + ms, detail: `${costMs} ms of CPU per request`, costMs, stop: () => {} };
+}
+
+/** Busy-waits: the hog's cost, paid on the thread that serves requests. */
+export function burn(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin: this is the fault
+  }
 }
 
 /**

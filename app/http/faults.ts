@@ -1,10 +1,16 @@
 import type { Middleware } from 'koa';
-import type { FaultRules } from '../../lib/fault-rules.js';
+import type { FaultState } from '../../lib/fault-admin.js';
+import { burn } from '../../lib/hogs.js';
 
-/** Applies injected HTTP faults (--enable-faults): a delay, then the request goes on or is answered with the fault's status. */
-export function faultMiddleware(rules: FaultRules): Middleware {
+/**
+ * Applies injected faults (--enable-faults): a CPU hog's cost per request, then an HTTP
+ * fault's delay, then the request goes on or is answered with the fault's status.
+ */
+export function faultMiddleware(faults: FaultState): Middleware {
   return async (ctx, next) => {
-    const f = rules.choose(undefined);
+    const cost = faults.cpuCostMs();
+    if (cost > 0) burn(cost);
+    const f = faults.rules.choose(undefined);
     if (!f) return next();
     if (f.delayMs > 0) await new Promise((r) => setTimeout(r, f.delayMs));
     if (f.abortStatus === undefined) return next();

@@ -34,9 +34,9 @@ function proxyAdmin(ctx: ChaosContext): string {
   return ctx.target.proxyAdminUrl.replace(/\/+$/, '');
 }
 
-export async function cpuHog(ctx: ChaosContext, a: { target: string; percent: number; duration: number }): Promise<unknown> {
+export async function cpuHog(ctx: ChaosContext, a: { target: string; request_cost: number; duration: number }): Promise<unknown> {
   const h = await serverHook(ctx, a.target);
-  return { server: h.id, hooks: await call(h.origin, 'POST', '/faults/cpu', { percent: a.percent, durationMs: a.duration }) };
+  return { server: h.id, hooks: await call(h.origin, 'POST', '/faults/cpu', { costMs: a.request_cost, durationMs: a.duration }) };
 }
 
 export async function memoryHog(ctx: ChaosContext, a: { target: string; mb: number; limit_mb?: number; duration: number }): Promise<unknown> {

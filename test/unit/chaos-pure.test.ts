@@ -21,9 +21,9 @@ t.test('evaluateProbe: each probe against its tolerance; an unmeasured figure ne
     [{ type: 'success-rate', min_percent: 99.9 }, {}, false, 'no requests'],
     [{ type: 'p95', max_ms: 500 }, { p95Ms: 500 }, true, '500 ms'],
     [{ type: 'p95', max_ms: 500 }, { p95Ms: 500.01 }, false, '500.01 ms'],
-    [{ type: 'ready-servers', min: 3 }, { readyServers: 3 }, true, '3'],
-    [{ type: 'ready-servers', min: 3 }, { readyServers: 2 }, false, '2'],
-    [{ type: 'ready-servers', min: 3 }, {}, false, 'unknown (Redis unreachable)'],
+    [{ type: 'ready-servers', min: 3, within: 0 }, { readyServers: 3 }, true, '3'],
+    [{ type: 'ready-servers', min: 3, within: 0 }, { readyServers: 2 }, false, '2'],
+    [{ type: 'ready-servers', min: 3, within: 0 }, {}, false, 'unknown (Redis unreachable)'],
     [{ type: 'http', path: '/x', status: 200, timeout: 2000 }, { http: { status: 200, ms: 12 } }, true, '200 in 12 ms'],
     [{ type: 'http', path: '/x', status: 200, timeout: 2000 }, { http: { status: 503, ms: 12 } }, false, '503 in 12 ms'],
     [{ type: 'http', path: '/x', status: 200, timeout: 2000 }, { http: { status: null, ms: 2001, error: 'timeout' } }, false, 'no answer (timeout)'],
@@ -40,7 +40,7 @@ t.test('evaluateProbe: each probe against its tolerance; an unmeasured figure ne
 });
 
 const met: SteadyState = { met: true, probes: [] };
-const broken = steadyState([{ type: 'ready-servers', min: 3 }], { ...none, readyServers: 2 });
+const broken = steadyState([{ type: 'ready-servers', min: 3, within: 0 }], { ...none, readyServers: 2 });
 
 t.test('verdict: aborted before, deviated after, failed actions and rollbacks, signals', async (t) => {
   const rows: [Parameters<typeof verdict>[0], string, boolean][] = [
