@@ -41,3 +41,37 @@ export async function startSentinel(o: SentinelOptions): Promise<EmbeddedRedis> 
   if (!o.restart || !existsSync(conf)) writeFileSync(conf, lines.join('\n') + '\n', { mode: 0o600 });
   return spawnRedis(process.env.SHOAL_REDIS_SENTINEL ?? 'redis-sentinel', [conf], port, '', { detached: o.detached, logFile: o.logFile });
 }
+
+/** The primary's port as the sentinels see it now (the first that answers), or undefined. */
+export async function primaryPort(sentinelPorts: readonly number[], name: string): Promise<number | undefined> {
+  const { Redis } = await import('ioredis');
+  for (const port of sentinelPorts) {
+    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 500, commandTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      const addr = (await c.call('SENTINEL', 'get-master-addr-by-name', name)) as [string, string] | null;
+      if (addr) return Number(addr[1]);
+    } catch {
+      // that sentinel is down too: ask the next
+    } finally {
+      c.disconnect();
+    }
+  }
+  return undefined;
+}
+
+/**
+ * For a restart under Sentinel: waits until the sentinels name a primary other than the
+ * node on `ownPort` (they fail over within seconds), so it rejoins as that primary's replica
+ * instead of coming back as a second primary with stale data.
+ */
+export async function awaitOtherPrimary(sentinelPorts: readonly number[], name: string, ownPort: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const p = await primaryPort(sentinelPorts, name);
+    if (p !== undefined && p !== ownPort) return p;
+    if (Date.now() > deadline) throw new Error(`Sentinel named no primary other than 127.0.0.1:${ownPort} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

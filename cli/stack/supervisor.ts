@@ -7,7 +7,7 @@ import { redact } from '../../lib/redact.js';
 import type { Logger } from '../../lib/log.js';
 import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
-import { startSentinel } from '../../lib/redis-sentinel.js';
+import { awaitOtherPrimary, startSentinel } from '../../lib/redis-sentinel.js';
 import type { ChildFlags } from '../flags.js';
 import type { AuthMode, CompatAuthMode } from '../../app/config.js';
 import { forgetStaleServers, stopAppServers, waitForServers } from './app-servers.js';
@@ -80,6 +80,7 @@ export class Supervisor {
   private redisServer?: Supervised<EmbeddedRedis>;
   /** --redis-ha: the replica and the sentinels, stopped after the primary. */
   private redisHa: Supervised<EmbeddedRedis>[] = [];
+  private sentinelPorts: number[] = [];
   private dynamo?: Supervised<Child>;
   private proxy?: Supervised<Child>;
   private autoscaler?: Supervised<Child>;
@@ -261,7 +262,9 @@ export class Supervisor {
     this.redisServer = this.supervise(
       'redis',
       async () => {
-        const r = await startRedisServer({ port, detached: true, dir, logFile: this.logFile('redis') });
+        // --redis-ha: a dead primary comes back as a replica of whichever node Sentinel promoted
+        const replicaOf = port && this.sentinelPorts.length ? await awaitOtherPrimary(this.sentinelPorts, this.cfg.redisSentinelName ?? 'shoal', port) : undefined;
+        const r = await startRedisServer({ port, detached: true, dir, logFile: this.logFile('redis'), replicaOf });
         port = r.port;
         return r;
       },
@@ -297,11 +300,20 @@ export class Supervisor {
       this.redisHa.push(s);
       return s.start();
     };
-    const replica = await pinned('redis-replica', (port) => startRedisServer({ port, detached: true, dir: join(dir, 'replica'), replicaOf: primary.port, logFile: this.logFile('redis-replica') }));
+    const replica = await pinned('redis-replica', async (port, restart) =>
+      startRedisServer({
+        port,
+        detached: true,
+        dir: join(dir, 'replica'),
+        replicaOf: restart ? await awaitOtherPrimary(this.sentinelPorts, name, port) : primary.port,
+        logFile: this.logFile('redis-replica'),
+      }),
+    );
     const sentinels: EmbeddedRedis[] = [];
     for (const i of [1, 2, 3]) {
       sentinels.push(await pinned(`sentinel-${i}`, (port, restart) => startSentinel({ port, restart, primaryPort: primary.port, name, dir: join(dir, `sentinel-${i}`), detached: true, logFile: this.logFile(`sentinel-${i}`) })));
     }
+    this.sentinelPorts = sentinels.map((x) => x.port);
     const url = `redis-sentinel://${sentinels.map((x) => `127.0.0.1:${x.port}`).join(',')}/${name}`;
     await this.connectFleet(url);
     this.say(`redis       ready  primary 127.0.0.1:${primary.port} (pid ${primary.pid}), replica 127.0.0.1:${replica.port} (pid ${replica.pid}), sentinels ${sentinels.map((x) => x.port).join(', ')} watching "${name}"`);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { figures, runChaos, SHORT } from '../helpers/chaos.js';
+import { figures, runChaos } from '../helpers/chaos.js';
 import { testRedis } from '../helpers/redis.js';
 import { startUp } from '../helpers/up.js';
 import { waitFor } from '../helpers/wait.js';
