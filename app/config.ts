@@ -1,3 +1,4 @@
+import type { Tracing } from '../lib/tracing/setup.js';
 import { z } from 'zod';
 import { DEFAULT_PREFIX } from '../fleet/keys.js';
 import type { Logger } from '../lib/log.js';
@@ -90,4 +91,6 @@ export type AppConfigInput = z.input<typeof appConfig>;
 
 export interface AppDeps {
   log?: Logger;
+  /** Traces requests and DynamoDB calls when given (`shoal app` always does); called with the server id. */
+  tracing?: (server: string) => Tracing;
 }

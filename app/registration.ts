@@ -22,6 +22,8 @@ export class Registration {
   private busy = false;
   private readonly once: OnceLog;
   private stopped = false;
+  /** Draining because the fleet said so (not our own shutdown): `shoal undrain` can lift it. */
+  private fleetDraining = false;
 
   constructor(
     private readonly fleet: Fleet,
@@ -85,6 +87,7 @@ export class Registration {
       const state = await withTimeout(this.fleet.registry.heartbeat(this.id, { state: 'ready', ...this.fields.whenMissing }), this.intervalMs, 'heartbeat');
       this.once.clear('redis', 'Redis reachable again: heartbeats resumed');
       if (state !== 'ready' && state !== 'launching') this.refused(state);
+      else if (state === 'ready' && this.fleetDraining) this.undrained();
     } catch (err) {
       this.once.warn('redis', { err: (err as Error).message }, 'heartbeat failed: serving on, retrying');
     } finally {
@@ -96,7 +99,15 @@ export class Registration {
   private refused(state: ServerState): void {
     if (this.readiness.draining || this.stopped) return;
     this.readiness.draining = true;
+    this.fleetDraining = true;
     if (state === 'draining') this.log.info({ id: this.id }, 'the fleet marked this server draining: /readyz now fails, responses carry Connection: close');
     else this.log.error({ id: this.id, state }, `registry entry is ${state}: not taking new work`);
+  }
+
+  /** An operator put the entry back to `ready` (`shoal undrain`): take new work again. */
+  private undrained(): void {
+    this.fleetDraining = false;
+    this.readiness.draining = false;
+    this.log.info({ id: this.id }, 'the fleet marked this server ready again: /readyz passes, taking new work');
   }
 }

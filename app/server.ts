@@ -8,10 +8,13 @@ import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
 import { ConfigError } from '../lib/errors.js';
 import { edgeServerOptions, guardEdges, refuseHttp09 } from '../lib/http-edges.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { redisUpGauge } from '../lib/metrics.js';
 import { MemoryMonitor } from '../monitors/memory-monitor.js';
+import { MonitorMetrics } from '../monitors/metrics.js';
 import { RequestMonitor } from '../monitors/request-monitor.js';
 import { appConfig, type AppConfig, type AppConfigInput, type AppDeps } from './config.js';
 import { openDynamo, type Dynamo } from './dynamodb/client.js';
+import { traceDynamo } from './dynamodb/tracing.js';
 import { MEMORY } from './dynamodb/embedded.js';
 import { FaultState, startFaultAdmin } from '../lib/fault-admin.js';
 import { faultMiddleware } from './http/faults.js';
@@ -90,11 +93,14 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     }
     const stores = new Stores(dynamo, names, config.idempotencyLeaseMs);
     const readiness = new Readiness(() => stores.probe());
-    const metrics = new HttpMetrics();
+    const id = config.serverId ?? `app-${randomUUID().slice(0, 8)}`;
+    const metrics = new HttpMetrics(id);
+    const tracing = deps.tracing?.(id);
+    if (tracing) traceDynamo(dynamo.client, tracing.tracer);
     // The monitor needs the bound port, known only after listen: route through a slot.
     let monitor: Middleware = (_ctx, next) => next();
-    const id = config.serverId ?? `app-${randomUUID().slice(0, 8)}`;
     const redis = connectRedis(config.redisUrl, { offlineQueue: false, name: `shoal-app:${id}` });
+    redisUpGauge(metrics.registry, () => redis.status === 'ready');
     cleanups.push(() => redis.disconnect());
     const fleet = new Fleet(redis, config.prefix);
     const auth = {
@@ -106,7 +112,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     // Inside the monitor, so an injected abort counts as the 5xx it is.
     const faults = config.enableFaults ? new FaultState(true) : undefined;
     const outer: Middleware = faults ? ((mw) => (ctx, next) => monitor(ctx, () => mw(ctx, next)))(faultMiddleware(faults)) : (ctx, next) => monitor(ctx, next);
-    const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, auth, monitor: outer });
+    const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, auth, tracing, monitor: outer });
 
     const handle = koa.callback();
     const timeouts = { headerMs: config.headerTimeoutMs, requestMs: config.requestTimeoutMs, keepAliveMs: config.keepAliveTimeoutMs };
@@ -121,8 +127,9 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     let requestMonitor: RequestMonitor | undefined;
     let memoryMonitor: MemoryMonitor | undefined;
     if (config.monitors) {
-      requestMonitor = new RequestMonitor({ fleet, address, serverId: id, bootId, intervalMs: config.monitorIntervalMs, log });
-      memoryMonitor = new MemoryMonitor({ fleet, address, serverId: id, intervalMs: config.monitorIntervalMs, log });
+      const monitorMetrics = new MonitorMetrics(metrics.registry, () => requestMonitor?.inflight ?? 0);
+      requestMonitor = new RequestMonitor({ fleet, address, serverId: id, bootId, intervalMs: config.monitorIntervalMs, log, metrics: monitorMetrics });
+      memoryMonitor = new MemoryMonitor({ fleet, address, serverId: id, intervalMs: config.monitorIntervalMs, log, metrics: monitorMetrics });
       monitor = requestMonitor.middleware();
     }
 

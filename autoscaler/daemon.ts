@@ -24,6 +24,8 @@ export interface DaemonOptions {
   drainTimeoutMs: number;
   log: Logger;
   metrics: AutoscalerMetrics;
+  /** host:port of the admin port, recorded by the leader so service discovery finds it. */
+  adminAddress: () => string;
   onRole: (c: RoleChange) => void;
 }
 
@@ -123,7 +125,10 @@ export class Daemon {
       this.once.clear('redis', 'Redis reachable again: resuming');
       if (now - this.lastTick < this.o.engine.intervalMs) return;
       this.lastTick = now;
-      if (this.leadership.role === 'leader') await this.tick(snap);
+      if (this.leadership.role === 'leader') {
+        const done = this.o.metrics.timeTick();
+        await this.tick(snap).finally(done);
+      }
       this.once.clear('tick', 'decisions resumed');
     } catch (err) {
       this.once.warn('tick', { err: (err as Error).message }, 'tick failed: holding until the next one');
@@ -227,6 +232,7 @@ export class Daemon {
       intervalMs: engine.intervalMs,
       lastDecision: d.reason,
       updatedAt: d.at,
+      adminAddress: this.o.adminAddress(),
     });
     if (worth) await fleet.decisions.append(rec as unknown as Record<string, unknown>);
   }

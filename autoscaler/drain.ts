@@ -1,4 +1,5 @@
 import type { Fleet, Server } from '../fleet/index.js';
+import { drainProgress } from '../fleet/drain-progress.js';
 import { isReady } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import type { Provider } from './providers/provider.js';
@@ -83,15 +84,8 @@ export class Drainer {
   }
 
   private async drained(server: Server, version: number, since: number): Promise<boolean> {
-    const { fleet } = this.o;
     // A process that already exited has nothing left in flight.
     if (!this.o.isRunning(server)) return true;
-    const proxies = await fleet.proxies.list();
-    if (proxies.some((p) => p.appliedPoolVersion < version)) return false;
-    if (!server.address) return true;
-    const stats = await fleet.requests.read(server.address);
-    // A reading from before the drain could predate the last request sent to it.
-    if (!stats) return true;
-    return stats.updatedAt > since && stats.inflight === 0;
+    return (await drainProgress(this.o.fleet, server, version, since)).drained;
   }
 }

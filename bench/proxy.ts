@@ -8,7 +8,7 @@
 // CPU is the target process's (and its children's) user + system time from /proc/<pid>/stat
 // over the run, divided by the requests answered; for "direct" it is the backend's own.
 // Then each proxy's RSS before and while holding --idle-sockets idle client sockets.
-//   npm run bench:proxy -- [--rounds 3] [--seconds 5] [--rates 1000,5000] [--rate-seconds 6] [--connections 64]
+//   npm run bench:proxy -- [--rounds 3] [--seconds 5] [--rates 1000,5000] [--rate-seconds 6] [--connections 64] [--tracing-cost]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     'rate-seconds': { type: 'string', default: '6' },
     connections: { type: 'string', default: '64' },
     'idle-sockets': { type: 'string', default: '10000' },
+    // shoal's proxy twice, tracing on (its default) and off (OTEL_SDK_DISABLED=true): the cost of tracing
+    'tracing-cost': { type: 'boolean', default: false },
   },
 });
 const bad = (msg: string): never => {
@@ -85,7 +87,9 @@ async function main(): Promise<void> {
     targets.push(t);
   };
   // all from plain JS (dist/ built just now): a tsx loader and its esbuild child would inflate CPU and RSS
-  add(await nodeTarget('shoal', ['dist/cli/shoal.js', 'proxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn'], /ready at (http:\/\/\S+) /));
+  const shoalArgs = ['dist/cli/shoal.js', 'proxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn'];
+  add(await nodeTarget('shoal', shoalArgs, /ready at (http:\/\/\S+) /));
+  if (values['tracing-cost']) add(await nodeTarget('shoal no tracing', shoalArgs, /ready at (http:\/\/\S+) /, { OTEL_SDK_DISABLED: 'true' }));
   add(await nodeTarget('undici floor', ['bench/lib/undici-floor-proxy.mjs', '--backend', backendAddr], /listening (http:\/\/\S+)/));
   add(await nodeTarget('http-proxy-3', ['bench/lib/http-proxy-3-proxy.mjs', '--backend', backendAddr], /listening (http:\/\/\S+)/));
   // the seed system's raw example (and the DESIGN quality bar's peer): a new upstream connection per request

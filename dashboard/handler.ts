@@ -1,12 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import type { DashboardFeed } from './feed.js';
+import { staticPage } from './static-page.js';
 
-// The page ships as one static file: no build step, no third-party scripts.
-// It sits beside this file in the source tree; compiled code finds it from dist/dashboard/.
-const beside = fileURLToPath(new URL('./page.html', import.meta.url));
-const PAGE = readFileSync(existsSync(beside) ? beside : fileURLToPath(new URL('../../dashboard/page.html', import.meta.url)));
+const PAGE = staticPage('page.html');
 
 /** Handles `/` (the page) and `/events` (SSE); returns false for any other path. */
 export function dashboardHandler(feed: DashboardFeed): (req: IncomingMessage, res: ServerResponse) => boolean {

@@ -16,6 +16,8 @@ export interface AutoscalerState {
   intervalMs: number;
   lastDecision: string;
   updatedAt: number;
+  /** host:port of the leader's admin port (/metrics, /sd), for service discovery. */
+  adminAddress?: string;
 }
 
 const NUMERIC = ['min', 'max', 'targetRps', 'targetMemory', 'desired', 'actual', 'intervalMs', 'updatedAt'] as const;
@@ -28,7 +30,7 @@ export class AutoscalerStateStore {
 
   async write(state: AutoscalerState): Promise<void> {
     const args: string[] = [];
-    for (const [k, v] of Object.entries(state)) args.push(k, String(v));
+    for (const [k, v] of Object.entries(state)) if (v !== undefined) args.push(k, String(v));
     await this.redis.hset(this.keys.autoscalerState, ...args);
   }
 
@@ -39,7 +41,7 @@ export class AutoscalerStateStore {
 
 export function parseAutoscalerState(h: Record<string, string>): AutoscalerState | undefined {
   if (h.desired === undefined) return undefined;
-  const s = { leaderId: h.leaderId ?? '', provider: h.provider ?? '', lastDecision: h.lastDecision ?? '' } as AutoscalerState;
+  const s = { leaderId: h.leaderId ?? '', provider: h.provider ?? '', lastDecision: h.lastDecision ?? '', adminAddress: h.adminAddress ?? '' } as AutoscalerState;
   for (const k of NUMERIC) s[k] = Number(h[k] ?? 0);
   return s;
 }

@@ -113,6 +113,11 @@ export class Registry {
     return this.transition(id, 'draining', 'launching,ready,draining', {}, now);
   }
 
+  /** An operator's `shoal undrain`: back to `ready`, only from `draining`. */
+  undrain(id: string, now = Date.now()): Promise<{ ok: boolean; version?: number; state: string }> {
+    return this.transition(id, 'ready', 'draining', {}, now);
+  }
+
   gone(id: string, now = Date.now()): Promise<{ ok: boolean; version?: number; state: string }> {
     return this.transition(id, 'gone', '*', {}, now);
   }
@@ -164,6 +169,17 @@ export class Registry {
     });
     if (vanished.length) await this.redis.srem(this.keys.servers, ...vanished);
     return servers.sort(byLaunch);
+  }
+
+  /**
+   * The server an operator means by `idOrAddress`: the entry with that id, else the newest
+   * live entry at that address (a restarted server has a new id but the same address).
+   */
+  async find(idOrAddress: string): Promise<Server | undefined> {
+    const byId = await this.get(idOrAddress);
+    if (byId) return byId;
+    const here = (await this.list()).filter((s) => s.address === idOrAddress);
+    return here.filter((s) => s.state !== 'gone').at(-1) ?? here.at(-1);
   }
 
   async poolVersion(): Promise<number> {

@@ -14,6 +14,8 @@ export interface StackProcess {
   startedAt: number;
   /** Its log file: stdout and stderr of every run. */
   log: string;
+  /** Where it serves people (Prometheus' web UI), when it does. */
+  url?: string;
 }
 
 /** The hash's fields as processes, oldest first; a field that is not JSON is skipped. */

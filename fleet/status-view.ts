@@ -53,6 +53,7 @@ export interface ProcessRow {
   lastExitAgoSeconds: number | null;
   uptimeSeconds: number;
   log: string;
+  url: string | null;
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -101,6 +102,7 @@ export function statusView(s: FleetSnapshot): StatusView {
       lastExitAgoSeconds: p.lastExitAt ? Math.max(0, Math.round((s.at - p.lastExitAt) / 1000)) : null,
       uptimeSeconds: Math.max(0, Math.round((s.at - p.startedAt) / 1000)),
       log: p.log,
+      url: p.url ?? null,
     })),
   };
 }

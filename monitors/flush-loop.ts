@@ -13,7 +13,11 @@ export interface FlushLoopOptions {
   maxUnsettled?: number;
   log: Logger;
   write: () => Promise<void>;
+  /** Told how each write ended (the monitors' `shoal_monitor_flushes_total`). */
+  onFlush?: (outcome: FlushOutcome) => void;
 }
+
+export type FlushOutcome = 'ok' | 'timeout' | 'error';
 
 /**
  * Runs `write` once per interval: never two at once (a tick while one runs is skipped),
@@ -77,6 +81,7 @@ export class FlushLoop {
     });
     try {
       const outcome = await Promise.race([write.then(() => 'ok' as const), timedOut]);
+      this.opts.onFlush?.(outcome);
       if (outcome === 'timeout') {
         write.catch(() => {}); // its late failure, if any, is already accounted for
         this.once.warn('redis', { timeoutMs }, `${name}: Redis write got no reply in ${timeoutMs} ms; abandoned, the next write carries the totals`);
@@ -85,6 +90,7 @@ export class FlushLoop {
       this.once.clear('backlog');
       this.once.clear('redis', `${name}: Redis reachable again; writes resumed`);
     } catch (err) {
+      this.opts.onFlush?.('error');
       this.once.warn('redis', { err: (err as Error).message }, `${name}: Redis unreachable; keeping counts in memory, the next write carries them`);
     } finally {
       clearTimeout(timer);

@@ -1,9 +1,10 @@
 import { loadavg } from 'node:os';
-import si from 'systeminformation';
 import type { Fleet, MemoryReading } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import { FlushLoop } from './flush-loop.js';
+import type { MonitorMetrics } from './metrics.js';
 import { hostId } from './host-id.js';
+import { hostMemory } from './host-memory.js';
 import { usedPercent } from './used-percent.js';
 
 export interface MemoryMonitorOptions {
@@ -14,6 +15,7 @@ export interface MemoryMonitorOptions {
   serverId: string;
   intervalMs?: number;
   log: Logger;
+  metrics?: MonitorMetrics;
 }
 
 /** Once per interval writes this server's memory reading to its field of `memory_load`. */
@@ -30,6 +32,7 @@ export class MemoryMonitor {
       write: async () => {
         await this.sample();
       },
+      onFlush: opts.metrics && ((outcome) => opts.metrics!.flushed('memory', outcome)),
     });
   }
 
@@ -39,7 +42,7 @@ export class MemoryMonitor {
 
   /** Reads the machine and this process now and writes the reading. */
   async sample(): Promise<MemoryReading> {
-    const [mem, host] = await Promise.all([si.mem(), hostId()]);
+    const [mem, host] = await Promise.all([hostMemory(), hostId()]);
     const reading: MemoryReading = {
       serverId: this.opts.serverId,
       usedPercent: usedPercent(mem),
@@ -48,6 +51,7 @@ export class MemoryMonitor {
       load1: Math.round(loadavg()[0]! * 100) / 100,
       updatedAt: Date.now(),
     };
+    this.opts.metrics?.memoryRead(reading.usedPercent);
     await this.opts.fleet.memory.write(this.opts.address, reading);
     return reading;
   }

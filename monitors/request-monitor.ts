@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import type { Fleet, RequestStats } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import { FlushLoop } from './flush-loop.js';
+import type { MonitorMetrics } from './metrics.js';
 import { SlidingWindow } from './window.js';
 
 const STARTED = Symbol('shoal.requestStarted');
@@ -25,6 +26,7 @@ export interface RequestMonitorOptions {
   /** A flush without a reply after this long is abandoned (default: 2 intervals, at least 1 s). */
   flushTimeoutMs?: number;
   log: Logger;
+  metrics?: MonitorMetrics;
 }
 
 /**
@@ -52,6 +54,7 @@ export class RequestMonitor {
       timeoutMs: opts.flushTimeoutMs ?? Math.max(2 * intervalMs, 1000),
       log: opts.log,
       write: () => this.write(),
+      onFlush: opts.metrics && ((outcome) => opts.metrics!.flushed('request', outcome)),
     });
   }
 

@@ -1,6 +1,6 @@
 import { ShoalError } from '../lib/errors.js';
 
-/** The two fields of systeminformation's mem() that the memory monitor needs, in bytes. */
+/** Host memory as the memory monitor needs it, in bytes (the fields of systeminformation's mem() of the same names). */
 export interface MemTotals {
   total: number;
   available: number;

@@ -7,6 +7,8 @@ export interface AdminSources {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** The members and their state, as JSON-able data. */
   pool(): Promise<unknown>;
+  /** This process's kept traces (`GET /traces`), when it traces. */
+  traces?: () => unknown[];
 }
 
 /**
@@ -36,6 +38,8 @@ export function startAdmin(host: string, port: number, sources: AdminSources, lo
       sources.metrics().then((m) => send(200, m.contentType, m.body), fail);
     } else if (path === '/pool') {
       sources.pool().then((p) => send(200, 'application/json', JSON.stringify(p, null, 2)), fail);
+    } else if (path === '/traces' && sources.traces) {
+      send(200, 'application/json', JSON.stringify({ traces: sources.traces() }));
     } else if (path === '/healthz') {
       send(200, 'application/json', '{"ok":true}');
     } else {

@@ -5,13 +5,15 @@ import type { Logger } from '../lib/log.js';
 import { pick, type BalancerKind } from './balancer.js';
 import { refuseHttp09 } from '../lib/http-edges.js';
 import type { DemandCounters } from './demand.js';
-import { ProxyErrorCode, sendError } from './errors.js';
+import { ProxyErrorCode, sendError, statusFor } from './errors.js';
 import { clientHeaders, requestIdFor, upstreamHeaders } from './headers.js';
 import type { FaultRules } from '../lib/fault-rules.js';
 import { isInternalPath } from './internal-paths.js';
 import type { ProxyMetrics } from './metrics.js';
 import { classifyFailure, shouldRetry, type FailureKind, type RetryBudget } from './retry.js';
+import { endForwardSpan, startForwardSpan, withTraceparent } from './tracing.js';
 import type { Upstream, UpstreamSet } from './upstream.js';
+import type { Span, Tracer } from '@opentelemetry/api';
 
 export interface ForwarderOptions {
   upstreams: UpstreamSet;
@@ -34,6 +36,8 @@ export interface ForwarderOptions {
   /** Injected faults (--enable-faults), per upstream; absent otherwise. */
   faults?: FaultRules;
   log: Logger;
+  /** Traces every request (a span, retries as its events, `traceparent` to the app) when set. */
+  tracer?: Tracer;
 }
 
 const FAILURE_CODE: Record<Exclude<FailureKind, 'aborted'>, ProxyErrorCode> = {
@@ -84,6 +88,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private resume: (() => void) | undefined;
   private clientGone = false;
   private status = 0;
+  private span: Span | undefined;
 
   constructor(
     private readonly o: ForwarderOptions,
@@ -108,6 +113,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       requestId: this.requestId,
       compat: o.compat,
     });
+    if (o.tracer) {
+      const t = startForwardSpan(o.tracer, req, path);
+      this.span = t.span;
+      this.headers = withTraceparent(this.headers, t.traceparent);
+    }
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
     if (te === undefined && (cl === undefined || cl === '0')) return this.attempt();
@@ -176,6 +186,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private dispatch(u: Upstream): void {
     this.current = u;
     this.attempts++;
+    this.span?.setAttribute('shoal.upstream', u.id);
     u.inflight++;
     this.abort = undefined;
     // timeouts are the pool's (--response-timeout, --idle-timeout)
@@ -215,6 +226,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.release();
     this.res.end();
     this.o.metrics.answered(this.status, this.elapsed());
+    if (this.span) endForwardSpan(this.span, this.status);
   }
 
   onError(err: Error): void {
@@ -223,8 +235,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     const failure = classifyFailure(err as NodeJS.ErrnoException, this.clientGone);
     if (failure === 'aborted') {
       this.o.metrics.refused('client_closed', this.elapsed());
+      this.span?.end();
       return;
     }
+    this.span?.addEvent('upstream attempt failed', { 'shoal.upstream': u?.id ?? '', 'shoal.failure': failure, 'exception.message': err.message });
     this.o.metrics.upstreamErrors.inc({ kind: failure });
     const now = Date.now();
     if (u) {
@@ -235,6 +249,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       // part of the answer is already out: all we can do is cut the client off
       this.o.log.warn({ requestId: this.requestId, server: u?.id, err: err.message }, 'upstream failed mid-response');
       this.o.metrics.refused(ProxyErrorCode.UPSTREAM_FAILED, this.elapsed());
+      if (this.span) endForwardSpan(this.span, 502, 'upstream failed mid-response');
       this.res.destroy();
       return;
     }
@@ -252,6 +267,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     );
     this.o.metrics.retries.inc({ outcome: verdict.retry ? 'retried' : verdict.reason });
     if (verdict.retry) {
+      this.span?.addEvent('retry', { 'shoal.attempt': this.attempts + 1 });
       this.o.log.debug({ requestId: this.requestId, server: u?.id, failure, err: err.message }, 'retrying on another server');
       return this.attempt();
     }
@@ -261,6 +277,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   private refuse(code: ProxyErrorCode, message: string): void {
     this.o.metrics.refused(code, this.elapsed());
+    if (this.span) endForwardSpan(this.span, statusFor(code), `${code}: ${message}`);
     if (this.clientGone) return;
     // an unread body would otherwise be parsed as the next request: answer, then close
     if (!this.req.complete) this.res.setHeader('connection', 'close');

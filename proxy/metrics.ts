@@ -1,128 +1,89 @@
-import { AggregatorRegistry, Counter, Gauge, Registry, type MetricValueWithName } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, type Registry } from 'prom-client';
+import { RequestHistogram, type Series } from '../lib/histogram-series.js';
+import { redisUpGauge, STATUS_CLASSES, statusClass, tierRegistry } from '../lib/metrics.js';
+import { statusFor, type ProxyErrorCode } from './errors.js';
 import type { UpstreamSet } from './upstream.js';
 
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Status classes an app server's answer can have (index = status / 100). */
+const ANSWER_CLASSES = STATUS_CLASSES.slice(1);
 
 /**
- * A label-less Prometheus histogram counted in a plain array. prom-client's `observe`
- * allocates and hashes labels on every call; on the request path this is one loop and
- * three additions, and the buckets are only turned into metric values when scraped.
+ * The proxy's Prometheus metrics; one registry per process, summed across workers by the
+ * primary. Requests are `shoal_http_requests_total` and `shoal_http_request_duration_seconds`
+ * as on the app servers (service="proxy"), with a `code` label when the proxy answered itself.
  */
-class LatencyHistogram {
-  readonly type = 'histogram';
-  readonly aggregator = 'sum';
-  private readonly counts = new Float64Array(LATENCY_BUCKETS.length);
-  private sum = 0;
-  private count = 0;
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-
-  observe(seconds: number): void {
-    let i = 0;
-    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]!) i++;
-    if (i < LATENCY_BUCKETS.length) this.counts[i]!++;
-    this.sum += seconds;
-    this.count++;
-  }
-
-  /** What a prom-client registry reads from a metric at scrape time (and the primary sums across workers). */
-  get(): { name: string; help: string; type: string; aggregator: string; values: MetricValueWithName<string>[] } {
-    const values: MetricValueWithName<string>[] = [];
-    let cumulative = 0;
-    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
-      cumulative += this.counts[i]!;
-      values.push({ metricName: `${this.name}_bucket`, labels: { le: LATENCY_BUCKETS[i]! }, value: cumulative });
-    }
-    values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf' }, value: this.count });
-    values.push({ metricName: `${this.name}_sum`, labels: {}, value: this.sum });
-    values.push({ metricName: `${this.name}_count`, labels: {}, value: this.count });
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  reset(): void {
-    this.counts.fill(0);
-    this.sum = 0;
-    this.count = 0;
-  }
-}
-
-const CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
-
-/** The proxy's Prometheus metrics; one registry per process, summed across workers by the primary. */
 export class ProxyMetrics {
-  readonly registry = new Registry();
-  /** Answers from app servers by status class (index = status / 100), copied into the counter at scrape time. */
-  private readonly byClass = new Float64Array(CLASSES.length);
+  readonly registry: Registry;
+  private readonly requests: RequestHistogram;
+  /** Answers from app servers, by status / 100. */
+  private readonly byClass: Series[] = [];
   /** Answers the proxy made itself, by error code (rare: a Map is fine). */
-  private readonly byCode = new Map<string, number>();
-  readonly latency: LatencyHistogram;
+  private readonly byCode = new Map<string, Series>();
   readonly retries: Counter<'outcome'>;
-  readonly ejections: Counter<'server'>;
+  readonly ejections: Counter<'upstream'>;
   readonly upstreamErrors: Counter<'kind'>;
 
-  constructor(upstreams: () => UpstreamSet | undefined) {
+  constructor(upstreams: () => UpstreamSet | undefined, redisUp: () => boolean) {
+    this.registry = tierRegistry('proxy', '');
     const registers = [this.registry];
-    const { byClass, byCode } = this;
-    new Counter({
-      name: 'shoal_proxy_requests_total',
-      help: 'Requests answered, by status class, or by proxy error code when the proxy answered itself',
-      labelNames: ['code'],
-      registers,
-      collect() {
-        this.reset();
-        for (let i = 1; i < CLASSES.length; i++) if (byClass[i]) this.inc({ code: CLASSES[i]! }, byClass[i]);
-        for (const [code, n] of byCode) this.inc({ code }, n);
-      },
-    });
-    this.latency = new LatencyHistogram('shoal_proxy_request_duration_seconds', 'Time from request arrival to the last byte of the answer');
-    this.registry.registerMetric(this.latency as never);
+    this.requests = new RequestHistogram(
+      this.registry,
+      { name: 'shoal_http_request_duration_seconds', help: 'Time from request arrival to the last byte of the answer, by status class (and code when the proxy answered)' },
+      { name: 'shoal_http_requests_total', help: 'Requests answered, by status class; `code` names the error when the proxy answered itself' },
+    );
+    this.byClass.push(this.requests.series({ status_class: STATUS_CLASSES[0] }));
+    for (const status_class of ANSWER_CLASSES) this.byClass.push(this.requests.series({ status_class }));
+    redisUpGauge(this.registry, redisUp);
     this.retries = new Counter({
       name: 'shoal_proxy_retries_total',
       help: 'Failed attempts: retried to another server, or refused with the policy reason',
       labelNames: ['outcome'],
       registers,
     });
-    this.ejections = new Counter({ name: 'shoal_proxy_ejections_total', help: 'Passive ejections of a server after consecutive failures', labelNames: ['server'], registers });
+    this.ejections = new Counter({ name: 'shoal_proxy_ejections_total', help: 'Passive ejections of a server after consecutive failures', labelNames: ['upstream'], registers });
     this.upstreamErrors = new Counter({ name: 'shoal_proxy_upstream_errors_total', help: 'Failed upstream attempts by kind (connect, sent, timeout)', labelNames: ['kind'], registers });
     new Gauge({
       name: 'shoal_proxy_upstream_inflight',
       help: 'Requests sent to each server and not yet answered',
-      labelNames: ['server', 'address', 'state'],
+      labelNames: ['upstream', 'address', 'state'],
       registers,
       collect() {
         this.reset();
         const set = upstreams();
         if (!set) return;
-        for (const u of set.members()) this.set({ server: u.id, address: u.address, state: u.state }, u.inflight);
+        for (const u of set.members()) this.set({ upstream: u.id, address: u.address, state: u.state }, u.inflight);
       },
     });
     new Gauge({
       name: 'shoal_proxy_upstream_healthy',
       help: '1 when a server may take new requests (ready, checks passing, not ejected)',
-      labelNames: ['server'],
+      labelNames: ['upstream'],
       registers,
       collect() {
         this.reset();
         const set = upstreams();
         if (!set) return;
         const now = Date.now();
-        for (const u of set.members()) this.set({ server: u.id }, u.state === 'ready' && u.health.up && u.health.ejectedUntil <= now ? 1 : 0);
+        for (const u of set.members()) this.set({ upstream: u.id }, u.state === 'ready' && u.health.up && u.health.ejectedUntil <= now ? 1 : 0);
       },
     });
   }
 
-  answered(status: number, seconds: number): void {
-    const c = (status / 100) | 0;
-    if (c > 0 && c < CLASSES.length) this.byClass[c]!++;
-    this.latency.observe(seconds);
+  /** The proxy's fleet id, known once it listens: the `server` label of every series. */
+  identify(server: string): void {
+    this.registry.setDefaultLabels({ service: 'proxy', server });
   }
 
-  refused(code: string, seconds: number): void {
-    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
-    this.latency.observe(seconds);
+  answered(status: number, seconds: number): void {
+    const c = (status / 100) | 0;
+    this.byClass[c > 0 && c < 6 ? c : 0]!.observe(seconds);
+  }
+
+  refused(code: ProxyErrorCode | 'client_closed', seconds: number): void {
+    let s = this.byCode.get(code);
+    // a client that went away got no answer: counted as nginx's 499, never as a server error
+    if (!s) this.byCode.set(code, (s = this.requests.series({ status_class: code === 'client_closed' ? '4xx' : statusClass(statusFor(code)), code })));
+    s.observe(seconds);
   }
 
   /** In a cluster worker: hand this registry to the primary when it asks. */

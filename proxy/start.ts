@@ -21,6 +21,7 @@ import { ProxyMetrics } from './metrics.js';
 import { RetryBudget } from './retry.js';
 import { readKeyPair, reloadKeyPair, startRedirect } from './tls.js';
 import { UpstreamSet } from './upstream.js';
+import type { Tracing } from '../lib/tracing/setup.js';
 import { createUpgradeHandler } from './ws.js';
 
 export interface RunningProxy {
@@ -48,6 +49,8 @@ export interface PoolView {
 export interface StartOptions {
   /** In a cluster worker: no admin server, metrics shared with the primary, a per-worker fleet id. */
   worker?: { index: number; adminAddress: string };
+  /** Trace requests (the single-process proxy: a cluster's workers have no admin port to show their traces on). */
+  tracing?: Tracing;
 }
 
 /** Starts one proxy process: membership, health checks, the HTTP(S) listener, admin and reporting. */
@@ -58,7 +61,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   const fleet = new Fleet(redis, cfg.prefix);
   const health = new RedisHealth(redis).start();
   // `set` is declared below; the gauges only read it at scrape time
-  const metrics = new ProxyMetrics(() => set);
+  const metrics = new ProxyMetrics(() => set, () => health.up);
   if (opts.worker) metrics.shareWithPrimary();
   const checker = new ActiveChecker(cfg.health, () => {}, log);
   const set = new UpstreamSet({
@@ -78,7 +81,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     missingGraceMs: cfg.missingGraceMs,
     checker,
     log,
-    onEject: (u) => metrics.ejections.inc({ server: u.id }),
+    onEject: (u) => metrics.ejections.inc({ upstream: u.id }),
   });
   const membership = new Membership({ fleet, subscriber, upstreams: set, resyncMs: cfg.resyncMs, log });
   await firstContact(redis, cfg.timeouts.connectMs);
@@ -104,6 +107,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     exposeInternal: cfg.exposeInternal,
     faults: faults?.rules,
     log,
+    tracer: opts.tracing?.tracer,
   };
   const sOpts = serverOptions(cfg.timeouts);
   const makeServer = (compat: boolean): Server | HttpsServer => {
@@ -131,7 +135,11 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   if (cfg.tls) process.on('SIGHUP', onHup);
   const redirect = cfg.tls && cfg.redirectHttpPort !== undefined ? await startRedirect(cfg, cfg.redirectHttpPort, () => port, log) : undefined;
 
-  const proxyId = (cfg.proxyId ?? `${hostname()}:${port}`) + (opts.worker ? `/w${opts.worker.index}` : '');
+  const baseId = cfg.proxyId ?? `${hostname()}:${port}`;
+  const proxyId = baseId + (opts.worker ? `/w${opts.worker.index}` : '');
+  // workers share the label, so the primary sums them into one proxy
+  metrics.identify(baseId);
+  opts.tracing?.store.identify(baseId);
   const pool = (): PoolView => ({
     proxyId,
     redis: health.up ? 'up' : 'down',
@@ -147,6 +155,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
         {
           metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
           pool: async () => pool(),
+          traces: opts.tracing && (() => opts.tracing!.store.traces()),
         },
         log,
         cfg.adminToken,

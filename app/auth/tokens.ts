@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+// The subpaths, not 'jose' itself: the whole library is some fifty modules to compile at boot.
+import { JWKSNoMatchingKey } from 'jose/errors';
+import { SignJWT } from 'jose/jwt/sign';
+import type { JWTPayload } from 'jose';
+import { jwtVerify } from 'jose/jwt/verify';
 import type { Fleet } from '../../fleet/index.js';
 import { ShoalError } from '../../lib/errors.js';
 import { unauthorized } from '../errors.js';
@@ -57,7 +61,7 @@ export class TokenService {
         token,
         async (header) => {
           const secret = header.kid ? await this.ring.secretFor(header.kid) : undefined;
-          if (!secret) throw new errors.JWKSNoMatchingKey();
+          if (!secret) throw new JWKSNoMatchingKey();
           return secret;
         },
         { algorithms: ['HS256'], issuer: ISSUER, audience: [...audiences], requiredClaims: ['sub', 'jti', 'exp'] },

@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import type { TokenService } from '../auth/tokens.js';
-import { compatOpenApi } from '../openapi/compat.js';
 import { openApiRoutes } from '../routes/openapi.js';
 import type { Stores } from '../store/index.js';
 import { compatMusicRoutes } from './music.js';
@@ -10,7 +9,7 @@ import { compatUserRoutes } from './users.js';
 /** The course system's API on shoal's tables, served only to requests from the proxy's compat port. */
 export function compatRouter(stores: Stores, tokens: TokenService): Router {
   const api = new Router();
-  api.use(compatUserRoutes(stores, tokens).routes(), compatMusicRoutes(stores).routes(), compatPlaylistRoutes(stores).routes(), openApiRoutes(compatOpenApi).routes());
+  api.use(compatUserRoutes(stores, tokens).routes(), compatMusicRoutes(stores).routes(), compatPlaylistRoutes(stores).routes(), openApiRoutes(async () => (await import('../openapi/compat.js')).compatOpenApi).routes());
   const root = new Router();
   root.use('/api/v1', api.routes());
   return root;

@@ -14,7 +14,9 @@ export interface DynamoSettings {
 }
 
 export interface Dynamo {
+  /** The Document client, on a client of its own (its commands cannot share resolved middleware). */
   doc: DynamoDBDocumentClient;
+  /** Middleware resolved once per command class: for commands sent as they are, without per-request middleware. */
   client: DynamoDBClient;
   /** What we talk to, for logs and the ready line: a URL or `aws:<region>`. */
   target: string;
@@ -43,17 +45,18 @@ export async function openDynamo(s: DynamoSettings): Promise<Dynamo> {
   } else {
     endpoint = s.choice.url;
   }
-  const client = new DynamoDBClient({
+  const config: DynamoDBClientConfig = {
     ...BASE,
     endpoint,
     region: s.region ?? 'us-east-1',
     ...(s.envCredentials ? {} : { credentials: DUMMY_CREDENTIALS }),
-  });
-  return wrap(client, s.choice.kind === 'embedded' ? `embedded dynalite at ${endpoint}` : endpoint, stopEmbedded);
+  };
+  return wrap(new DynamoDBClient({ ...config, cacheMiddleware: true }), config, s.choice.kind === 'embedded' ? `embedded dynalite at ${endpoint}` : endpoint, stopEmbedded);
 }
 
 async function openAws(s: DynamoSettings): Promise<Dynamo> {
-  const client = new DynamoDBClient({ ...BASE, ...(s.region ? { region: s.region } : {}) });
+  const config: DynamoDBClientConfig = { ...BASE, ...(s.region ? { region: s.region } : {}) };
+  const client = new DynamoDBClient({ ...config, cacheMiddleware: true });
   const unusable = (why: string) => {
     client.destroy();
     return new ConfigError(`no usable DynamoDB (--dynamodb ${describeChoice(s.choice)}): ${why}; choose ${CHOICES_HINT}`);
@@ -69,17 +72,27 @@ async function openAws(s: DynamoSettings): Promise<Dynamo> {
   } catch (err) {
     throw unusable(`no AWS credentials found by the default chain (${(err as Error).message})`);
   }
-  return wrap(client, `aws:${region}`, async () => {});
+  return wrap(client, config, `aws:${region}`, async () => {});
 }
 
-function wrap(client: DynamoDBClient, target: string, stop: () => Promise<void>): Dynamo {
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+/**
+ * Two clients on one configuration. `client`, made with the SDK's cacheMiddleware, resolves
+ * each command class's middleware stack once and reuses it: rebuilding the stack was a large
+ * part of every request's CPU. The Document client cannot share that: its resolved handler holds
+ * the first command it ran, so it keeps a plain client of its own. Both keep their sockets
+ * alive (the SDK's default agent), so requests reuse connections.
+ */
+function wrap(client: DynamoDBClient, config: DynamoDBClientConfig, target: string, stop: () => Promise<void>): Dynamo {
+  // the same region and credential provider (resolved once, cached) as `client`
+  const docBase = new DynamoDBClient({ ...config, region: client.config.region, credentials: client.config.credentials });
+  const doc = DynamoDBDocumentClient.from(docBase, { marshallOptions: { removeUndefinedValues: true } });
   return {
     doc,
     client,
     target,
     async close() {
       client.destroy();
+      docBase.destroy();
       await stop();
     },
   };

@@ -11,7 +11,6 @@ import type { AuthMode, CompatAuthMode } from '../config.js';
 import type { Readiness } from '../readiness.js';
 import { healthRoutes } from '../routes/health.js';
 import { musicRoutes } from '../routes/music.js';
-import { shoalOpenApi } from '../openapi/shoal.js';
 import { openApiRoutes } from '../routes/openapi.js';
 import { pageRoutes } from '../routes/pages.js';
 import { playlistRoutes } from '../routes/playlists.js';
@@ -23,6 +22,8 @@ import { routeFallback } from './fallback.js';
 import { idempotency } from './idempotency.js';
 import { jsonBody } from './json-body.js';
 import type { HttpMetrics } from './metrics.js';
+import { traceRequests } from './tracing.js';
+import type { Tracing } from '../../lib/tracing/setup.js';
 
 export interface AuthDeps {
   mode: AuthMode;
@@ -40,6 +41,7 @@ export interface KoaAppDeps {
   auth: AuthDeps;
   /** Outermost middleware (the request monitor), so it sees every request's final status. */
   monitor?: Middleware;
+  tracing?: Tracing;
 }
 
 /** While draining, every response tells the client to reconnect elsewhere. */
@@ -54,17 +56,17 @@ function connectionCloseWhileDraining(readiness: Readiness): Middleware {
 }
 
 /** shoal's own API: health, metrics, the three resources, sessions and the OpenAPI document. */
-export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'metrics' | 'auth'>): Router {
+export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'metrics' | 'auth' | 'tracing'>): Router {
   const api = new Router();
   api.use(
     userRoutes(deps.stores).routes(),
     musicRoutes(deps.stores).routes(),
     playlistRoutes(deps.stores).routes(),
     sessionRoutes(deps.stores, deps.auth.tokens, deps.auth.guard).routes(),
-    openApiRoutes(shoalOpenApi).routes(),
+    openApiRoutes(async () => (await import('../openapi/shoal.js')).shoalOpenApi).routes(),
   );
   const root = new Router();
-  root.use(healthRoutes(deps.readiness, deps.metrics).routes());
+  root.use(healthRoutes(deps.readiness, deps.metrics, deps.tracing?.store).routes());
   root.use('/api/v1', api.routes());
   root.use(pageRoutes(deps.stores).routes());
   return root;
@@ -99,6 +101,7 @@ export function createKoaApp(deps: KoaAppDeps): Koa {
   app.on('error', (err: Error) => deps.log.debug({ err }, 'connection error'));
 
   if (deps.monitor) app.use(deps.monitor);
+  if (deps.tracing) app.use(traceRequests(deps.tracing.tracer));
   app.use(deps.metrics.middleware());
   app.use(connectionCloseWhileDraining(deps.readiness));
   app.use(errorMapper(deps.log));

@@ -1,46 +1,48 @@
 import type { Middleware } from 'koa';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { RequestHistogram, type Series } from '../../lib/histogram-series.js';
+import { statusClass, tierRegistry } from '../../lib/metrics.js';
 
 /**
- * Prometheus metrics for one app instance, on its own registry so several apps in one
- * process (tests, `shoal up`) do not collide. Routes are labelled by their template,
- * never the raw path, to keep the label set bounded.
+ * Prometheus metrics for one app server, on its own registry so several apps in one
+ * process (tests) do not collide. Routes are labelled by their template, never the raw
+ * path, to keep the label set bounded.
  */
 export class HttpMetrics {
-  readonly registry = new Registry();
-  private readonly requests: Counter<'method' | 'route' | 'status'>;
-  private readonly duration: Histogram<'method' | 'route' | 'status'>;
+  readonly registry: Registry;
+  private readonly requests: RequestHistogram;
+  /** method → route template → status class → series: three Map lookups per request, nothing hashed. */
+  private readonly series = new Map<string, Map<string, Map<string, Series>>>();
 
-  constructor(labels: Record<string, string> = {}) {
-    this.registry.setDefaultLabels(labels);
-    collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests served, by method, route template and status',
-      labelNames: ['method', 'route', 'status'],
-      registers: [this.registry],
-    });
-    this.duration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP request latency in seconds, by method, route template and status',
-      labelNames: ['method', 'route', 'status'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [this.registry],
-    });
+  constructor(server: string) {
+    this.registry = tierRegistry('app', server);
+    this.requests = new RequestHistogram(
+      this.registry,
+      { name: 'shoal_http_request_duration_seconds', help: 'Time from request arrival to the answer, by method, route template and status class' },
+      { name: 'shoal_http_requests_total', help: 'HTTP requests answered, by method, route template and status class' },
+    );
   }
 
   middleware(): Middleware {
     return async (ctx, next) => {
-      const start = process.hrtime.bigint();
+      const start = performance.now();
       try {
         await next();
       } finally {
-        const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-        const labels = { method: ctx.method, route: String(route), status: String(ctx.status) };
-        this.requests.inc(labels);
-        this.duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+        const route = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
+        this.find(ctx.method, typeof route === 'string' ? route : 'unmatched', statusClass(ctx.status)).observe((performance.now() - start) / 1000);
       }
     };
+  }
+
+  private find(method: string, route: string, status_class: string): Series {
+    let byRoute = this.series.get(method);
+    if (!byRoute) this.series.set(method, (byRoute = new Map()));
+    let byClass = byRoute.get(route);
+    if (!byClass) byRoute.set(route, (byClass = new Map()));
+    let s = byClass.get(status_class);
+    if (!s) byClass.set(status_class, (s = this.requests.series({ method, route, status_class })));
+    return s;
   }
 
   async render(): Promise<{ type: string; body: string }> {

@@ -1,9 +1,10 @@
 import Router from '@koa/router';
 import type { HttpMetrics } from '../http/metrics.js';
 import type { Readiness } from '../readiness.js';
+import type { TailStore } from '../../lib/tracing/tail-store.js';
 
 /** Liveness, readiness and Prometheus metrics, outside the /api/v1 namespace. */
-export function healthRoutes(readiness: Readiness, metrics: HttpMetrics): Router {
+export function healthRoutes(readiness: Readiness, metrics: HttpMetrics, traces?: TailStore): Router {
   const r = new Router();
 
   r.get('/healthz', (ctx) => {
@@ -26,6 +27,13 @@ export function healthRoutes(readiness: Readiness, metrics: HttpMetrics): Router
     ctx.type = type;
     ctx.body = body;
   });
+
+  // This server's kept traces, for the dashboard's Traces view (not forwarded by the proxy).
+  if (traces) {
+    r.get('/traces', (ctx) => {
+      ctx.body = { traces: traces.traces() };
+    });
+  }
 
   return r;
 }

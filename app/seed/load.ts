@@ -1,8 +1,7 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ShoalError } from '../../lib/errors.js';
 import { id as idSchema } from '../model.js';
 import { batchWrite } from '../store/batch-write.js';
-import { Table } from '../store/table.js';
+import { Table, type TableContext } from '../store/table.js';
 import type { TableNames } from '../store/tables.js';
 import { readCsv } from './csv.js';
 import { uuidV5 } from './ids.js';
@@ -22,7 +21,8 @@ export interface SeedReport {
 }
 
 export interface SeedOptions {
-  doc: DynamoDBDocumentClient;
+  doc: TableContext['doc'];
+  client: TableContext['client'];
   target: string;
   names: TableNames;
   files: SeedFiles;
@@ -57,7 +57,7 @@ export async function seed(opts: SeedOptions): Promise<SeedReport[]> {
 }
 
 async function loadFile(opts: SeedOptions, kind: Kind, file: string, known: Record<SeedTable, Set<string>>): Promise<SeedReport> {
-  const ctx = { doc: opts.doc, target: opts.target };
+  const ctx = { doc: opts.doc, client: opts.client, target: opts.target };
   const table = new Table<Item & { id: string }>(ctx, opts.names[kind.table]);
   const report: SeedReport = { table: table.name, file, rows: 0, written: 0, unchanged: 0, skipped: 0 };
   const now = opts.now ?? new Date().toISOString();
@@ -125,7 +125,7 @@ async function loadFile(opts: SeedOptions, kind: Kind, file: string, known: Reco
 
 /** Drops (and reports) playlist rows whose owner or songs exist neither in this run nor stored. */
 async function withReferences(opts: SeedOptions, rows: Pending[], known: Record<SeedTable, Set<string>>, bad: (line: number, message: string) => void): Promise<Pending[]> {
-  const ctx = { doc: opts.doc, target: opts.target };
+  const ctx = { doc: opts.doc, client: opts.client, target: opts.target };
   const users = new Table<{ id: string }>(ctx, opts.names.users);
   const music = new Table<{ id: string }>(ctx, opts.names.music);
   const owners = rows.map((r) => r.input.owner as string | undefined).filter((o): o is string => !!o && !known.users.has(o));

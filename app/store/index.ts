@@ -24,7 +24,7 @@ export class Stores {
     private readonly names: TableNames,
     idempotencyLeaseMs = 10_000,
   ) {
-    const ctx = { doc: db.doc, target: db.target };
+    const ctx = { doc: db.doc, client: db.client, target: db.target };
     this.users = new UserStore(ctx, names.users);
     this.music = new MusicStore(ctx, names.music);
     this.playlists = new PlaylistStore(ctx, names.playlists);

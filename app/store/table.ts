@@ -1,16 +1,28 @@
-import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetItemCommand, type BatchGetItemCommandOutput, DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Page } from '../model.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { dbError, isConditionFailed } from './db-error.js';
 import { idsRepeat } from './new-id.js';
 
 export interface TableContext {
+  /** The Document client: conditional updates, scans, batch writes. */
   doc: DynamoDBDocumentClient;
+  /**
+   * The plain client, its middleware resolved once per command class (see openDynamo): the
+   * single-item reads and writes every request makes go through it, marshalled here, with
+   * no Document-client layer and no per-request middleware stack.
+   */
+  client: DynamoDBClient;
   /** What the client talks to, for error messages. */
   target: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// As the Document client is configured (openDynamo): an undefined field is left out.
+const MARSHALL = { removeUndefinedValues: true };
+const key = (id: string): Record<string, AttributeValue> => ({ id: { S: id } });
 
 /** What every table keyed by `id` can do; the per-resource stores add their writes. */
 export class Table<T extends { id: string }> {
@@ -34,7 +46,7 @@ export class Table<T extends { id: string }> {
    */
   async insert(item: T): Promise<T> {
     try {
-      await this.call(() => this.ctx.doc.send(new PutCommand({ TableName: this.name, Item: item, ConditionExpression: 'attribute_not_exists(id)' })));
+      await this.call(() => this.ctx.client.send(new PutItemCommand({ TableName: this.name, Item: marshall(item, MARSHALL), ConditionExpression: 'attribute_not_exists(id)' })));
       return item;
     } catch (err) {
       if (!isConditionFailed(err) || !idsRepeat()) throw err;
@@ -45,14 +57,14 @@ export class Table<T extends { id: string }> {
   }
 
   async get(id: string): Promise<T | undefined> {
-    const res = await this.call(() => this.ctx.doc.send(new GetCommand({ TableName: this.name, Key: { id }, ConsistentRead: true })));
-    return res.Item as T | undefined;
+    const res = await this.call(() => this.ctx.client.send(new GetItemCommand({ TableName: this.name, Key: key(id), ConsistentRead: true })));
+    return res.Item && (unmarshall(res.Item) as T);
   }
 
   /** Deletes if present; false when there was nothing to delete. */
   async delete(id: string): Promise<boolean> {
     try {
-      await this.call(() => this.ctx.doc.send(new DeleteCommand({ TableName: this.name, Key: { id }, ConditionExpression: 'attribute_exists(id)' })));
+      await this.call(() => this.ctx.client.send(new DeleteItemCommand({ TableName: this.name, Key: key(id), ConditionExpression: 'attribute_exists(id)' })));
       return true;
     } catch (err) {
       if (isConditionFailed(err)) return false;
@@ -62,8 +74,8 @@ export class Table<T extends { id: string }> {
 
   async page(limit: number, cursor?: string): Promise<Page<T>> {
     const start = decodeCursor(cursor);
-    const res = await this.call(() => this.ctx.doc.send(new ScanCommand({ TableName: this.name, Limit: limit, ExclusiveStartKey: start })));
-    return { items: (res.Items ?? []) as T[], next: encodeCursor(res.LastEvaluatedKey) };
+    const res = await this.call(() => this.ctx.client.send(new ScanCommand({ TableName: this.name, Limit: limit, ExclusiveStartKey: start && key(start.id) })));
+    return { items: (res.Items ?? []).map((i) => unmarshall(i) as T), next: encodeCursor(res.LastEvaluatedKey && unmarshall(res.LastEvaluatedKey)) };
   }
 
   /** The stored records for `ids` (batches of 100, unprocessed keys retried), by id. */
@@ -71,12 +83,15 @@ export class Table<T extends { id: string }> {
     const found = new Map<string, T>();
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => ({ id }));
+      let keys: Record<string, AttributeValue>[] | undefined = unique.slice(i, i + 100).map(key);
       for (let attempt = 0; keys?.length; attempt++) {
         if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 1000));
         const req = { [this.name]: { Keys: keys, ConsistentRead: true } };
-        const res: BatchGetCommandOutput = await this.call(() => this.ctx.doc.send(new BatchGetCommand({ RequestItems: req })));
-        for (const item of res.Responses?.[this.name] ?? []) found.set(String(item.id), item as T);
+        const res: BatchGetItemCommandOutput = await this.call(() => this.ctx.client.send(new BatchGetItemCommand({ RequestItems: req })));
+        for (const raw of res.Responses?.[this.name] ?? []) {
+          const item = unmarshall(raw) as T;
+          found.set(item.id, item);
+        }
         keys = res.UnprocessedKeys?.[this.name]?.Keys;
         if (attempt > 8 && keys?.length) throw dbError(Object.assign(new Error('BatchGet kept leaving keys unprocessed'), { name: 'ThrottlingException' }), this.ctx.target);
       }

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { AutoscalerMetrics } from './metrics.js';
+import type { TargetGroup } from './sd.js';
 import type { DecisionRecord } from '../record.js';
 
 /** What the admin pages read from the running daemon. */
@@ -8,6 +9,8 @@ export interface AdminSource {
   /** Newest first. */
   decisions(limit: number): DecisionRecord[];
   health(): { ok: boolean; role: string; redis: 'up' | 'down'; id: string };
+  /** Prometheus HTTP service discovery: every app server, proxy and autoscaler in the fleet. */
+  targets(): Promise<TargetGroup[]>;
 }
 
 /**
@@ -22,6 +25,9 @@ export function adminRouter(src: AdminSource): Router {
   r.get('/metrics', async (ctx) => {
     ctx.type = src.metrics.registry.contentType;
     ctx.body = await src.metrics.registry.metrics();
+  });
+  r.get('/sd', async (ctx) => {
+    ctx.body = await src.targets();
   });
   r.get('/decisions', (ctx) => {
     const n = Number(ctx.query.limit ?? 50);

@@ -17,8 +17,8 @@ export interface Target {
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 /** A node process that prints a line matching `ready` (its URL in group 1) when it listens. */
-export async function nodeTarget(name: string, args: string[], ready: RegExp): Promise<Target> {
-  const c = spawnNode(args);
+export async function nodeTarget(name: string, args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<Target> {
+  const c = spawnNode(args, env);
   try {
     const m = await c.waitForLine(ready);
     return { name, url: m[1]!, pid: c.pid, stop: () => c.stop() };

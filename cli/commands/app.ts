@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { advertiseAddress, appConfig, AUTH_MODES, COMPAT_AUTH_MODES, serverId, type AppConfig } from '../../app/config.js';
+import { MEMORY } from '../../app/dynamodb/embedded.js';
 import type { InstanceIdentity } from '../../app/instance-identity.js';
+import { enableCompileCache } from '../../lib/compile-cache.js';
 import { createLogger } from '../../lib/log.js';
-import { watchParent } from '../../lib/parent-watch.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
 import { duration, enableFaultsFlag, parseOptions, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
 import { action } from '../run.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { addDynamoOptions, dynamoFields, dynamoSettings } from './tables.js';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2 };
@@ -115,31 +117,19 @@ export function registerApp(program: Command): void {
       } satisfies z.input<typeof appConfig>);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
 
-      // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load.
+      // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load;
+      // and compiled from the data dir's code cache where Node has one.
+      if (dynamo.dataDir !== MEMORY) enableCompileCache(dynamo.dataDir);
       const { startApp } = await import('../../app/server.js');
-      const app = await startApp(config, { log });
+      const { startTracing } = await import('../../lib/tracing/setup.js');
+      const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+      // OTEL_SDK_DISABLED=true (OpenTelemetry's own switch) turns tracing off
+      const traced = process.env.OTEL_SDK_DISABLED !== 'true';
+      const app = await startApp(config, { log, ...(traced ? { tracing: (server: string) => startTracing({ service: 'app', server, otlpEndpoint }) } : {}) });
+      // Handlers before the ready line: whoever waits for that line may signal at once.
+      // A second Ctrl-C means "now": skip the rest of the drain.
+      stopOnSignals(log, () => app.close(), { message: 'shutting down', parentPid, secondSigintExits: true });
       process.stdout.write(`shoal app ${app.id} ready at ${app.url}\n`);
-
-      let stopping = false;
-      const stop = (why: string) => {
-        if (stopping) {
-          // A second Ctrl-C means "now": skip the rest of the drain.
-          if (why === 'SIGINT') process.exit(130);
-          return;
-        }
-        stopping = true;
-        log.info({ why }, 'shutting down');
-        app.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            log.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
-      if (parentPid > 0) watchParent(parentPid, () => stop('parent exited'), 1000);
     }),
   );
 }

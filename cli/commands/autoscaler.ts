@@ -8,11 +8,11 @@ import { tablePrefix } from '../../app/config.js';
 import { connectRedis, Fleet } from '../../fleet/index.js';
 import { RedisHealth } from '../../fleet/health.js';
 import { createLogger } from '../../lib/log.js';
-import { watchParent } from '../../lib/parent-watch.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
 import { duration, nonNegativeInt, port, positiveInt, positiveNumber, prefixFlag, redisFlag } from '../options.js';
 import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { buildProvider, checkProviderFlags, providerFlags } from './autoscaler-providers.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).gt(0, { message: 'expected a percentage 1-100' }).max(100, { message: 'expected a percentage 1-100' });
@@ -70,8 +70,11 @@ export function registerAutoscaler(program: Command): void {
       const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');
       const { startAdmin } = await import('../../autoscaler/admin/server.js');
       const { Daemon } = await import('../../autoscaler/daemon.js');
+      const { targetGroups } = await import('../../autoscaler/admin/sd.js');
+      const { readSnapshot } = await import('../../fleet/snapshot.js');
       const { DashboardFeed } = await import('../../dashboard/feed.js');
       const { dashboardHandler } = await import('../../dashboard/handler.js');
+      const { tracesHandler } = await import('../../dashboard/traces.js');
       const log = createLogger('autoscaler');
       // Set by `shoal up`: this process lives as long as that one (the app servers it starts watch that one too, not this one).
       const parent = Number(process.env.SHOAL_PARENT_PID);
@@ -92,9 +95,10 @@ export function registerAutoscaler(program: Command): void {
         ...(o.warmup !== undefined ? { warmupMs: o.warmup } : {}),
       });
       const provider = await buildProvider(o, fleet, log);
-      const metrics = new AutoscalerMetrics();
+      const metrics = new AutoscalerMetrics(id, o.interval, () => health.up);
       const say = (line: string) => process.stdout.write(line + '\n');
       let adminUrl = '';
+      let selfAddress = '';
       let started = false;
       const daemon = new Daemon({
         id,
@@ -106,12 +110,14 @@ export function registerAutoscaler(program: Command): void {
         drainTimeoutMs: o.drainTimeout,
         log,
         metrics,
+        adminAddress: () => selfAddress,
         onRole: (c) => {
           if (!started) return;
           say(c.role === 'leader' ? `shoal autoscaler ${id} leading (fencing token ${c.token})` : `shoal autoscaler ${id} standby${c.leader ? ` (leader ${c.leader})` : ''}`);
         },
       });
       // The dashboard at / reads the fleet itself, so a standby's page is as live as the leader's.
+      const targets = async () => targetGroups(await readSnapshot(fleet, { decisions: 0 }), { id, address: selfAddress });
       const feed = new DashboardFeed(fleet, log);
       feed.start();
       const admin = await startAdmin(
@@ -119,40 +125,40 @@ export function registerAutoscaler(program: Command): void {
           metrics,
           decisions: (n) => daemon.decisions.newest(n),
           health: () => ({ ok: true, id, role: daemon.leadership.role, redis: daemon.redisUp ? 'up' : 'down' }),
+          targets,
         },
         o.adminHost,
         o.adminPort,
-        [dashboardHandler(feed)],
+        [dashboardHandler(feed), tracesHandler(targets, log)],
         adminToken,
       );
       adminUrl = admin.url;
+      selfAddress = reachableAddress(admin.url);
       // Wait briefly for Redis so the first line says whether we lead; unreachable → standby, retrying.
       await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, 3000).unref())]);
       await health.check();
       await daemon.start();
       const l = daemon.leadership;
       const role = l.role === 'leader' ? `leading (fencing token ${l.token})` : 'standby';
+
+      const close = async () => {
+        await daemon.stop();
+        health.stop();
+        feed.stop();
+        await admin.close();
+        await provider.close();
+        redis.disconnect();
+      };
+      stopOnSignals(log, close, { message: 'stopping: releasing the lock; the app servers keep running for the next leader', parentPid: parent });
+      // Handlers before the ready line: whoever waits for that line may signal at once.
       say(`shoal autoscaler ${id} ${role}${o.dryRun ? ' (dry run)' : ''}, ${provider.name} provider, min ${o.min}, max ${o.max}; admin at ${adminUrl}`);
       started = true;
-
-      let stopping = false;
-      const stop = (why: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ why }, 'stopping: releasing the lock; the app servers keep running for the next leader');
-        void (async () => {
-          await daemon.stop();
-          health.stop();
-          feed.stop();
-          await admin.close();
-          await provider.close();
-          redis.disconnect();
-          process.exit(0);
-        })();
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
-      if (parent > 0) watchParent(parent, () => stop('parent exited'), 1000);
     }),
   );
+}
+
+/** The admin URL's host:port as another machine reaches it: a wildcard bind is named by this host's name. */
+function reachableAddress(url: string): string {
+  const u = new URL(url);
+  return ['0.0.0.0', '[::]'].includes(u.hostname) ? `${hostname()}:${u.port}` : u.host;
 }

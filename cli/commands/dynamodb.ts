@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { MEMORY, startEmbeddedDynamo } from '../../app/dynamodb/embedded.js';
 import { createLogger } from '../../lib/log.js';
-import { watchParent } from '../../lib/parent-watch.js';
 import { opt, parseOptions, port } from '../options.js';
 import { action } from '../run.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 
 const Schema = z.object({ dataDir: z.string().min(1), port });
 
@@ -22,15 +22,8 @@ export function registerDynamodb(program: Command): void {
       const log = createLogger('dynamodb');
       const dataDir = o.dataDir === MEMORY ? MEMORY : resolve(o.dataDir);
       const db = await startEmbeddedDynamo(dataDir, o.port);
+      stopOnSignals(log, () => db.close(), { message: 'stopping embedded DynamoDB', parentPid: Number(process.env.SHOAL_PARENT_PID) });
       process.stdout.write(`shoal dynamodb ready at ${db.endpoint} (data ${db.path})\n`);
-      const stop = (why: string) => {
-        log.info({ why }, 'stopping embedded DynamoDB');
-        void db.close().then(() => process.exit(0));
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-      const parent = Number(process.env.SHOAL_PARENT_PID);
-      if (parent > 0) watchParent(parent, () => stop('parent exited'));
     }),
   );
 }

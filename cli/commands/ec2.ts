@@ -4,6 +4,7 @@ import { ShoalError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { duration, nonNegativeInt, opt, parseOptions, port } from '../options.js';
 import { action } from '../run.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { registerUserData } from './ec2-user-data.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -80,22 +81,8 @@ function registerEndpoint(ec2: Command): void {
         },
         { log },
       );
+      stopOnSignals(log, () => ep.close(), { message: 'stopping: terminating every instance' });
       process.stdout.write(`shoal ec2 endpoint ready at ${ep.url} (region ${ep.region}, zones ${ep.network.zones.map((z) => z.name).join(' ')})\n`);
-      let stopping = false;
-      const stop = (why: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ why }, 'stopping: terminating every instance');
-        ep.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            log.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
     }),
   );
 }

@@ -7,6 +7,7 @@ import { addFlags, flag, parseFlags, tier, type Values } from '../flags.js';
 import { duration, enableFaultsFlag, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
 import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 
 const percent = z.coerce.number({ message: 'expected a percentage' }).min(0, { message: 'expected 0-100' }).max(100, { message: 'expected 0-100' });
 const s = (ms: number) => `${ms / 1000}s`;
@@ -133,17 +134,13 @@ export function registerProxy(program: Command): void {
           await runWorker(cfg, log, Number(process.env.SHOAL_PROXY_WORKER ?? 1), process.env.SHOAL_PROXY_ADMIN_ADDRESS ?? '');
           return;
         }
-        const running = cfg.workers > 1 ? await runPrimary(cfg, log) : await startProxy(cfg, log);
+        const { startTracing } = await import('../../lib/tracing/setup.js');
+        const tracing = () => startTracing({ service: 'proxy', server: '', otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined });
+        // OTEL_SDK_DISABLED=true (OpenTelemetry's own switch) turns tracing off
+        const traced = process.env.OTEL_SDK_DISABLED !== 'true';
+        const running = cfg.workers > 1 ? await runPrimary(cfg, log) : await startProxy(cfg, log, traced ? { tracing: tracing() } : {});
+        stopOnSignals(log, () => running.close(), { message: 'shutting down: finishing in-flight requests' });
         process.stdout.write(`shoal proxy ready at ${running.url} (admin http://${running.adminAddress})${running.compatUrl ? ` (compat ${running.compatUrl})` : ''}\n`);
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          log.info({ signal }, 'shutting down: finishing in-flight requests');
-          void running.close().then(() => process.exit(0));
-        };
-        process.on('SIGTERM', () => stop('SIGTERM'));
-        process.on('SIGINT', () => stop('SIGINT'));
       }),
     );
 }

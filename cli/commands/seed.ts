@@ -40,6 +40,7 @@ export function registerSeed(program: Command): void {
         if (o.createTables) await createTables(db.client, names, db.target);
         const reports = await seed({
           doc: db.doc,
+          client: db.client,
           target: db.target,
           names,
           files: { users: o.users, music: o.music, playlists: o.playlists },

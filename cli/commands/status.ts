@@ -1,27 +1,20 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { duration, opt, parseOptions, redisUrl } from '../options.js';
+import { duration, opt, parseOptions } from '../options.js';
 import { action } from '../run.js';
 import { renderStatus } from '../status/render.js';
 import { statusSource } from '../status/source.js';
-import { locateFleet } from '../stack/locate.js';
+import { addFleetTargetOptions, fleetTargetSchema, locateFleet } from '../stack/locate.js';
 
 const Schema = z.object({
-  redis: redisUrl.optional(),
-  prefix: z.string().min(1).optional(),
-  dataDir: z.string().min(1),
+  ...fleetTargetSchema,
   json: z.boolean().default(false),
   watch: z.boolean().default(false),
   interval: duration.default(2000),
 });
 
 export function registerStatus(program: Command): void {
-  const cmd = program
-    .command('status')
-    .description('show the fleet: desired vs actual, servers, last decisions')
-    .addOption(opt('--redis <url>', 'Redis of the fleet (default: the stack in --data-dir)', 'REDIS_URL'))
-    .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX'))
-    .addOption(opt('--data-dir <dir>', 'where shoal up keeps stack.json', 'SHOAL_DATA_DIR').default('.shoal'))
+  const cmd = addFleetTargetOptions(program.command('status').description('show the fleet: desired vs actual, servers, last decisions'))
     .option('--json', 'print JSON')
     .option('--watch', 'refresh until interrupted')
     .addOption(opt('--interval <duration>', 'refresh interval for --watch', 'SHOAL_STATUS_INTERVAL').default('2s'));

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { AUTH_MODES, COMPAT_AUTH_MODES, tablePrefix } from '../../app/config.js';
 import { createLogger } from '../../lib/log.js';
 import { addFlags, childFlags, flag, parseFlags, tier, type Reuse } from '../flags.js';
-import { duration, logLevelFlag, optionalRedisFlag, positiveInt, prefixFlag } from '../options.js';
+import { duration, logLevelFlag, optionalRedisFlag, port, positiveInt, prefixFlag } from '../options.js';
 import { action, fail } from '../run.js';
+import { checkPrometheusInstalled } from '../stack/prometheus.js';
 import { Supervisor } from '../stack/supervisor.js';
 import { autoscalerTier } from './autoscaler.js';
 import { proxyTier } from './proxy.js';
@@ -34,6 +35,9 @@ export const upTier = tier({
     logLevel: logLevelFlag,
     restartBurst: flag({ arg: '<n>', help: 'a child restarted more often than this within --restart-window stops the stack', default: '5', schema: positiveInt }),
     restartWindow: flag({ arg: '<duration>', help: 'the window --restart-burst counts in', default: '60s', schema: duration }),
+    prometheus: flag({ help: "run Debian's prometheus against the stack (service discovery through the autoscaler's /sd)", schema: z.boolean().optional() }),
+    prometheusPort: flag({ arg: '<port>', help: 'its web port on loopback (0 = any free port)', default: '0', schema: port }),
+    prometheusInterval: flag({ arg: '<duration>', help: 'its scrape, rule and discovery interval', default: '15s', schema: duration.refine((v) => v >= 1000, { message: 'expected at least 1s' }) }),
   },
   check: (o) => (o.redisHa && o.redis ? { key: 'redisHa', message: 'starts its own Redis primary, replica and sentinels: not with --redis' } : undefined),
 });
@@ -68,6 +72,7 @@ export function registerUp(program: Command): void {
       const own = parseFlags(cmd, upTier);
       const proxy = parseFlags(cmd, proxyTier, proxyReuse);
       const scaler = parseFlags(cmd, autoscalerTier, autoscalerReuse);
+      if (own.prometheus) checkPrometheusInstalled();
       const log = createLogger('up', own.logLevel);
       const say = (line: string) => process.stdout.write(line + '\n');
       const sup = new Supervisor(
@@ -89,7 +94,7 @@ export function registerUp(program: Command): void {
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        say(`\n${signal}: stopping autoscaler, proxy, app servers, ${scaler.provider === 'ec2' ? 'ec2 endpoint, ' : ''}dynamodb, redis…`);
+        say(`\n${signal}: stopping ${own.prometheus ? 'prometheus, ' : ''}autoscaler, proxy, app servers, ${scaler.provider === 'ec2' ? 'ec2 endpoint, ' : ''}dynamodb, redis…`);
         void sup.stop().then(
           () => {
             say('stopped.');

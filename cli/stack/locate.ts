@@ -1,4 +1,7 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.js';
+import { opt, redisUrl } from '../options.js';
 import { readStack, stackPath } from './stack-file.js';
 
 export interface FleetTarget {
@@ -18,3 +21,17 @@ export async function locateFleet(opts: { redis?: string; prefix?: string; dataD
   }
   return { redisUrl: stack.redis.url, prefix: opts.prefix ?? stack.prefix };
 }
+
+/** The flags of every command that reads a running fleet (status, drain, fleet ls). */
+export function addFleetTargetOptions(cmd: Command): Command {
+  return cmd
+    .addOption(opt('--redis <url>', 'Redis of the fleet (default: the stack in --data-dir)', 'REDIS_URL'))
+    .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX'))
+    .addOption(opt('--data-dir <dir>', 'where shoal up keeps stack.json', 'SHOAL_DATA_DIR').default('.shoal'));
+}
+
+export const fleetTargetSchema = {
+  redis: redisUrl.optional(),
+  prefix: z.string().min(1).optional(),
+  dataDir: z.string().min(1),
+};

@@ -14,7 +14,7 @@ const [supervisorPid, stackFile] = [Number(process.argv[2]), process.argv[3]!];
 function pids(): number[] {
   try {
     const s = JSON.parse(readFileSync(stackFile, 'utf8')) as Record<string, { pid?: number } | undefined>;
-    return ['autoscaler', 'proxy', 'ec2', 'dynamodb', 'redis'].map((k) => s[k]?.pid).filter((p): p is number => !!p);
+    return ['prometheus', 'autoscaler', 'proxy', 'ec2', 'dynamodb', 'redis'].map((k) => s[k]?.pid).filter((p): p is number => !!p);
   } catch {
     return [];
   }

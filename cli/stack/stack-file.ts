@@ -16,6 +16,8 @@ export const StackSchema = z.object({
   ec2: z.object({ endpoint: z.string(), pid: z.number() }).optional(),
   autoscaler: z.object({ adminUrl: z.string(), pid: z.number() }).optional(),
   dashboard: z.string().optional(),
+  /** `shoal up --prometheus`: its web UI and API. */
+  prometheus: z.object({ url: z.string(), pid: z.number() }).optional(),
   /** The demo user `shoal up` made, so `shoal load` (and people) can log in: a secret, hence the file's 0600. */
   auth: z.object({ mode: z.string(), email: z.string(), password: z.string() }).optional(),
 });

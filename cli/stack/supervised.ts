@@ -15,6 +15,8 @@ export interface Running {
 export interface SupervisedOptions<R extends Running> {
   name: string;
   logFile: string;
+  /** Where the child serves people, shown on the dashboard. */
+  url?: string;
   policy: RestartPolicy;
   /** Starts the child (again: on the same port and data) and resolves once it serves. */
   start: () => Promise<R>;
@@ -44,7 +46,7 @@ export class Supervised<R extends Running> {
   readonly record: StackProcess;
 
   constructor(private readonly o: SupervisedOptions<R>) {
-    this.record = { name: o.name, pid: 0, state: 'restarting', restarts: 0, lastExit: '', lastExitAt: 0, startedAt: 0, log: o.logFile };
+    this.record = { name: o.name, pid: 0, state: 'restarting', restarts: 0, lastExit: '', lastExitAt: 0, startedAt: 0, log: o.logFile, ...(o.url ? { url: o.url } : {}) };
   }
 
   /** The first start: a failure here is the caller's (the stack does not come up). */

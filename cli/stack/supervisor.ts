@@ -11,7 +11,9 @@ import { awaitOtherPrimary, startSentinel } from '../../lib/redis-sentinel.js';
 import type { ChildFlags } from '../flags.js';
 import type { AuthMode, CompatAuthMode } from '../../app/config.js';
 import { forgetStaleServers, stopAppServers, waitForServers } from './app-servers.js';
+import { freePort } from '../../lib/free-port.js';
 import { startChild, type Child } from './child.js';
+import { startPrometheus } from './prometheus.js';
 import { ensureDemoUser } from './demo-user.js';
 import { prepareTables, SHOAL_BIN } from './tables.js';
 import { BACKOFF, type RestartPolicy } from './restart-policy.js';
@@ -48,6 +50,10 @@ export interface UpConfig {
   /** More restarts of one child than this within `restartWindow` is a crash loop. */
   restartBurst: number;
   restartWindow: number;
+  /** Run Prometheus against the stack (`--prometheus`), on this port (0 = a free one), at this interval. */
+  prometheus?: boolean;
+  prometheusPort: number;
+  prometheusInterval: number;
 }
 
 const REAPER_BIN = fileURLToPath(new URL('./reaper.js', import.meta.url));
@@ -84,6 +90,7 @@ export class Supervisor {
   private dynamo?: Supervised<Child>;
   private proxy?: Supervised<Child>;
   private autoscaler?: Supervised<Child>;
+  private prometheus?: Supervised<Child>;
   private readonly supervised: Pick<Supervised<Running>, 'record' | 'retire'>[] = [];
   private ec2?: Supervised<Child>;
   private reaperPid?: number;
@@ -146,6 +153,7 @@ export class Supervisor {
     await this.startProxy();
     if (this.cfg.provider === 'ec2') await this.startEc2();
     await this.startAutoscaler();
+    if (this.cfg.prometheus) await this.startPrometheus();
 
     await waitForServers({
       fleet: this.fleet!,
@@ -161,7 +169,7 @@ export class Supervisor {
     await this.save();
     this.say(`auth        ${this.cfg.auth}   demo user ${demo.email} (password in ${stackPath(this.dataDir)}, 0600)`);
     this.say('');
-    this.say(`shoal is up:  API ${stack.proxy!.url}/api/v1/music   dashboard ${stack.dashboard}`);
+    this.say(`shoal is up:  API ${stack.proxy!.url}/api/v1/music   dashboard ${stack.dashboard}${stack.prometheus ? `   prometheus ${stack.prometheus.url}` : ''}`);
     this.say(`              status: shoal status --data-dir ${this.cfg.dataDir}    stop: Ctrl-C`);
     return stack;
   }
@@ -175,6 +183,7 @@ export class Supervisor {
   private async stopAll(): Promise<void> {
     // whatever exits from now on was asked to, or goes anyway
     for (const s of this.supervised) s.retire();
+    await this.prometheus?.stop();
     await this.autoscaler?.stop();
     await this.proxy?.stop();
     await stopAppServers(this.dataDir, this.cfg.prefix);
@@ -198,9 +207,10 @@ export class Supervisor {
   }
 
   /** A child under supervision; `onRunning` records each run (pid, address) once it serves. */
-  private supervise<R extends Running>(name: string, start: () => Promise<R>, onRunning: (r: R, restarts: number) => void): Supervised<R> {
+  private supervise<R extends Running>(name: string, start: () => Promise<R>, onRunning: (r: R, restarts: number) => void, url?: string): Supervised<R> {
     const s = new Supervised<R>({
       name,
+      url,
       logFile: this.logFile(name),
       policy: this.policy,
       start,
@@ -417,6 +427,32 @@ export class Supervisor {
       },
     );
     await this.autoscaler.start();
+  }
+
+  /** `--prometheus`: scrapes what the autoscaler's /sd names; a restart keeps its port and its data. */
+  private async startPrometheus(): Promise<void> {
+    const stack = this.stack!;
+    const port = this.cfg.prometheusPort || (await freePort());
+    const url = `http://127.0.0.1:${port}`;
+    const opts = {
+      dataDir: this.dataDir,
+      sdUrl: `${stack.autoscaler!.adminUrl}/sd`,
+      port,
+      intervalMs: this.cfg.prometheusInterval,
+      logFile: this.logFile('prometheus'),
+      timeoutMs: this.cfg.readyTimeout,
+    };
+    this.prometheus = this.supervise(
+      'prometheus',
+      () => startPrometheus(opts),
+      (c, restarts) => {
+        stack.prometheus = { url, pid: c.pid };
+        void this.save();
+        this.say(`prometheus  ready  ${url} (${restarts ? `pid ${c.pid}, restart ${restarts}` : `scraping ${opts.sdUrl} every ${opts.intervalMs / 1000} s, data in ${join(this.dataDir, 'prometheus')}`})`);
+      },
+      url,
+    );
+    await this.prometheus.start();
   }
 
   /**

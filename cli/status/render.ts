@@ -1,4 +1,4 @@
-import type { StatusView } from '../../fleet/status-view.js';
+import type { ServerRow, StatusView } from '../../fleet/status-view.js';
 
 /** Pure: the text `shoal status` prints — a summary line, a server table, the stack's processes, the last decisions. */
 export function renderStatus(v: StatusView): string {
@@ -12,19 +12,7 @@ export function renderStatus(v: StatusView): string {
   );
   if (v.desired === null) lines.push('(no autoscaler has reported yet)');
   lines.push('');
-  const header = ['ID', 'ADDRESS', 'STATE', 'RPS', 'P95 MS', 'MEMORY %', 'IN-FLIGHT', 'AGE'];
-  const rows = v.servers.map((s) => [
-    s.id,
-    s.address || '-',
-    s.state,
-    String(s.rps),
-    s.p95Ms === null ? '-' : String(s.p95Ms),
-    s.memoryPercent === null ? '-' : String(s.memoryPercent),
-    String(s.inflight),
-    age(s.ageSeconds),
-  ]);
-  lines.push(...table([header, ...rows]));
-  if (rows.length === 0) lines.push('(no servers)');
+  lines.push(...serverTable(v.servers));
   if (v.processes.length > 0) {
     lines.push('', 'STACK (shoal up)');
     const procs = v.processes.map((p) => [
@@ -44,6 +32,22 @@ export function renderStatus(v: StatusView): string {
     lines.push(`${new Date(d.at).toISOString().slice(11, 19)}  ${d.action || '-'}  desired ${d.desired ?? '-'}  ${d.reason}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Pure: the server table of `shoal status`, alone (`shoal fleet ls`). */
+export function serverTable(servers: ServerRow[]): string[] {
+  const header = ['ID', 'ADDRESS', 'STATE', 'RPS', 'P95 MS', 'MEMORY %', 'IN-FLIGHT', 'AGE'];
+  const rows = servers.map((s) => [
+    s.id,
+    s.address || '-',
+    s.state,
+    String(s.rps),
+    s.p95Ms === null ? '-' : String(s.p95Ms),
+    s.memoryPercent === null ? '-' : String(s.memoryPercent),
+    String(s.inflight),
+    age(s.ageSeconds),
+  ]);
+  return rows.length === 0 ? [...table([header]), '(no servers)'] : table([header, ...rows]);
 }
 
 function table(rows: string[][]): string[] {

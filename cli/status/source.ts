@@ -18,13 +18,22 @@ export interface StatusSource {
 }
 
 export function statusSource(target: FleetTarget, deadlineMs = STATUS_DEADLINE_MS): StatusSource {
-  const redis = connectRedis(target.redisUrl, { name: 'shoal-status', connectTimeoutMs: deadlineMs, commandTimeoutMs: deadlineMs });
-  const fleet = new Fleet(redis, target.prefix);
+  const fleet = openFleet(target, 'shoal-status', deadlineMs);
   return {
-    read: () =>
-      readSnapshot(fleet, { decisions: 5 }).then(statusView, (err: Error) => {
-        throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(target.redisUrl)}: ${redact(err.message)}`, 503);
-      }),
-    close: () => redis.disconnect(),
+    read: () => readSnapshot(fleet, { decisions: 5 }).then(statusView, unreachable(target)),
+    close: () => fleet.redis.disconnect(),
+  };
+}
+
+/** An operator command's fleet: a Redis that does not answer fails it within `deadlineMs`. */
+export function openFleet(target: FleetTarget, name: string, deadlineMs = STATUS_DEADLINE_MS): Fleet {
+  return new Fleet(connectRedis(target.redisUrl, { name, connectTimeoutMs: deadlineMs, commandTimeoutMs: deadlineMs }), target.prefix);
+}
+
+/** Turns a Redis failure into the one line an operator reads (password redacted); other errors pass. */
+export function unreachable(target: FleetTarget): (err: Error) => never {
+  return (err) => {
+    if (err instanceof ShoalError) throw err;
+    throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(target.redisUrl)}: ${redact(err.message)}`, 503);
   };
 }

@@ -19,7 +19,8 @@ export async function testDynalite(teardown: Teardown): Promise<TestDynalite> {
   const { port } = server.address() as AddressInfo;
   const t = {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // keep-alive clients (the app's SDK) would hold close() open: their sockets go too
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
   teardown(() => t.close());
   return t;

@@ -35,11 +35,13 @@ t.test('started app registers itself ready and answers health checks', async (t)
   t.equal((await call(app, 'GET', '/healthz')).status, 200);
   t.match(await call(app, 'GET', '/readyz'), { status: 200, body: { status: 'ready', db: { ok: true } } });
   const metrics = await fetch(`${app.url}/metrics`).then((r) => r.text());
-  t.match(metrics, /http_requests_total\{method="GET",route="\/readyz",status="200"\} 1/);
-  t.match(metrics, /http_request_duration_seconds_bucket/);
-  t.match(metrics, /process_cpu_user_seconds_total/, 'default metrics');
+  t.match(metrics, new RegExp(`shoal_http_requests_total\\{method="GET",route="/readyz",status_class="2xx",service="app",server="${app.id}"\\} 1\\n`));
+  t.match(metrics, /shoal_http_request_duration_seconds_bucket\{[^}]*le="0.1"/, 'a bucket at 100 ms');
+  t.match(metrics, /shoal_process_cpu_user_seconds_total\{service="app"/, 'default process metrics, same prefix and labels');
   // The request monitor writes this server's hash under its address.
   await waitFor(async () => ((await redis.fleet.requests.read(app.address))?.total ?? 0) >= 3, { what: 'request monitor totals' });
+  const after = await fetch(`${app.url}/metrics`).then((r) => r.text());
+  t.match(after, /shoal_monitor_flushes_total\{monitor="request",outcome="ok"/, "the monitors' own series");
 });
 
 t.test('users: create, read, patch, delete', async (t) => {

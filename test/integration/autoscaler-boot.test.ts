@@ -3,7 +3,8 @@ import { spawnShoal } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 import { autoscaler, stack } from './autoscaler-harness.js';
 
-t.setTimeout(60_000);
+// six autoscaler starts (the ec2 case loads the AWS SDK) take minutes on a loaded 2-core machine
+t.setTimeout(240_000);
 
 t.test('a server that crashes at boot: back-off and one probe at a time, not a launch storm', async (t) => {
   const s = await stack(t.teardown);

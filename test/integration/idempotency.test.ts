@@ -87,7 +87,7 @@ t.test('a server that died after storing the song but before the answer: a retry
   const key = randomUUID();
   const song = { artist: 'Idem', title: `crash-${key}` };
   // what the dead server left behind: its claim (lease 1.5 s) and the song it wrote under the claim's seed
-  const dead = new IdempotencyStore({ doc: dynamo.doc, target: dynamo.target }, tableNames(TABLES).idempotency, 1500);
+  const dead = new IdempotencyStore({ doc: dynamo.doc, client: dynamo.client, target: dynamo.target }, tableNames(TABLES).idempotency, 1500);
   const claim = await dead.claim(key, fingerprint('POST', '/api/v1/music', '', song));
   if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
   const written = await withIdSeed(claim.seed, () => stores.music.create(song));

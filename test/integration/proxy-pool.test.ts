@@ -108,7 +108,7 @@ t.test('no server → 503 with Retry-After and a JSON error body, not a hang', a
   const offered = await waitFor(async () => (await r.fleet.proxies.list())[0]?.offeredTotal, { what: 'offered total reported' });
   t.equal(offered, 1, 'a 503 still counts as offered demand');
   const m = await getJson(`${p.adminUrl}/metrics`);
-  t.match(String(m.body.raw), /shoal_proxy_requests_total\{code="SHOAL_ERR_NO_UPSTREAM"\} 1/);
+  t.match(String(m.body.raw), /shoal_http_requests_total\{status_class="5xx",code="SHOAL_ERR_NO_UPSTREAM",service="proxy",server="[^"]+"\} 1/);
 });
 
 function nodeGet(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, unknown>; body: Record<string, unknown> }> {

@@ -37,7 +37,7 @@ t.test('--workers 2: one port, both workers registered, metrics summed, clean SI
   }, { what: 'both workers to report 40 offered in total' });
   t.same(proxies.map((x) => x.id.split('/').pop()).sort(), ['w1', 'w2']);
   const m = String((await getJson(`${p.adminUrl}/metrics`)).body.raw);
-  t.match(m, /shoal_proxy_requests_total\{code="2xx"\} 40\b/, 'the primary sums both workers');
+  t.match(m, /shoal_http_requests_total\{status_class="2xx",service="proxy",server="[^"]+"\} 40\b/, 'the primary sums both workers');
   const pool = (await getJson(`${p.adminUrl}/pool`)).body as { workers: { members: unknown[] }[] };
   t.equal(pool.workers.length, 2);
   t.ok(pool.workers.every((w) => w.members.length === 2));
