@@ -76,6 +76,8 @@ export const appConfig = z.object({
   /** How long start-up waits for Redis before serving anyway (registration then retries). */
   redisWaitMs: z.number().int().nonnegative().default(5000),
   auth: z.enum(AUTH_MODES).default('writes'),
+  /** Take chaos faults (delay/abort, cpu and memory hogs) on a loopback-only port of its own. */
+  enableFaults: z.boolean().default(false),
   compatAuth: z.enum(COMPAT_AUTH_MODES).default('any'),
   /** Bearer token life: short, so a leaked token is worth little and the deny list stays small. */
   tokenTtlMs: z.number().int().positive().default(15 * 60_000),

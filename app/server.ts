@@ -16,6 +16,8 @@ import { appConfig, type AppConfig, type AppConfigInput, type AppDeps } from './
 import { openDynamo, type Dynamo } from './dynamodb/client.js';
 import { traceDynamo } from './dynamodb/tracing.js';
 import { MEMORY } from './dynamodb/embedded.js';
+import { FaultState, startFaultAdmin } from '../lib/fault-admin.js';
+import { faultMiddleware } from './http/faults.js';
 import { createKoaApp } from './http/koa-app.js';
 import { HttpMetrics } from './http/metrics.js';
 import { LoginGuard } from './auth/login-guard.js';
@@ -107,7 +109,10 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       tokens: new TokenService(fleet, { rotateMs: config.keyRotationMs, tokenTtlMs: config.tokenTtlMs, refreshMs: 10_000 }),
       guard: new LoginGuard(fleet, config.loginLimits),
     };
-    const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, auth, tracing, monitor: (ctx, next) => monitor(ctx, next) });
+    // Inside the monitor, so an injected abort counts as the 5xx it is.
+    const faults = config.enableFaults ? new FaultState(true) : undefined;
+    const outer: Middleware = faults ? ((mw) => (ctx, next) => monitor(ctx, () => mw(ctx, next)))(faultMiddleware(faults)) : (ctx, next) => monitor(ctx, next);
+    const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, auth, tracing, monitor: outer });
 
     const handle = koa.callback();
     const timeouts = { headerMs: config.headerTimeoutMs, requestMs: config.requestTimeoutMs, keepAliveMs: config.keepAliveTimeoutMs };
@@ -145,6 +150,13 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     await waitForRedis(redis, config.redisWaitMs);
     requestMonitor?.start();
     memoryMonitor?.start();
+    if (faults) {
+      const hooks = await startFaultAdmin(faults, log);
+      cleanups.push(() => hooks.close(), () => faults.clear());
+      await fleet.chaos.setHook(id, hooks.address).catch((err: Error) => log.warn({ err: err.message }, 'could not record the fault hooks address'));
+      cleanups.push(() => fleet.chaos.removeHook(id));
+      log.warn({ id, faults: hooks.address }, 'fault hooks enabled (--enable-faults): chaos tools on this machine may slow or fail this server');
+    }
     await registration.ready();
     registration.start();
     if (config.spotPollMs > 0) {

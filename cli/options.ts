@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
+import { SENTINEL_URL } from '../fleet/connect.js';
 import { DEFAULT_PREFIX } from '../fleet/keys.js';
 import { parseDuration } from '../lib/duration.js';
 import { configError, flag } from './flags.js';
@@ -44,7 +45,9 @@ export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => 
   return ms;
 });
 
-export const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), { message: 'expected redis://[user:pass@]host:port or rediss://…' });
+export const redisUrl = z
+  .string()
+  .refine((v) => (/^rediss?:\/\//.test(v) && URL.canParse(v)) || SENTINEL_URL.test(v), { message: 'expected redis://[user:pass@]host:port, rediss://… or redis-sentinel://host:port,host:port/<master name>' });
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -65,3 +68,10 @@ export const prefixFlag = flag({
 });
 
 export const logLevelFlag = flag({ arg: '<level>', help: 'pino level for stderr logs', env: 'SHOAL_LOG_LEVEL', default: 'info', schema: logLevel });
+
+/**
+ * Chaos fault hooks (app servers and the proxy): compiled in, inert unless this is given.
+ * One variable for every tier, so `shoal up --enable-faults` reaches the app servers the
+ * autoscaler launches; as for any switch, setting it at all turns it on.
+ */
+export const enableFaultsFlag = flag({ help: 'take chaos faults (HTTP delay/abort, CPU and memory hogs) on a loopback-only admin endpoint', env: 'SHOAL_ENABLE_FAULTS', schema: z.boolean().default(false) });

@@ -16,11 +16,29 @@ export interface CapacityPoint {
   ready: number;
 }
 
+/** One line of the "Chaos events" pane: what `shoal chaos` and the Chaos Monkey did. */
+export interface ChaosRow {
+  at: number;
+  /** experiment-started, action-started, action-failed, rollback-ended, verdict, monkey-kill … */
+  event: string;
+  text: string;
+}
+
 export interface DashboardUpdate {
   /** Down when the last sample's reads failed or went unanswered: the rest is then the last known data. */
   redis: 'up' | 'down';
   status: StatusView;
   point: CapacityPoint;
+  /** The newest chaos events, newest first. */
+  chaos: ChaosRow[];
+}
+
+/** Pure: a chaos event (fleet/chaos-events, written by chaos/events.ts) as a line for people. */
+export function chaosRow(at: number, d: Record<string, unknown>): ChaosRow {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const event = str(d.event);
+  const parts = [str(d.experiment), str(d.activity), str(d.detail)].filter(Boolean);
+  return { at, event, text: parts.join(' — ') };
 }
 
 /** Pure: the chart point for one status view. */
@@ -82,12 +100,13 @@ export class DashboardFeed {
     if (this.sampling) return;
     this.sampling = true;
     try {
-      const status = statusView(await readSnapshot(this.fleet, { decisions: 10 }));
+      const snap = await readSnapshot(this.fleet, { decisions: 10, chaos: 10 });
+      const status = statusView(snap);
       const point = capacityPoint(status);
       this.history.push(point);
       const cutoff = point.t - (this.opts.historyMs ?? 15 * 60_000);
       while (this.history.length && this.history[0]!.t < cutoff) this.history.shift();
-      this.push({ redis: 'up', status, point });
+      this.push({ redis: 'up', status, point, chaos: snap.chaos.map((e) => chaosRow(e.at, e.data)) });
       this.once.clear('redis', 'dashboard: Redis reachable again');
     } catch (err) {
       this.once.warn('redis', { err }, 'dashboard: cannot read the fleet from Redis; the page keeps its last data');

@@ -7,7 +7,7 @@ export interface StreamEntry<T> {
   data: T;
 }
 
-/** A capped Redis stream of JSON events (autoscaler decisions). */
+/** A capped Redis stream of JSON events (autoscaler decisions, chaos events). */
 export class EventStream<T> {
   constructor(
     private readonly redis: Redis,

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { AuthKeyStore } from './auth-keys.js';
 import { AuthStateStore } from './auth-state.js';
 import { AutoscalerStateStore } from './autoscaler-state.js';
+import { ChaosStore } from './chaos.js';
 import { EventStream } from './event-stream.js';
 import { fleetKeys, type Keys } from './keys.js';
 import { LeaderLock } from './leader-lock.js';
@@ -11,7 +12,7 @@ import { Registry } from './registry.js';
 import { RequestStatsStore } from './request-stats.js';
 import { StackProcessStore } from './stack-processes.js';
 
-export { connectRedis, isReady, type Redis } from './connect.js';
+export { connectRedis, isReady, parseSentinelUrl, type Redis } from './connect.js';
 export { DEFAULT_PREFIX, fleetKeys, type Keys } from './keys.js';
 export type { Server, ServerState } from './server.js';
 export type { RequestStats } from './request-stats.js';
@@ -39,6 +40,8 @@ export class Fleet {
   readonly authKeys: AuthKeyStore;
   readonly auth: AuthStateStore;
   readonly stackProcesses: StackProcessStore;
+  readonly chaosEvents: EventStream<Record<string, unknown>>;
+  readonly chaos: ChaosStore;
 
   constructor(
     readonly redis: Redis,
@@ -55,5 +58,7 @@ export class Fleet {
     this.authKeys = new AuthKeyStore(redis, this.keys);
     this.auth = new AuthStateStore(redis, this.keys);
     this.stackProcesses = new StackProcessStore(redis, this.keys);
+    this.chaosEvents = new EventStream(redis, this.keys.chaosEvents, 1000);
+    this.chaos = new ChaosStore(redis, this.keys);
   }
 }

@@ -35,6 +35,12 @@ export interface Keys {
   loginFailures(scope: 'account' | 'address', who: string): string;
   /** Hash: one field per process `shoal up` supervises, its restarts and last exit (JSON). */
   readonly stackProcesses: string;
+  /** Stream (capped): chaos experiment and Chaos Monkey events, shown on the dashboard. */
+  readonly chaosEvents: string;
+  /** Hash: field app-server id → the loopback address of its fault hooks (only with --enable-faults). */
+  readonly faultHooks: string;
+  /** String (TTL 60 s): the time of the last chaos write probe. */
+  readonly chaosProbe: string;
 }
 
 export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
@@ -56,5 +62,8 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): Keys {
     revokedToken: (jti) => `${prefix}auth:revoked:${jti}`,
     loginFailures: (scope, who) => `${prefix}auth:login-failures:${scope}:${who}`,
     stackProcesses: `${prefix}stack:processes`,
+    chaosEvents: `${prefix}chaos:events`,
+    faultHooks: `${prefix}chaos:fault-hooks`,
+    chaosProbe: `${prefix}chaos:probe`,
   };
 }

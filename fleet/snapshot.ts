@@ -24,6 +24,8 @@ export interface FleetSnapshot {
   poolVersion: number;
   /** What `shoal up` supervises; empty for a fleet not started by it. */
   processes: StackProcess[];
+  /** The newest chaos events, newest first (only when asked for: the dashboard). */
+  chaos: StreamEntry<Record<string, unknown>>[];
 }
 
 // One round trip: the script follows the server set to each entry and its request hash
@@ -51,11 +53,14 @@ for i, h in ipairs(servers) do
 end
 local decisions = {}
 if tonumber(ARGV[4]) > 0 then decisions = redis.call('XREVRANGE', KEYS[5], '+', '-', 'COUNT', ARGV[4]) end
-return { servers, requests, redis.call('HGETALL', KEYS[2]), members(KEYS[3], ARGV[3]), redis.call('HGETALL', KEYS[4]), decisions, redis.call('GET', KEYS[6]) or '0', redis.call('HGETALL', KEYS[7]) }
+local chaos = {}
+if tonumber(ARGV[5]) > 0 then chaos = redis.call('XREVRANGE', KEYS[8], '+', '-', 'COUNT', ARGV[5]) end
+return { servers, requests, redis.call('HGETALL', KEYS[2]), members(KEYS[3], ARGV[3]), redis.call('HGETALL', KEYS[4]), decisions, redis.call('GET', KEYS[6]) or '0', redis.call('HGETALL', KEYS[7]), chaos }
 `;
 
 type Flat = string[];
-type Reply = [Flat[], Flat[], Flat, Flat[], Flat, [string, string[]][], string, Flat];
+type Entries = [string, string[]][];
+type Reply = [Flat[], Flat[], Flat, Flat[], Flat, Entries, string, Flat, Entries];
 
 const toObject = (flat: Flat): Record<string, string> => {
   const o: Record<string, string> = {};
@@ -64,11 +69,11 @@ const toObject = (flat: Flat): Record<string, string> => {
 };
 
 /** Reads the whole fleet in one Redis round trip (one EVAL). */
-export async function readSnapshot(fleet: Fleet, opts: { decisions?: number } = {}): Promise<FleetSnapshot> {
+export async function readSnapshot(fleet: Fleet, opts: { decisions?: number; chaos?: number } = {}): Promise<FleetSnapshot> {
   const k = fleet.keys;
   const reply = (await fleet.redis.eval(
     READ,
-    7,
+    8,
     k.servers,
     k.memoryLoad,
     k.proxies,
@@ -76,12 +81,14 @@ export async function readSnapshot(fleet: Fleet, opts: { decisions?: number } = 
     k.decisions,
     k.poolVersion,
     k.stackProcesses,
+    k.chaosEvents,
     k.server(''),
     k.requests(''),
     k.proxy(''),
     String(opts.decisions ?? 5),
+    String(opts.chaos ?? 0),
   )) as Reply;
-  const [serverRows, requestRows, memory, proxyRows, state, decisions, poolVersion, processes] = reply;
+  const [serverRows, requestRows, memory, proxyRows, state, decisions, poolVersion, processes, chaos] = reply;
   const servers: Server[] = [];
   const requests = new Map<string, RequestStats>();
   serverRows.forEach((row, i) => {
@@ -101,5 +108,6 @@ export async function readSnapshot(fleet: Fleet, opts: { decisions?: number } = 
     decisions: decisions.map(([id, fields]) => parseEntry<Record<string, unknown>>(id, fields)),
     poolVersion: Number(poolVersion),
     processes: parseStackProcesses(toObject(processes)),
+    chaos: chaos.map(([id, fields]) => parseEntry<Record<string, unknown>>(id, fields)),
   };
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { ShoalError } from './errors.js';
 import { freePort } from './free-port.js';
 
@@ -29,6 +29,8 @@ export interface EmbeddedRedisOptions {
   logFile?: string;
   /** Require this password (`requirepass`), given on stdin so it is on no command line. */
   password?: string;
+  /** Start as a replica of the primary on this loopback port (`--redis-ha`). */
+  replicaOf?: number;
 }
 
 /** Starts a `redis-server` child on loopback and waits until it accepts commands. */
@@ -39,13 +41,24 @@ export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise
   if (opts.dir) mkdirSync(opts.dir, { recursive: true });
   // `-` reads more configuration from stdin, after the arguments: the password goes there.
   const args = ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes', '--loglevel', 'warning'];
+  if (opts.replicaOf) args.push('--replicaof', '127.0.0.1', String(opts.replicaOf));
+  // a replica promoted by Sentinel needs the password to talk to the others
+  const secret = opts.password ? `requirepass "${opts.password.replace(/["\\]/g, '\\$&')}"\nmasterauth "${opts.password.replace(/["\\]/g, '\\$&')}"\n` : '';
+  return spawnRedis(bin, args, port, secret, opts);
+}
+
+/**
+ * Runs a redis-server or redis-sentinel child on loopback (`stdin` is more configuration,
+ * after the arguments) and waits until it answers PING.
+ */
+export async function spawnRedis(bin: string, args: string[], port: number, stdin: string, opts: Pick<EmbeddedRedisOptions, 'detached' | 'logFile' | 'password'>): Promise<EmbeddedRedis> {
   if (opts.logFile) {
     mkdirSync(dirname(opts.logFile), { recursive: true });
-    args.push('--logfile', opts.logFile);
+    args = [...args, '--logfile', opts.logFile];
   }
   const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached ?? false });
   child.stdin!.on('error', () => {});
-  child.stdin!.end(opts.password ? `requirepass "${opts.password.replace(/["\\]/g, '\\$&')}"\n` : '');
+  child.stdin!.end(stdin);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
   let output = '';
   const collect = (b: Buffer) => {
@@ -57,7 +70,7 @@ export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise
     child.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'ENOENT'
-          ? new ShoalError('SHOAL_ERR_NO_REDIS', `${bin} not found: install the Debian package redis-server (apt-get install redis-server) or pass --redis URL`)
+          ? new ShoalError('SHOAL_ERR_NO_REDIS', `${bin} not found: install the Debian package ${basename(bin)} (apt-get install ${basename(bin)}) or pass --redis URL`)
           : err,
       );
     });

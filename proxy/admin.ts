@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { adminGuard } from '../lib/admin-auth.js';
 import type { Logger } from '../lib/log.js';
 
@@ -15,10 +15,12 @@ export interface AdminSources {
  * The operator's port (loopback by default; a token required elsewhere): /metrics for Prometheus, /pool for people and
  * `shoal status`, /healthz for whatever supervises the proxy itself.
  */
-export function startAdmin(host: string, port: number, sources: AdminSources, log: Logger, token?: string): Promise<Server> {
+export function startAdmin(host: string, port: number, sources: AdminSources, log: Logger, token?: string, faults?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<Server> {
   const allowed = adminGuard(token);
   const server = createServer({ headersTimeout: 5000, requestTimeout: 10_000 }, (req, res) => {
     if (!allowed(req, res)) return;
+    // --enable-faults: /faults takes HTTP faults for chaos experiments (lib/fault-admin.ts)
+    if (faults?.(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });

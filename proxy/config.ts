@@ -12,6 +12,8 @@ export interface ProxyConfig {
   adminToken?: string;
   redisUrl: string;
   prefix: string;
+  /** Take HTTP faults for one upstream on the admin port's /faults (chaos experiments); --workers 1 only. */
+  enableFaults?: boolean;
   balancer: BalancerKind;
   /** What moves the bytes: this Node process, or HAProxy driven through its Runtime API. */
   dataPlane: DataPlane;

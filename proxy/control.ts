@@ -47,8 +47,8 @@ export class ControlPlane {
   }
 
   /** The admin port (skipped in a cluster worker, whose primary serves it); returns its host:port. */
-  async admin(sources: AdminSources): Promise<{ address: string; close(): void }> {
-    const server = await startAdmin(this.cfg.adminHost, this.cfg.adminPort, sources, this.log, this.cfg.adminToken);
+  async admin(sources: AdminSources, faults?: Parameters<typeof startAdmin>[5]): Promise<{ address: string; close(): void }> {
+    const server = await startAdmin(this.cfg.adminHost, this.cfg.adminPort, sources, this.log, this.cfg.adminToken, faults);
     return { address: `${formatHost(this.cfg.adminHost)}:${(server.address() as AddressInfo).port}`, close: () => server.close() };
   }
 

@@ -7,6 +7,7 @@ import { refuseHttp09 } from '../lib/http-edges.js';
 import type { DemandCounters } from './demand.js';
 import { ProxyErrorCode, sendError, statusFor } from './errors.js';
 import { clientHeaders, requestIdFor, upstreamHeaders } from './headers.js';
+import type { FaultRules } from '../lib/fault-rules.js';
 import { isInternalPath } from './internal-paths.js';
 import type { ProxyMetrics } from './metrics.js';
 import { classifyFailure, shouldRetry, type FailureKind, type RetryBudget } from './retry.js';
@@ -32,6 +33,8 @@ export interface ForwarderOptions {
   closing: () => boolean;
   /** Serve the app servers' /metrics, /healthz and /readyz on the public port (--expose-internal). */
   exposeInternal: boolean;
+  /** Injected faults (--enable-faults), per upstream; absent otherwise. */
+  faults?: FaultRules;
   log: Logger;
   /** Traces every request (a span, retries as its events, `traceparent` to the app) when set. */
   tracer?: Tracer;
@@ -147,6 +150,40 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     const u = cands[pick(this.o.balancer, cands, Math.random)]!;
     cands.length = 0;
+    const fault = this.o.faults?.choose(u.id, now);
+    if (fault) return this.injected(u, fault.delayMs, fault.abortStatus);
+    this.dispatch(u);
+  }
+
+  /**
+   * An injected fault for this upstream, as if the server itself were slow or failing: a
+   * delay past the response timeout is that timeout (retried, counted toward ejection); a
+   * shorter one only delays; an abort is the server's answer with that status.
+   */
+  private injected(u: Upstream, delayMs: number, abortStatus: number | undefined): void {
+    if (delayMs >= this.o.responseTimeoutMs) {
+      this.current = u;
+      this.attempts++;
+      u.inflight++;
+      const timeout = Object.assign(new Error(`injected delay of ${delayMs} ms (chaos experiment)`), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+      setTimeout(() => (this.clientGone ? this.release() : this.onError(timeout)), this.o.responseTimeoutMs);
+      return;
+    }
+    const go = () => {
+      if (this.clientGone) return;
+      if (abortStatus === undefined) return this.dispatch(u);
+      this.o.counters.served++;
+      this.o.upstreams.record(u, abortStatus >= 500, Date.now());
+      this.o.metrics.answered(abortStatus, this.elapsed());
+      const body = JSON.stringify({ error: { code: 'SHOAL_ERR_INJECTED_FAULT', message: `answered ${abortStatus} by an injected fault for ${u.id} (chaos experiment)` } });
+      this.res.writeHead(abortStatus, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId });
+      this.res.end(body);
+    };
+    if (delayMs > 0) setTimeout(go, delayMs);
+    else go();
+  }
+
+  private dispatch(u: Upstream): void {
     this.current = u;
     this.attempts++;
     this.span?.setAttribute('shoal.upstream', u.id);

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { DataPlane } from '../fleet/index.js';
 import { ShoalError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { FaultState, faultRoutes } from '../lib/fault-admin.js';
 import type { ProxyConfig } from './config.js';
 import { upstreamConnector } from './connector.js';
 import { ControlPlane, formatHost } from './control.js';
@@ -84,6 +85,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   let closing = false;
   const counters = new DemandCounters();
   const proto = cfg.tls ? 'https' : 'http';
+  const faults = cfg.enableFaults && !opts.worker ? new FaultState(false) : undefined;
   const forwarding: Omit<ForwarderOptions, 'compat'> = {
     upstreams: set,
     balancer: cfg.balancer,
@@ -97,6 +99,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     maxAttempts: cfg.limits.maxAttempts,
     closing: () => closing,
     exposeInternal: cfg.exposeInternal,
+    faults: faults?.rules,
     log,
     tracer: opts.tracing?.tracer,
   };
@@ -145,7 +148,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         pool: async () => pool(),
         traces: opts.tracing && (() => opts.tracing!.store.traces()),
-      });
+      }, faults && faultRoutes(faults, log));
   const adminAddress = admin?.address ?? opts.worker?.adminAddress ?? '';
   control.report({ counters, id: proxyId, address, adminAddress, dataPlane: 'node' });
 

@@ -6,7 +6,7 @@ import type { InstanceIdentity } from '../../app/instance-identity.js';
 import { enableCompileCache } from '../../lib/compile-cache.js';
 import { createLogger } from '../../lib/log.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
-import { duration, parseOptions, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
+import { duration, enableFaultsFlag, parseOptions, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
 import { action } from '../run.js';
 import { stopOnSignals } from '../stop-on-signals.js';
 import { addDynamoOptions, dynamoFields, dynamoSettings } from './tables.js';
@@ -58,6 +58,7 @@ export const appTier = tier({
     auth: flag({ arg: '<mode>', help: 'bearer tokens for the API: off, writes (reads stay open) or all', default: 'writes', schema: z.enum(AUTH_MODES, { message: 'expected off, writes or all' }) }),
     compatAuth: flag({ arg: '<mode>', help: 'course API: any Authorization value (any) or a token from its /login (strict)', default: 'any', schema: z.enum(COMPAT_AUTH_MODES, { message: 'expected any or strict' }) }),
     tokenTtl: flag({ arg: '<duration>', help: 'how long a login token lasts', default: '15m', schema: duration.refine((ms) => ms >= 1000 && ms <= 24 * 3600_000, { message: 'expected 1s to 24h' }) }),
+    enableFaults: enableFaultsFlag,
     loginLimit: flag({ arg: '<n>', help: 'failed logins per account per 15 minutes before a 429 (per address: 10×)', default: '5', schema: positiveInt }),
   },
   check: (o) => (o.headerTimeout > o.requestTimeout ? { key: 'headerTimeout', message: 'must not exceed --request-timeout' } : undefined),
@@ -111,6 +112,7 @@ export function registerApp(program: Command): void {
         maxConnections: o.maxConnections,
         idempotencyLeaseMs: o.idempotencyLease,
         auth: o.auth,
+        enableFaults: o.enableFaults,
         compatAuth: o.compatAuth,
         tokenTtlMs: o.tokenTtl,
         loginLimits: { perAccount: o.loginLimit, perAddress: o.loginLimit * 10, windowMs: 15 * 60_000 },

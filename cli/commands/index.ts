@@ -14,6 +14,7 @@ const drain: Load = async () => (await import('./drain.js')).registerDrain;
 export const commands: Record<string, Load> = {
   app: async () => (await import('./app.js')).registerApp,
   autoscaler: async () => (await import('./autoscaler.js')).registerAutoscaler,
+  chaos: async () => (await import('./chaos.js')).registerChaos,
   drain,
   dynamodb: async () => (await import('./dynamodb.js')).registerDynamodb,
   ec2: async () => (await import('./ec2.js')).registerEc2,

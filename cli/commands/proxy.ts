@@ -6,7 +6,7 @@ import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } fr
 import { findHaproxy } from '../../proxy/haproxy/binary.js';
 import { readKeyPair } from '../../proxy/tls.js';
 import { addFlags, flag, parseFlags, tier, type Values } from '../flags.js';
-import { duration, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
+import { duration, enableFaultsFlag, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
 import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
 import { stopOnSignals } from '../stop-on-signals.js';
@@ -60,6 +60,7 @@ export const proxyTier = tier({
     maxEjection: flag({ arg: '<percent>', help: 'most of the pool that may be ejected at once', default: String(DEFAULT_HEALTH.maxEjectPercent), schema: percent }),
     resyncInterval: flag({ arg: '<duration>', help: 'full registry read period, behind pub/sub', default: '5s', schema: duration.refine((ms) => ms >= 100, { message: 'expected at least 100ms' }) }),
     id: flag({ arg: '<id>', help: "this proxy's fleet id (default host:port)", schema: z.string().min(1).optional() }),
+    enableFaults: enableFaultsFlag,
     exposeInternal: flag({ help: "also forward the app servers' /metrics, /healthz and /readyz (by default the public port answers 404 for them)", schema: z.boolean().optional() }),
     logLevel: logLevelFlag,
   },
@@ -85,6 +86,7 @@ function toConfig(o: Parsed, adminToken: string | undefined): ProxyConfig {
     adminHost: o.adminHost,
     redisUrl: o.redis,
     prefix: o.prefix,
+    enableFaults: o.enableFaults,
     balancer: o.balancer,
     dataPlane: o.dataPlane,
     haproxy: o.dataPlane === 'haproxy' ? { bin: o.haproxyBin, socket: o.haproxySocket } : undefined,

@@ -26,6 +26,8 @@ export const upTier = tier({
     tablePrefix: flag({ arg: '<prefix>', help: 'DynamoDB table name prefix', env: 'SHOAL_TABLE_PREFIX', default: 'shoal-', schema: tablePrefix }),
     dataDir: flag({ arg: '<dir>', help: 'stack.json, logs and embedded data', env: 'SHOAL_DATA_DIR', default: '.shoal', schema: z.string().min(1) }),
     seed: flag({ help: 'do not load the sample data on first run', negate: true, schema: z.boolean() }),
+    redisHa: flag({ help: 'embedded Redis as a primary, a replica and three redis-sentinel processes; every tier connects through Sentinel', schema: z.boolean().optional() }),
+    redisSentinelName: flag({ arg: '<name>', help: 'the master name Sentinel watches (--redis-ha)', default: 'shoal', schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1-64 letters, digits or ._-' }) }),
     readyTimeout: flag({ arg: '<duration>', help: 'how long each component may take to start', default: '60s', schema: duration }),
     // The app servers' auth modes: handed to them in the environment, through the autoscaler.
     auth: flag({ arg: '<mode>', help: 'bearer tokens for the API: off, writes (reads stay open) or all', default: 'writes', schema: z.enum(AUTH_MODES, { message: 'expected off, writes or all' }) }),
@@ -37,6 +39,7 @@ export const upTier = tier({
     prometheusPort: flag({ arg: '<port>', help: 'its web port on loopback (0 = any free port)', default: '0', schema: port }),
     prometheusInterval: flag({ arg: '<duration>', help: 'its scrape, rule and discovery interval', default: '15s', schema: duration.refine((v) => v >= 1000, { message: 'expected at least 1s' }) }),
   },
+  check: (o) => (o.redisHa && o.redis ? { key: 'redisHa', message: 'starts its own Redis primary, replica and sentinels: not with --redis' } : undefined),
 });
 
 // The stack's own flags above replace the tiers' connection flags; the proxy's admin
@@ -79,6 +82,8 @@ export function registerUp(program: Command): void {
           max: scaler.max,
           provider: scaler.provider,
           compatPort: proxy.compatPort,
+          enableFaults: proxy.enableFaults,
+          redisHa: own.redisHa ?? false,
           proxy: childFlags(cmd, proxyTier, proxyReuse),
           autoscaler: childFlags(cmd, autoscalerTier, autoscalerReuse),
         },

@@ -7,6 +7,7 @@ import { redact } from '../../lib/redact.js';
 import type { Logger } from '../../lib/log.js';
 import { pidAlive as alive, signalGroup as killGroup } from '../../lib/process.js';
 import { startRedisServer, type EmbeddedRedis } from '../../lib/redis-server.js';
+import { awaitOtherPrimary, startSentinel } from '../../lib/redis-sentinel.js';
 import type { ChildFlags } from '../flags.js';
 import type { AuthMode, CompatAuthMode } from '../../app/config.js';
 import { forgetStaleServers, stopAppServers, waitForServers } from './app-servers.js';
@@ -40,6 +41,12 @@ export interface UpConfig {
   compatPort?: number;
   auth: AuthMode;
   compatAuth: CompatAuthMode;
+  /** --redis-ha: a primary, a replica and three sentinels; every tier connects through Sentinel. */
+  redisHa?: boolean;
+  /** The master name the sentinels and clients use. */
+  redisSentinelName?: string;
+  /** --enable-faults: every tier takes chaos faults (handed to the app servers through the environment). */
+  enableFaults?: boolean;
   /** More restarts of one child than this within `restartWindow` is a crash loop. */
   restartBurst: number;
   restartWindow: number;
@@ -77,6 +84,9 @@ function ec2Args(endpoint: string): string[] {
  */
 export class Supervisor {
   private redisServer?: Supervised<EmbeddedRedis>;
+  /** --redis-ha: the replica and the sentinels, stopped after the primary. */
+  private redisHa: Supervised<EmbeddedRedis>[] = [];
+  private sentinelPorts: number[] = [];
   private dynamo?: Supervised<Child>;
   private proxy?: Supervised<Child>;
   private autoscaler?: Supervised<Child>;
@@ -183,6 +193,7 @@ export class Supervisor {
     this.redis?.disconnect();
     await this.dynamo?.stop();
     await this.redisServer?.stop();
+    for (const r of this.redisHa.reverse()) await r.stop();
     await this.saving;
     await removeStack(this.dataDir);
     if (this.reaperPid) killGroup(this.reaperPid, 'SIGKILL');
@@ -261,7 +272,9 @@ export class Supervisor {
     this.redisServer = this.supervise(
       'redis',
       async () => {
-        const r = await startRedisServer({ port, detached: true, dir, logFile: this.logFile('redis') });
+        // --redis-ha: a dead primary comes back as a replica of whichever node Sentinel promoted
+        const replicaOf = port && this.sentinelPorts.length ? await awaitOtherPrimary(this.sentinelPorts, this.cfg.redisSentinelName ?? 'shoal', port) : undefined;
+        const r = await startRedisServer({ port, detached: true, dir, logFile: this.logFile('redis'), replicaOf });
         port = r.port;
         return r;
       },
@@ -273,9 +286,48 @@ export class Supervisor {
       },
     );
     const server = await this.redisServer.start();
+    if (this.cfg.redisHa) return this.startRedisHa(server);
     await this.connectFleet(server.url);
     this.say(`redis       ready  ${server.url} (embedded redis-server, pid ${server.pid}, append-only file in ${dir})`);
     return { url: server.url, embedded: true, pid: server.pid };
+  }
+
+  /**
+   * `--redis-ha`: a replica of the primary and three Debian redis-sentinel processes, each
+   * supervised (a restart keeps its port). Every tier is handed the sentinel URL, so clients
+   * ask the sentinels for the primary and follow a failover.
+   */
+  private async startRedisHa(primary: EmbeddedRedis): Promise<Stack['redis']> {
+    const name = this.cfg.redisSentinelName ?? 'shoal';
+    const dir = join(this.dataDir, 'redis-ha');
+    const pinned = (label: string, start: (port: number, restart: boolean) => Promise<EmbeddedRedis>) => {
+      let port = 0;
+      const s = this.supervise(label, async () => {
+        const r = await start(port, port !== 0);
+        port = r.port;
+        return r;
+      }, (r, restarts) => restarts > 0 && this.say(`${label.padEnd(11)} ready  127.0.0.1:${r.port} (pid ${r.pid}, restart ${restarts})`));
+      this.redisHa.push(s);
+      return s.start();
+    };
+    const replica = await pinned('redis-replica', async (port, restart) =>
+      startRedisServer({
+        port,
+        detached: true,
+        dir: join(dir, 'replica'),
+        replicaOf: restart ? await awaitOtherPrimary(this.sentinelPorts, name, port) : primary.port,
+        logFile: this.logFile('redis-replica'),
+      }),
+    );
+    const sentinels: EmbeddedRedis[] = [];
+    for (const i of [1, 2, 3]) {
+      sentinels.push(await pinned(`sentinel-${i}`, (port, restart) => startSentinel({ port, restart, primaryPort: primary.port, name, dir: join(dir, `sentinel-${i}`), detached: true, logFile: this.logFile(`sentinel-${i}`) })));
+    }
+    this.sentinelPorts = sentinels.map((x) => x.port);
+    const url = `redis-sentinel://${sentinels.map((x) => `127.0.0.1:${x.port}`).join(',')}/${name}`;
+    await this.connectFleet(url);
+    this.say(`redis       ready  primary 127.0.0.1:${primary.port} (pid ${primary.pid}), replica 127.0.0.1:${replica.port} (pid ${replica.pid}), sentinels ${sentinels.map((x) => x.port).join(', ')} watching "${name}"`);
+    return { url, embedded: true, pid: primary.pid };
   }
 
   /** The supervisor's own client: stale process records of an earlier run go, ours are rewritten on every reconnect. */
@@ -412,7 +464,7 @@ export class Supervisor {
       name,
       command: process.execPath,
       args: [SHOAL_BIN, ...args, ...flags.args, ...pin],
-      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid), SHOAL_APP_AUTH: this.cfg.auth, SHOAL_APP_COMPAT_AUTH: this.cfg.compatAuth, ...(name === 'autoscaler' && this.ec2 ? EMBEDDED_EC2.env : {}) },
+      env: { ...this.env(), ...flags.env, REDIS_URL: this.stack!.redis.url, SHOAL_PARENT_PID: String(process.pid), SHOAL_APP_AUTH: this.cfg.auth, SHOAL_APP_COMPAT_AUTH: this.cfg.compatAuth, ...(this.cfg.enableFaults ? { SHOAL_ENABLE_FAULTS: '1' } : {}), ...(name === 'autoscaler' && this.ec2 ? EMBEDDED_EC2.env : {}) },
       logFile: this.logFile(name),
       readyLine,
       timeoutMs: this.cfg.readyTimeout,

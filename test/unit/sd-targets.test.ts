@@ -10,6 +10,7 @@ const proxy = (id: string, adminAddress: string) => ({ id, address: '127.0.0.1:8
 
 const snap = (over: Partial<FleetSnapshot> = {}): FleetSnapshot => ({
   at: 0,
+  chaos: [],
   servers: [server('a', '127.0.0.1:4001', 'ready'), server('b', '127.0.0.1:4002', 'launching'), server('c', '', 'launching'), server('d', '127.0.0.1:4004', 'gone'), server('e', '127.0.0.1:4005', 'draining')],
   requests: new Map(),
   memory: new Map(),

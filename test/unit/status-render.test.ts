@@ -21,6 +21,7 @@ const snap: FleetSnapshot = {
     { name: 'redis', pid: 11, state: 'running', restarts: 0, lastExit: '', lastExitAt: 0, startedAt: now - 300_000, log: '/d/logs/redis.log' },
     { name: 'proxy', pid: 12, state: 'running', restarts: 1, lastExit: 'SIGKILL', lastExitAt: now - 30_000, startedAt: now - 29_000, log: '/d/logs/proxy.log' },
   ],
+  chaos: [],
 };
 
 t.test('statusView: gone servers hidden, launching counts as capacity, metrics joined by address', async (t) => {
