@@ -63,7 +63,7 @@ t.test('one read of the fleet: everything the three readers need', async (t) => 
   t.match(statusView(snap), { desired: 2, actual: 2, offeredRps: 30 });
 
   const empty = await readSnapshot(new Fleet(r.client, 'nothing-here:'));
-  t.same({ ...empty, at: 0 }, { at: 0, servers: [], requests: new Map(), memory: new Map(), proxies: [], autoscaler: undefined, decisions: [], poolVersion: 0, processes: [] });
+  t.same({ ...empty, at: 0 }, { at: 0, servers: [], requests: new Map(), memory: new Map(), proxies: [], autoscaler: undefined, decisions: [], poolVersion: 0, processes: [], chaos: [] });
 });
 
 t.test('one Redis round trip per tick, for the autoscaler and for status/dashboard (commandstats and MONITOR)', async (t) => {
