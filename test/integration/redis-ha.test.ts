@@ -30,11 +30,13 @@ t.test('Redis primary killed under load: replica promoted, clients follow, count
   const redis = connectRedis(stack.redis.url);
   t.teardown(() => redis.disconnect());
   const fleet = new Fleet(redis, stack.prefix);
-  const before = await sentinelPrimary(sentinel!.sentinels.map((x) => x.port), 'shoal');
+  // the client's first commands may meet Sentinel still settling after start: wait until one answers
+  await waitFor(async () => (await redis.ping()) === 'PONG', { timeoutMs: 30_000, what: 'the test client through Sentinel' });
+  const before = await waitFor(() => sentinelPrimary(sentinel!.sentinels.map((x) => x.port), 'shoal'), { timeoutMs: 30_000, what: 'the primary from Sentinel' });
 
   const run = startChaos(t, 'kill-redis-primary', dataDir);
   await run.proc.waitForOutput(/method: /, 120_000);
-  const acknowledged = await totals(fleet);
+  const acknowledged = await waitFor(() => totals(fleet), { timeoutMs: 30_000, what: 'the request totals' });
   // sample the counters through the failover: none may go down within one boot
   let seen = acknowledged;
   let wentDown = '';

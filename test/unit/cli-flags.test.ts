@@ -42,7 +42,7 @@ t.test('shoal up accepts every proxy and autoscaler flag and hands it to that ti
       const value = sample(f);
       const argv = value === undefined ? [flagName] : [flagName, value];
       if (name === 'autoscaler' && (embeddedEc2Flags as readonly string[]).includes(key)) {
-        t.match(f.help, /^ec2: /, `${name} --${kebab(key)}: supplied by shoal up's embedded EC2 endpoint`);
+        t.match(f.help, /^(ec2|asg|ec2, asg): /, `${name} --${kebab(key)}: supplied by shoal up's embedded EC2 endpoint`);
         continue;
       }
       const up = await parsed(registerUp, 'up', argv);
@@ -59,7 +59,7 @@ t.test('shoal up accepts every proxy and autoscaler flag and hands it to that ti
 });
 
 t.test('every tier flag has one env name: shared or SHOAL_<TIER>_<FLAG>', async (t) => {
-  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID', 'AWS_REGION', 'AWS_ENDPOINT_URL_EC2']);
+  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID', 'AWS_REGION', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'SHOAL_ENABLE_FAULTS']);
   for (const tier of [proxyTier, autoscalerTier, upTier] as unknown as Tier<Flags>[]) {
     for (const [key, f] of Object.entries(tier.flags)) {
       const env = envName(tier.name, key, f);
