@@ -62,9 +62,9 @@ t.test('config: maxconn fits the open-file limit', async (t) => {
   t.equal(globalMaxconn(16_384, 20_000), 9872, 'two descriptors per connection, a margin for the rest');
 });
 
-t.test('config: server arguments carry checks and ejection, or none', async (t) => {
-  t.equal(serverArgs(cfg()), 'maxconn 128 maxqueue 256 check inter 2000 rise 2 fall 2 observe layer7 error-limit 5 on-error mark-down');
-  t.equal(serverArgs(cfg({ health: { ...DEFAULT_HEALTH, intervalMs: 0 } })), 'maxconn 128 maxqueue 256');
+t.test('config: server arguments carry the idle pool, checks and ejection, or no checks', async (t) => {
+  t.equal(serverArgs(cfg()), 'maxconn 128 maxqueue 256 pool-max-conn 128 pool-purge-delay 30000ms check inter 2000 rise 2 fall 2 observe layer7 error-limit 5 on-error mark-down');
+  t.equal(serverArgs(cfg({ health: { ...DEFAULT_HEALTH, intervalMs: 0 } })), 'maxconn 128 maxqueue 256 pool-max-conn 128 pool-purge-delay 30000ms');
 });
 
 t.test('error pages: raw HTTP with the JSON error; 503 says when to come back', async (t) => {
