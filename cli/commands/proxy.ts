@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DATA_PLANES } from '../../fleet/proxies.js';
 import { createLogger } from '../../lib/log.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
-import { findHaproxy } from '../../proxy/haproxy/binary.js';
+import { findBinary } from '../../proxy/haproxy/binary.js';
 import { readKeyPair } from '../../proxy/tls.js';
 import { addFlags, flag, parseFlags, tier, type Values } from '../flags.js';
 import { duration, enableFaultsFlag, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
@@ -68,7 +68,7 @@ export const proxyTier = tier({
     if (!!o.tlsCert !== !!o.tlsKey) return { key: o.tlsCert ? 'tlsKey' : 'tlsCert', message: '--tls-cert and --tls-key go together' };
     if (o.redirectHttp !== undefined && !o.tlsCert) return { key: 'redirectHttp', message: 'needs --tls-cert and --tls-key' };
     if (o.haproxySocket && o.dataPlane !== 'haproxy') return { key: 'haproxySocket', message: 'needs --data-plane haproxy' };
-    if (o.dataPlane === 'haproxy' && !o.haproxySocket && !findHaproxy(o.haproxyBin)) {
+    if (o.dataPlane === 'haproxy' && !o.haproxySocket && !findBinary(o.haproxyBin)) {
       return { key: 'dataPlane', message: `haproxy needs the haproxy binary (${o.haproxyBin} not found: apt-get install haproxy, or pass --haproxy-bin)` };
     }
     return undefined;

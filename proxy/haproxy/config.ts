@@ -22,6 +22,9 @@ export interface HaproxyPaths {
 
 const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
 
+/** HAProxy's default pool-purge-delay for the servers of its config file. */
+const IDLE_PURGE_MS = 5000;
+
 /** Weight of a server at full share; slow start sets a fraction of it (HAProxy takes 1-256). */
 export const FULL_WEIGHT = 100;
 
@@ -62,9 +65,11 @@ export function serverArgs(cfg: Pick<ProxyConfig, 'health' | 'limits' | 'timeout
     `maxqueue ${cfg.limits.queuePerServer}`,
     // A server added over the Runtime API gets neither the config file's default idle pool nor
     // its purge delay (HAProxy 2.6): without both, every request opens a new connection to the
-    // app server, which cost shoal+haproxy three quarters of bare HAProxy's throughput.
+    // app server, which cost shoal+haproxy three quarters of bare HAProxy's throughput. The
+    // delay is HAProxy's default (or the shorter upstream idle timeout): a server that left is
+    // deleted only once its idle connections are purged, within about two delays.
     `pool-max-conn ${cfg.limits.upstreamConnections}`,
-    `pool-purge-delay ${ms(cfg.timeouts.upstreamIdleMs)}`,
+    `pool-purge-delay ${ms(Math.min(IDLE_PURGE_MS, cfg.timeouts.upstreamIdleMs))}`,
   ];
   if (h.intervalMs > 0) {
     args.push('check', `inter ${h.intervalMs}`, `rise ${h.rise}`, `fall ${h.fall}`, 'observe layer7', `error-limit ${h.ejectAfter}`, 'on-error mark-down');

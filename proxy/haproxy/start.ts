@@ -10,7 +10,7 @@ import { DemandCounters } from '../demand.js';
 import type { PoolView, RunningProxy } from '../start.js';
 import { readKeyPair } from '../tls.js';
 import { HaproxyPool } from './backend.js';
-import { findHaproxy } from './binary.js';
+import { findBinary } from './binary.js';
 import { ERROR_PAGES, errorPage, renderConfig, serverArgs, type HaproxyPaths } from './config.js';
 import { HaproxyChild } from './process.js';
 import { RuntimeApi } from './runtime-api.js';
@@ -30,7 +30,7 @@ export async function startHaproxyProxy(cfg: ProxyConfig, log: Logger): Promise<
   const api = new RuntimeApi(hp.socket ?? join(dir!, 'runtime.sock'));
   const pool = new HaproxyPool({ api, log, slowStartMs: cfg.slowStartMs, missingGraceMs: cfg.missingGraceMs, serverArgs: serverArgs(cfg), checks: cfg.health.intervalMs > 0 });
   // a restarted HAProxy has the config's empty backend: the last pool read goes back in, Redis or not
-  const child = dir ? new HaproxyChild({ bin: findHaproxy(hp.bin) ?? hp.bin, configFile: writeConfig(running, dir, api.socket), api, log, onRestart: () => void pool.reconcile().catch(() => {}) }) : undefined;
+  const child = dir ? new HaproxyChild({ bin: findBinary(hp.bin) ?? hp.bin, configFile: writeConfig(running, dir, api.socket), api, log, onRestart: () => void pool.reconcile().catch(() => {}) }) : undefined;
   try {
     await child?.start();
   } catch (err) {

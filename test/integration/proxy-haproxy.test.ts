@@ -1,4 +1,6 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { canConnect } from '../../lib/can-connect.js';
 import { dataPlanes, getJson, startBackend, startProxy } from '../fixtures/backend.js';
 import { testRedis } from '../helpers/redis.js';
 import { steadyLoad } from '../helpers/steady-load.js';
@@ -61,3 +63,31 @@ t.test('HAProxy killed: shoal restarts it, re-applies the pool, and it serves ag
   t.same(after.members.map((m) => m.id).sort(), ['b1', 'b2'], 'with the whole pool back');
   t.match(p.proc.stderr(), /haproxy exited; restarting it and re-applying the pool/);
 });
+
+t.test('shoal proxy SIGKILLed: its HAProxy dies with it (no orphan holding the port)', { skip }, async (t) => {
+  const r = await testRedis(t.teardown);
+  await startBackend(t.teardown, r, 'b1');
+  const p = await startProxy(t.teardown, r, ['--data-plane', 'haproxy']);
+  const pid = (await p.pool()).haproxyPid!;
+  t.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /haproxy/, `HAProxy runs as pid ${pid}`);
+  // should the test fail, the orphan is still stopped by its pid
+  t.teardown(() => {
+    if (running(pid)) process.kill(pid, 'SIGKILL');
+  });
+  // only shoal, not its process group: nothing of shoal's runs after a SIGKILL
+  process.kill(p.proc.pid, 'SIGKILL');
+  await p.proc.exited();
+  await waitFor(() => !running(pid), { timeoutMs: 10_000, what: `HAProxy ${pid} gone after shoal's SIGKILL` });
+  t.pass('HAProxy died with shoal');
+  const port = Number(new URL(p.url).port);
+  t.notOk(await canConnect(port), `nothing answers on ${port} any more`);
+});
+
+/** Alive and not a zombie waiting for whoever inherited it to reap it. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
