@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isLive } from '../fleet/index.js';
 import type { Summary } from '../load/summary.js';
 import { pause, type ChaosContext } from './context.js';
 import type { Probe } from './experiment.js';
@@ -12,7 +13,9 @@ export function loadFigures(s: Summary | null): Pick<Measurements, 'successPerce
 
 async function countReady(ctx: ChaosContext): Promise<number | null> {
   try {
-    return (await ctx.fleet.registry.list()).filter((s) => s.state === 'ready').length;
+    const now = Date.now();
+    // heartbeats, not just the state: with the autoscaler pinned a dead server stays `ready` in the registry
+    return (await ctx.fleet.registry.list()).filter((s) => isLive(s, now)).length;
   } catch {
     return null;
   }

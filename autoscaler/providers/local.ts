@@ -33,6 +33,8 @@ export interface LocalProviderOptions {
   logDir: string;
   /** Zone labels launches are spread over (`local-a`, …), so zone logic runs on a laptop too. */
   zones: string[];
+  /** Written on each server's registry entry (`--server-tags`). */
+  tags?: string[];
   /** The app servers stop when this process ends (`shoal up`'s supervisor) — never tied to the autoscaler. */
   stackPid?: number;
   /** How often exits of servers this process did not start are looked for. */
@@ -109,7 +111,7 @@ export class LocalProvider implements Provider {
     });
     try {
       this.state.write(rec);
-      await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: String(pid), host: this.host, zone }, rec.launchedAt);
+      await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: String(pid), host: this.host, zone, ...(this.o.tags?.length ? { tags: this.o.tags } : {}) }, rec.launchedAt);
     } catch (err) {
       signalGroup(pid, 'SIGKILL');
       this.state.remove(id);
