@@ -90,6 +90,9 @@ export class LocalProvider implements Provider {
       SHOAL_APP_PROVIDER: this.name,
     };
     delete env.SHOAL_PARENT_PID;
+    // REDIS_URL above is the resolved one (a redis-sentinel:// URL when the autoscaler was given Sentinels)
+    delete env.REDIS_SENTINELS;
+    delete env.REDIS_SENTINEL_NAME;
     if (this.o.stackPid) env.SHOAL_PARENT_PID = String(this.o.stackPid);
     if (this.o.dynamodb && /^https?:/.test(this.o.dynamodb)) env.DYNAMODB_ENDPOINT = this.o.dynamodb;
     // Output to a file, not a pipe: a pipe would break (EPIPE) when the autoscaler dies.

@@ -6,13 +6,28 @@ import { ConfigError, ShoalError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
 import { parseHours } from '../../chaos/monkey.js';
-import { duration, nonNegativeInt, opt, parseOptions, positiveInt, positiveNumber } from '../options.js';
+import { duration, fleetRedisUrl, nonNegativeInt, opt, parseOptions, positiveInt, positiveNumber, sentinelFlags } from '../options.js';
 import type { ChaosContext } from '../../chaos/context.js';
 import { action } from '../run.js';
 import { readStack, stackPath } from '../stack/stack-file.js';
 
-const RunSchema = z.object({
+/** Where the chaos commands find the stack, and optionally its Redis through Sentinel. */
+const redisTarget = {
   dataDir: z.string().min(1).default('.shoal'),
+  redisSentinels: sentinelFlags.redisSentinels.schema,
+  redisSentinelName: sentinelFlags.redisSentinelName.schema,
+};
+type RedisTarget = { dataDir: string; redisSentinels?: string[]; redisSentinelName: string };
+
+function addRedisTargetOptions(cmd: Command): Command {
+  return cmd
+    .addOption(opt('--data-dir <dir>', 'the stack: its stack.json, written by shoal up', 'SHOAL_DATA_DIR'))
+    .addOption(opt('--redis-sentinels <host:port,...>', "reach the stack's Redis through these Sentinels", 'REDIS_SENTINELS'))
+    .addOption(opt('--redis-sentinel-name <name>', sentinelFlags.redisSentinelName.help, 'REDIS_SENTINEL_NAME').default('shoal'));
+}
+
+const RunSchema = z.object({
+  ...redisTarget,
   journal: z.string().min(1).optional(),
   compare: z.boolean().default(false),
   rate: positiveNumber.optional(),
@@ -24,14 +39,16 @@ const RunSchema = z.object({
  * Runs `fn` against the stack `shoal up` recorded in `dataDir`: its Redis (reached or a 503
  * error), the chaos context, and an abort on SIGINT/SIGTERM that says `onSignal`.
  */
-async function withStack(dataDir: string, name: string, onSignal: string, fn: (ctx: ChaosContext) => Promise<void>): Promise<void> {
-  const stack = await readStack(dataDir);
-  if (!stack?.proxy) throw new ConfigError(`invalid --data-dir: no running stack recorded at ${stackPath(dataDir)}; is shoal up running?`);
+async function withStack(o: RedisTarget, name: string, onSignal: string, fn: (ctx: ChaosContext) => Promise<void>): Promise<void> {
+  const stack = await readStack(o.dataDir);
+  if (!stack?.proxy) throw new ConfigError(`invalid --data-dir: no running stack recorded at ${stackPath(o.dataDir)}; is shoal up running?`);
   const log = createLogger('chaos');
-  const redis = connectRedis(stack.redis.url, { name });
+  // Sentinels given here win over the Redis URL the stack recorded
+  const url = fleetRedisUrl(stack.redis.url, o);
+  const redis = connectRedis(url, { name });
   await redis.ping().catch((err: Error) => {
     redis.disconnect();
-    throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(stack.redis.url)}: ${redact(err.message)}`, 503);
+    throw new ShoalError('SHOAL_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${redact(url)}: ${redact(err.message)}`, 503);
   });
   const abort = new AbortController();
   const stop = (sig: string) => {
@@ -55,10 +72,8 @@ async function withStack(dataDir: string, name: string, onSignal: string, fn: (c
 
 /** `shoal chaos run FILE`: the experiment against the stack `shoal up` recorded in --data-dir. */
 function registerRun(chaos: Command): void {
-  const cmd = chaos
-    .command('run <file>')
+  const cmd = addRedisTargetOptions(chaos.command('run <file>'))
     .description('run a chaos experiment (YAML or JSON) against the stack: steady state, method under load, rollbacks, verdict')
-    .addOption(opt('--data-dir <dir>', 'the stack to test: its stack.json, written by shoal up', 'SHOAL_DATA_DIR'))
     .addOption(opt('--journal <file>', 'write the run journal (Chaos Toolkit shape) here'))
     .option('--compare', 'first a control run without the method, then the experiment; report the difference in each figure')
     .addOption(opt('--rate <n>', "override the experiment's load rate (req/s)"))
@@ -74,7 +89,7 @@ function registerRun(chaos: Command): void {
       if (o.duration !== undefined) exp.load.duration = o.duration;
       const { runExperiment } = await import('../../chaos/runner.js');
       const { renderJournal } = await import('../../chaos/report.js');
-      await withStack(o.dataDir, 'shoal-chaos', 'stopping the method and the load; running the rollbacks…', async (ctx) => {
+      await withStack(o, 'shoal-chaos', 'stopping the method and the load; running the rollbacks…', async (ctx) => {
         const journal = await runExperiment(exp, ctx, { file, compare: o.compare, log: ctx.log, say: (line) => process.stderr.write(line + '\n') });
         process.stdout.write(renderJournal(journal));
         if (o.journal) await writeFile(o.journal, JSON.stringify(journal, null, 2) + '\n');
@@ -105,7 +120,7 @@ const timeZone = z.string().refine(
 );
 
 const MonkeySchema = z.object({
-  dataDir: z.string().min(1).default('.shoal'),
+  ...redisTarget,
   meanTimeBetweenKills: duration.refine((ms) => ms >= 1000, { message: 'expected at least 1s' }),
   hours,
   weekdays: z.boolean().default(false),
@@ -118,10 +133,8 @@ const MonkeySchema = z.object({
 
 /** `shoal chaos monkey`: random kills of opted-in servers on a schedule, as Netflix's Chaos Monkey. */
 function registerMonkey(chaos: Command): void {
-  const cmd = chaos
-    .command('monkey')
+  const cmd = addRedisTargetOptions(chaos.command('monkey'))
     .description('kill random opted-in app servers on a schedule (node-cron), never below --min-ready; each kill a chaos event')
-    .addOption(opt('--data-dir <dir>', 'the stack: its stack.json, written by shoal up', 'SHOAL_DATA_DIR'))
     .addOption(opt('--mean-time-between-kills <duration>', 'kills come this far apart on average (random, a Poisson process)').default('10m'))
     .addOption(opt('--hours <from-to>', 'local hours kills may happen in, FROM included, TO excluded').default('9-17'))
     .option('--weekdays', 'Monday to Friday only')
@@ -134,7 +147,7 @@ function registerMonkey(chaos: Command): void {
     action(async () => {
       const o = parseOptions(cmd, MonkeySchema);
       const { runMonkey } = await import('../../chaos/monkey-loop.js');
-      await withStack(o.dataDir, 'shoal-chaos-monkey', 'stopping the monkey', async (ctx) => {
+      await withStack(o, 'shoal-chaos-monkey', 'stopping the monkey', async (ctx) => {
         const say = (line: string) => process.stdout.write(line + '\n');
         const { kills } = await runMonkey(ctx, {
           meanMs: o.meanTimeBetweenKills,

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { isLive } from '../../fleet/index.js';
-import { figures, runChaos } from '../helpers/chaos.js';
+import { figures, runChaos, SHORT } from '../helpers/chaos.js';
 import { testRedis } from '../helpers/redis.js';
 import { startUp } from '../helpers/up.js';
 import { waitFor } from '../helpers/wait.js';
@@ -42,7 +42,7 @@ t.test('the shipped experiments fail against a weakened stack', async (t) => {
     if (pinned) process.kill(autoscaler, 'SIGSTOP');
     let res: Awaited<ReturnType<typeof runChaos>>;
     try {
-      res = await runChaos(t, name, dataDir);
+      res = await runChaos(t, name, dataDir, name === 'http-delay-proxy' ? [...SHORT, '--compare'] : undefined);
     } finally {
       // resumed, it reaps the dead, marks them gone and replaces them for the next run
       if (pinned) process.kill(autoscaler, 'SIGCONT');
@@ -53,5 +53,12 @@ t.test('the shipped experiments fail against a weakened stack', async (t) => {
     t.match(out, /verdict: FAILED/, `${name}: the verdict fails`);
     t.ok(journal.run.every((r) => r.status === 'succeeded'), `${name}: the fault was injected as asked (the failure is the system's, not the action's)`);
     t.ok(journal.deviated, `${name}: the steady state held before the method and not over it`);
+    if (name === 'http-delay-proxy') {
+      // --compare on a failing run: the control held, the experiment's success rate fell, and the table says which figure fails
+      t.ok(journal.control?.steady_state.steady_state_met, '--compare: the control run held');
+      const sr = journal.control!.diff.find((d) => d.probe === 'success-rate')!;
+      t.ok(!sr.ok && sr.delta !== null && sr.delta < 0, `--compare: success rate fell by ${sr.delta} points and fails`);
+      t.match(out, /success-rate .* FAILS \(≥ 99.9 %\)/, '--compare: the printed table marks the failing figure');
+    }
   }
 });
