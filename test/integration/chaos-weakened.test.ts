@@ -58,6 +58,7 @@ t.test('every shipped experiment fails against a weakened stack', async (t) => {
       const sr = journal.control!.diff.find((d) => d.probe === 'success-rate')!;
       t.ok(!sr.ok && sr.delta !== null && sr.delta < 0, `--compare: success rate fell by ${sr.delta} points and fails`);
       t.match(out, /success-rate .* FAILS \(≥ 99.9 %\)/, '--compare: the printed table marks the failing figure');
+      t.comment(`http-delay-proxy --compare (weakened): ${journal.control!.diff.map((d) => `${d.probe} ${d.control} → ${d.experiment} (Δ ${d.delta}, ${d.ok ? 'holds' : 'FAILS'})`).join('; ')}`);
     }
   }
 });
