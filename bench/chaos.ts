@@ -49,7 +49,13 @@ async function run(name: string, dir: string): Promise<Journal> {
   return JSON.parse(readFileSync(journal, 'utf8')) as Journal;
 }
 
-const probe = (j: Journal, p: string) => j.steady_states.after?.probes.find((x) => x.probe === p)?.value ?? 'not measured';
+/** A figure of the method window, or of the warm-up (marked) when the run stopped there. */
+const probe = (j: Journal, p: string) => {
+  const after = j.steady_states.after?.probes.find((x) => x.probe === p)?.value;
+  if (after) return after;
+  const before = j.steady_states.before?.probes.find((x) => x.probe === p)?.value;
+  return before ? `${before} (warm-up)` : 'not measured';
+};
 const verdictLine = (j: Journal) => `${j.passed ? 'PASSED' : 'FAILED'} (${j.status})${j.reasons.length ? ` — ${j.reasons.join('; ')}` : ''}`;
 
 buildOrExit('bench:chaos');
