@@ -84,6 +84,7 @@ export async function buildProvider(o: ProviderFlags, fleet: Fleet, log: Logger)
       logDir: join(resolve(o.dataDir), 'logs', 'servers'),
       zones: o.zones,
       bootNice: o.bootNice,
+      dataDir: resolve(o.dataDir),
       stackPid: Number(process.env.SHOAL_PARENT_PID) || undefined,
       log,
     });
