@@ -71,6 +71,8 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
 interface ServerBoot {
   id: string;
   launchedAt: number;
+  state: string;
+  /** Launch → ready; known while the entry is still ready (its last state change was becoming ready). */
   bootMs: number | undefined;
 }
 
@@ -94,7 +96,7 @@ function printReport(s: Summary, runStart: number, decisions: DecisionRecord[], 
   if (acts.length === 0) console.log('  none');
   for (const d of acts) console.log(`  ${rel(d.at)}  ${d.current} → ${d.desired}: launched ${d.acted.launched.length}, draining ${d.acted.draining.length} — ${d.reason}`);
   console.log('\napp servers (launch → ready, from the registry; queued launches wait for a boot slot):');
-  for (const b of boots) console.log(`  ${b.id}  launched ${rel(b.launchedAt)}  ${b.bootMs === undefined ? 'not ready' : `ready after ${b.bootMs} ms`}`);
+  for (const b of boots) console.log(`  ${b.id}  launched ${rel(b.launchedAt)}  ${b.bootMs === undefined ? `${b.state} now (its ready time is no longer in the registry)` : `ready after ${b.bootMs} ms`}`);
   console.log(`\nload average ${load1()} at the end (${cpus().length} cores)`);
 }
 
@@ -124,8 +126,8 @@ async function main(): Promise<void> {
     const fleet = new Fleet(redis, stack.prefix);
     const decisions = (await fleet.decisions.recent(500)).map((e) => e.data as unknown as DecisionRecord).filter((d) => d.at >= runStart && d.at <= runEnd).reverse();
     const servers = (await fleet.registry.list()).sort((a, b) => a.launchedAt - b.launchedAt);
-    // A ready entry's state changed last when it became ready (nothing drains within the run).
-    const boots = servers.map((sv) => ({ id: sv.id, launchedAt: sv.launchedAt, bootMs: sv.state === 'launching' ? undefined : sv.stateChangedAt - sv.launchedAt }));
+    // A ready entry's state changed last when it became ready; a draining one's when it began draining.
+    const boots = servers.map((sv) => ({ id: sv.id, launchedAt: sv.launchedAt, state: sv.state, bootMs: sv.state === 'ready' ? sv.stateChangedAt - sv.launchedAt : undefined }));
     printReport(summary, runStart, decisions, boots);
   } finally {
     redis.disconnect();
