@@ -6,7 +6,7 @@ import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } fr
 import { findHaproxy } from '../../proxy/haproxy/binary.js';
 import { readKeyPair } from '../../proxy/tls.js';
 import { addFlags, flag, parseFlags, tier, type Values } from '../flags.js';
-import { duration, enableFaultsFlag, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
+import { duration, enableFaultsFlag, fleetRedisUrl, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag, sentinelFlags } from '../options.js';
 import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
 import { stopOnSignals } from '../stop-on-signals.js';
@@ -24,6 +24,7 @@ export const proxyTier = tier({
     adminPort: flag({ arg: '<port>', help: 'port for /metrics and /pool', default: '8091', schema: port }),
     adminHost: flag({ arg: '<host>', help: 'address the admin port binds', default: '127.0.0.1', schema: z.string().min(1) }),
     redis: redisFlag('Redis holding the fleet registry', 'redis://127.0.0.1:6379'),
+    ...sentinelFlags,
     prefix: prefixFlag,
     balancer: flag({ arg: '<kind>', help: 'p2c (power of two choices, least outstanding) or round-robin', default: 'p2c', schema: z.enum(['p2c', 'round-robin'], { message: 'expected p2c or round-robin' }) }),
     workers: flag({ arg: '<n>', help: 'processes accepting on the one port (haproxy: its threads)', default: '1', schema: positiveInt.max(64, { message: 'expected 1-64 workers' }) }),
@@ -84,7 +85,7 @@ function toConfig(o: Parsed, adminToken: string | undefined): ProxyConfig {
     host: o.host,
     adminPort: o.adminPort,
     adminHost: o.adminHost,
-    redisUrl: o.redis,
+    redisUrl: fleetRedisUrl(o.redis, o),
     prefix: o.prefix,
     enableFaults: o.enableFaults,
     balancer: o.balancer,
