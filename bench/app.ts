@@ -17,7 +17,7 @@ import { buildOrExit } from './lib/build.js';
 import type { BenchChild } from './lib/child-process.js';
 import { startDynaliteProcess } from './lib/dynalite-process.js';
 import { runFixed, type Call } from './lib/fixed-requests.js';
-import { cpuSeconds } from './lib/proc-cpu.js';
+import { cpuDuring } from './lib/proc-cpu.js';
 import type { AppProcess } from './lib/shoal-app-process.js';
 import { load1, median, positiveInt, spread } from './lib/stats.js';
 
@@ -70,9 +70,8 @@ function songBody(i: number): string {
 
 /** The app's CPU µs per request over one fixed run of `n`. */
 async function cpuPerRequest(app: AppProcess, route: Route, n: number): Promise<number> {
-  const cpu0 = cpuSeconds(app.pid);
-  await runFixed(app.url, n, concurrency, route.call);
-  return ((cpuSeconds(app.pid) - cpu0) / n) * 1e6;
+  const { cpuS } = await cpuDuring(app.pid, () => runFixed(app.url, n, concurrency, route.call));
+  return (cpuS / n) * 1e6;
 }
 
 function printBoots(list: Boot[]): void {

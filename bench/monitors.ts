@@ -16,7 +16,7 @@ import type { BenchChild } from './lib/child-process.js';
 import { startDynaliteProcess } from './lib/dynalite-process.js';
 import { monitorCost, type MonitorCost } from './lib/monitor-cost.js';
 import { startAppProcess, type AppProcess } from './lib/shoal-app-process.js';
-import { cpuSeconds } from './lib/proc-cpu.js';
+import { cpuDuring } from './lib/proc-cpu.js';
 import { load1, median, positiveInt } from './lib/stats.js';
 import { runWrk } from './lib/wrk.js';
 
@@ -78,9 +78,7 @@ interface Measurement {
 
 /** One wrk run; a measured run (`clean`) with any failed request is refused, a warm-up's failures are not. */
 async function measure(app: AppProcess, sc: Scenario, secs: number, clean = true): Promise<Measurement> {
-  const cpu0 = cpuSeconds(app.pid);
-  const r = await runWrk({ url: app.url, seconds: secs, connections, paths: sc.paths });
-  const cpu = cpuSeconds(app.pid) - cpu0;
+  const { result: r, cpuS: cpu } = await cpuDuring(app.pid, () => runWrk({ url: app.url, seconds: secs, connections, paths: sc.paths }));
   if (clean && r.errors > 0) throw new Error(`${sc.name}: ${r.errors} failed requests out of ${r.requests} — not a clean measurement`);
   return { rps: r.rps, cpuUs: (cpu / r.requests) * 1e6 };
 }

@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { loadersFor } from './commands/index.js';
-import { shoalVersion } from './version.js';
+import { runAppBundle } from './app-bundle.js';
+import { commandOf, loadersFor } from './commands/index.js';
 
-const program = new Command('shoal')
-  .description('shoal: a self-hosted autoscaling web stack (app, proxy, autoscaler, status, URL fuzzer and load generator)')
-  .version(shoalVersion(), '-V, --version')
-  // Usage errors (unknown flag, missing value) exit 2 like every other bad input.
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-
-for (const register of await Promise.all(loadersFor(process.argv.slice(2)).map((load) => load()))) register(program);
-
-await program.parseAsync(process.argv);
+const argv = process.argv.slice(2);
+// `shoal app` boots on every scale-out: it runs from one bundled file when the build made one.
+if (!(commandOf(argv) === 'app' && (await runAppBundle(process.argv)))) {
+  const { shoalProgram } = await import('./program.js');
+  const program = shoalProgram();
+  for (const register of await Promise.all(loadersFor(argv).map((load) => load()))) register(program);
+  await program.parseAsync(process.argv);
+}

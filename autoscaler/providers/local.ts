@@ -43,6 +43,8 @@ export interface LocalProviderOptions {
   maxBoots?: number;
   /** Niceness of a server until it is ready (then 0 again). Default 10. */
   bootNice?: number;
+  /** The servers' data dir (SHOAL_DATA_DIR): where the bundled app keeps its compiled code for the next boot. */
+  dataDir?: string;
   log: Logger;
 }
 
@@ -88,6 +90,7 @@ export class LocalProvider implements Provider {
       REDIS_URL: this.o.redisUrl,
       SHOAL_PREFIX: this.o.prefix,
       SHOAL_APP_PROVIDER: this.name,
+      ...(this.o.dataDir ? { SHOAL_DATA_DIR: this.o.dataDir } : {}),
     };
     delete env.SHOAL_PARENT_PID;
     // REDIS_URL above is the resolved one (a redis-sentinel:// URL when the autoscaler was given Sentinels)

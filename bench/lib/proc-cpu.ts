@@ -19,6 +19,16 @@ export function cpuSeconds(pid: number): number {
   return t.user + t.system;
 }
 
+/**
+ * Runs `work` and returns what it returned with the CPU seconds process `pid` used meanwhile:
+ * the app side of a CPU-per-request figure (bench:app, bench:monitors).
+ */
+export async function cpuDuring<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; cpuS: number }> {
+  const before = cpuSeconds(pid);
+  const result = await work();
+  return { result, cpuS: cpuSeconds(pid) - before };
+}
+
 export interface CpuTimes {
   /** Seconds in user space and in the kernel (system calls: the sockets' reads and writes). */
   user: number;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { advertiseAddress, appConfig, AUTH_MODES, COMPAT_AUTH_MODES, serverId, type AppConfig } from '../../app/config.js';
 import { MEMORY } from '../../app/dynamodb/embedded.js';
@@ -122,7 +123,7 @@ export function registerApp(program: Command): void {
 
       // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load;
       // and compiled from the data dir's code cache where Node has one.
-      if (dynamo.dataDir !== MEMORY) enableCompileCache(dynamo.dataDir);
+      if (dynamo.dataDir !== MEMORY) enableCompileCache(join(dynamo.dataDir, 'compile-cache'));
       const { startApp } = await import('../../app/server.js');
       const { startTracing } = await import('../../lib/tracing/setup.js');
       const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;

@@ -5,7 +5,7 @@ import type { Fleet } from '../../fleet/index.js';
 import { ConfigError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { flag, type Values } from '../flags.js';
-import { duration, positiveInt } from '../options.js';
+import { duration, nonNegativeInt, positiveInt } from '../options.js';
 
 const list = z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
 
@@ -14,6 +14,12 @@ export const providerFlags = {
   provider: flag({ arg: '<name>', help: 'where app servers run: local (detached processes), ec2 (instances) or asg (an Auto Scaling group)', default: 'local', schema: z.enum(['local', 'ec2', 'asg'], { message: 'expected local, ec2 or asg' }) }),
   appCommand: flag({ arg: '<command>', help: 'local: run this instead of `shoal app --port 0` (space-separated; for tests)', schema: z.string().trim().min(1, { message: 'expected a command' }).optional() }),
   dataDir: flag({ arg: '<dir>', help: 'local: pid files (shared by every autoscaler of the fleet on this host) and app logs', env: 'SHOAL_DATA_DIR', default: '.shoal', schema: z.string().min(1, { message: 'expected a directory' }) }),
+  bootNice: flag({
+    arg: '<n>',
+    help: 'local: nice level a new app server boots at until ready, so the servers already serving keep the CPU (0 = none)',
+    default: '10',
+    schema: nonNegativeInt.max(19, { message: 'expected a nice level 0-19' }),
+  }),
   zones: flag({ arg: '<list>', help: 'local: zone labels launches are spread over', default: 'local-a,local-b,local-c', schema: list.pipe(z.array(z.string()).min(1, { message: 'expected comma-separated zone labels' })) }),
   serverTags: flag({
     arg: '<list>',
@@ -83,6 +89,8 @@ export async function buildProvider(o: ProviderFlags, fleet: Fleet, log: Logger)
       stateDir: localStateDir(o.dataDir, o.prefix),
       logDir: join(resolve(o.dataDir), 'logs', 'servers'),
       zones: o.zones,
+      bootNice: o.bootNice,
+      dataDir: resolve(o.dataDir),
       tags: o.serverTags,
       stackPid: Number(process.env.SHOAL_PARENT_PID) || undefined,
       log,

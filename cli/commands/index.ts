@@ -35,6 +35,11 @@ export const commands: Record<string, Load> = {
  * names none or an unknown one (help, and commander's "unknown command" with suggestions).
  */
 export function loadersFor(argv: readonly string[]): Load[] {
-  const name = argv.find((a) => !a.startsWith('-'));
+  const name = commandOf(argv);
   return name !== undefined && Object.hasOwn(commands, name) ? [commands[name]!] : [...new Set(Object.values(commands))];
+}
+
+/** The command `argv` (after `node shoal`) names: its first word that is not a flag. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  return argv.find((a) => !a.startsWith('-'));
 }

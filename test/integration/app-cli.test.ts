@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,8 @@ t.test('one embedded dynalite per data dir: a second one gets a clear error; a s
   await t.rejects(startEmbeddedDynamo(dir), { code: 'SHOAL_ERR_DATA_DIR_LOCKED' }, 'in-process too');
 
   t.equal(await first.stop('SIGTERM'), 0);
+  // The bundled app kept its compiled code for the next start (Node 20: V8's code cache; ≥ 22: Node's compile cache).
+  t.ok(readdirSync(join(dir, 'compile-cache')).length > 0, 'a compile cache in the data dir');
   // A lock left by a process that died without cleaning up does not block the next start.
   writeFileSync(join(dir, 'dynamodb.lock'), '999999999\n');
   const db = await startEmbeddedDynamo(dir);
