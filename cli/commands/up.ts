@@ -49,10 +49,10 @@ export const proxyReuse: Reuse<typeof proxyTier.flags> = {
   omit: ['redis', 'prefix', 'logLevel'],
   rename: { adminPort: 'proxyAdminPort', adminHost: 'proxyAdminHost', id: 'proxyId' },
 };
-/** With `--provider ec2` or `asg` the stack's embedded endpoint supplies these (supervisor.ts), so `shoal up` takes none of them. */
+/** With `--provider ec2` or `asg` the stack's embedded endpoint supplies these (supervisor.ts), so `shoal up` takes none of them (`--spot` it passes on). */
 export const embeddedEc2Flags = [
   'fleet', 'region', 'ec2Endpoint', 'launchTemplate', 'launchTemplateVersion', 'imageId', 'instanceTypes', 'subnets',
-  'securityGroups', 'instanceProfile', 'keyName', 'userDataFile', 'releaseUrl', 'redisUrlParameter', 'group', 'autoscalingEndpoint', 'spot', 'spotMaxShare',
+  'securityGroups', 'instanceProfile', 'keyName', 'userDataFile', 'releaseUrl', 'redisUrlParameter', 'group', 'autoscalingEndpoint',
 ] as const;
 export const autoscalerReuse: Reuse<typeof autoscalerTier.flags> = {
   label: 'autoscaler',
