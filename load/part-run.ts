@@ -29,11 +29,14 @@ export interface LoadPart {
 /** Why a part (or a run) stopped: its plan ran out, its request cap, or a signal (Ctrl-C). */
 export type EndReason = 'completed' | 'request-cap' | 'interrupted';
 
-/** The options every part shares (see LoadConfig). */
+/** The options every part of a run shares. Times in ms. */
 export interface PartOptions {
+  /** Origin without a trailing slash, e.g. http://127.0.0.1:8080. */
   target: string;
   timeoutMs: number;
+  /** A send this much later than planned counts as missed (it still goes). */
   lateMs: number;
+  /** Sends waiting for a connection beyond this many are dropped (and counted as missed). */
   maxQueue: number;
   noWait: boolean;
   maxSockets: number;

@@ -4,7 +4,7 @@ import { poolsUsed, type PoolKind } from '../fuzzer/templates.js';
 import { ElasticitySampler, type ElasticityResult } from './elasticity-sampler.js';
 import { withAuthorization } from './authorization.js';
 import { cleanupFixtures, prepareFixtures, type Fixtures } from './fixtures.js';
-import { PartRun, type EndReason, type LoadPart } from './part-run.js';
+import { PartRun, type EndReason, type LoadPart, type PartOptions } from './part-run.js';
 import { startProgress } from './progress.js';
 import { Recorder } from './recorder.js';
 import { constantRate, meanRate, peakRate, planDurationMs, plannedCount } from './schedule.js';
@@ -14,27 +14,15 @@ import { startCannedServer, WARM_UP_FILE, WARM_UP_FROM_RATE } from './warm-up.js
 export type { LoadModel, LoadPart } from './part-run.js';
 
 /** Everything a run needs, validated by the CLI (or built by a test). Times in ms. */
-export interface LoadConfig {
+export interface LoadConfig extends PartOptions {
   /**
    * What to send and within which limits: one part for a version-1 tests file; one per
    * entry of the seed's legacy file, each with its own rate, connections and cap, all at once.
    */
   parts: LoadPart[];
-  /** Origin without a trailing slash, e.g. http://127.0.0.1:8080. */
-  target: string;
-  timeoutMs: number;
-  /** A send this much later than planned counts as missed (it still goes). */
-  lateMs: number;
-  /** Sends waiting for a connection beyond this many are dropped (and counted as missed). */
-  maxQueue: number;
-  noWait: boolean;
-  maxSockets: number;
-  holdMs: number;
-  seed: number;
   /** Create and delete our own users/playlists (and songs if none exist) for the placeholders. */
   setup: boolean;
   fleet?: Fleet;
-  signal?: AbortSignal;
   progress?: NodeJS.WriteStream;
   /** `Authorization` header value for every request and the fixture setup (`Bearer <token>`). */
   authorization?: string;

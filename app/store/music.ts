@@ -1,7 +1,7 @@
-import { paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { NewSong, Song } from '../model.js';
 import { batchWrite } from './batch-write.js';
-import { dbError, isConditionFailed } from './db-error.js';
+import { dbError } from './db-error.js';
 import { newId } from './new-id.js';
 import { Table, type TableContext } from './table.js';
 
@@ -16,27 +16,8 @@ export class MusicStore extends Table<Song> {
 
   /** Changes artist and/or title; undefined when the song does not exist. */
   async update(id: string, patch: { artist?: string; title?: string }): Promise<Song | undefined> {
-    const sets = Object.entries(patch).filter(([, v]) => v !== undefined);
-    if (sets.length === 0) return this.get(id);
-    try {
-      const res = await this.call(() =>
-        this.ctx.doc.send(
-          new UpdateCommand({
-            TableName: this.name,
-            Key: { id },
-            UpdateExpression: `SET ${sets.map(([k]) => `#${k} = :${k}`).join(', ')}`,
-            ConditionExpression: 'attribute_exists(id)',
-            ExpressionAttributeNames: Object.fromEntries(sets.map(([k]) => [`#${k}`, k])),
-            ExpressionAttributeValues: Object.fromEntries(sets.map(([k, v]) => [`:${k}`, v])),
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return res.Attributes as Song;
-    } catch (err) {
-      if (isConditionFailed(err)) return undefined;
-      throw err;
-    }
+    if (patch.artist === undefined && patch.title === undefined) return this.get(id);
+    return this.setFields(id, patch);
   }
 
   /** Upserts whole songs (the ingest path: ids are name-based, so a rerun overwrites). */

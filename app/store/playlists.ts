@@ -109,25 +109,8 @@ export class PlaylistStore {
 
 class PlaylistTable extends Table<StoredPlaylist> {
   async rename(id: string, name: string, now: string): Promise<Playlist | undefined> {
-    try {
-      const res = await this.call(() =>
-        this.ctx.doc.send(
-          new UpdateCommand({
-            TableName: this.name,
-            Key: { id },
-            UpdateExpression: 'SET #name = :name, updatedAt = :now, version = version + :one',
-            ConditionExpression: 'attribute_exists(id)',
-            ExpressionAttributeNames: { '#name': 'name' },
-            ExpressionAttributeValues: { ':name': name, ':now': now, ':one': 1 },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return toApi(res.Attributes as StoredPlaylist);
-    } catch (err) {
-      if (isConditionFailed(err)) return undefined;
-      throw err;
-    }
+    const renamed = await this.setFields(id, { name, updatedAt: now }, { terms: ['version = version + :one'], values: { ':one': 1 } });
+    return renamed && toApi(renamed);
   }
 
   /** The new record, undefined if someone else changed it first, 'gone' if it was deleted. */

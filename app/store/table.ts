@@ -1,5 +1,5 @@
 import { BatchGetItemCommand, type BatchGetItemCommandOutput, DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Page } from '../model.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -59,6 +59,33 @@ export class Table<T extends { id: string }> {
   async get(id: string): Promise<T | undefined> {
     const res = await this.call(() => this.ctx.client.send(new GetItemCommand({ TableName: this.name, Key: key(id), ConsistentRead: true })));
     return res.Item && (unmarshall(res.Item) as T);
+  }
+
+  /**
+   * Sets `fields` (undefined ones left alone) on an existing record, plus any `extra` terms
+   * (a counter bump), and answers the record as it is now; undefined when there is none.
+   */
+  protected async setFields(id: string, fields: Record<string, unknown>, extra?: { terms: string[]; values: Record<string, unknown> }): Promise<T | undefined> {
+    const sets = Object.entries(fields).filter(([, v]) => v !== undefined);
+    try {
+      const res = await this.call(() =>
+        this.ctx.doc.send(
+          new UpdateCommand({
+            TableName: this.name,
+            Key: { id },
+            UpdateExpression: `SET ${[...sets.map(([k]) => `#${k} = :${k}`), ...(extra?.terms ?? [])].join(', ')}`,
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeNames: Object.fromEntries(sets.map(([k]) => [`#${k}`, k])),
+            ExpressionAttributeValues: { ...Object.fromEntries(sets.map(([k, v]) => [`:${k}`, v])), ...extra?.values },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return res.Attributes as T;
+    } catch (err) {
+      if (isConditionFailed(err)) return undefined;
+      throw err;
+    }
   }
 
   /** Deletes if present; false when there was nothing to delete. */

@@ -44,9 +44,13 @@ const ms = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
  * small random share; otherwise dropped. Old traces are evicted past `maxTraces`, failed ones last.
  */
 export class TailStore implements SpanProcessor {
-  private readonly pending = new Map<string, SpanRecord[]>();
+  // Spans stay as the SDK made them until their trace is kept: most traces are dropped, so
+  // records are made only for the few kept (the proxy ends a trace per request).
+  private readonly pending = new Map<string, ReadableSpan[]>();
   private readonly kept = new Map<string, Kept>();
   private readonly o: Required<TailStoreOptions>;
+  /** The duration a successful trace must beat to be among the slowest kept; recomputed only when `kept` changes. */
+  private bar: number | undefined;
 
   constructor(o: TailStoreOptions) {
     this.o = { maxTraces: 200, slowest: 20, share: 0.01, maxPending: 2000, random: Math.random, ...o };
@@ -55,17 +59,17 @@ export class TailStore implements SpanProcessor {
   onStart(_span: Span, _ctx: Context): void {}
 
   onEnd(span: ReadableSpan): void {
-    const rec = this.record(span);
-    let spans = this.pending.get(rec.traceId);
+    const traceId = span.spanContext().traceId;
+    let spans = this.pending.get(traceId);
     if (!spans) {
       if (this.pending.size >= this.o.maxPending) this.pending.delete(this.pending.keys().next().value!);
-      this.pending.set(rec.traceId, (spans = []));
+      this.pending.set(traceId, (spans = []));
     }
-    spans.push(rec);
+    spans.push(span);
     const parent = span.parentSpanContext;
     if (!parent || parent.isRemote) {
-      this.pending.delete(rec.traceId);
-      this.decide(rec.traceId, spans, rec.durationMs);
+      this.pending.delete(traceId);
+      this.decide(traceId, spans, ms(span.duration));
     }
   }
 
@@ -87,24 +91,31 @@ export class TailStore implements SpanProcessor {
     return Promise.resolve();
   }
 
-  private decide(traceId: string, spans: SpanRecord[], durationMs: number): void {
-    const error = spans.some((s) => s.error);
+  private decide(traceId: string, spans: ReadableSpan[], durationMs: number): void {
+    const error = spans.some((s) => s.status.code === SpanStatusCode.ERROR);
     const known = this.kept.get(traceId);
     if (known) {
       // a second local root of the same trace (a retry through this process): one entry
-      known.spans.push(...spans);
+      known.spans.push(...spans.map((s) => this.record(s)));
       known.error ||= error;
       return;
     }
     if (!error && !this.slowEnough(durationMs) && this.o.random() >= this.o.share) return;
-    this.kept.set(traceId, { spans, error, durationMs, at: Date.now() });
+    this.kept.set(traceId, { spans: spans.map((s) => this.record(s)), error, durationMs, at: Date.now() });
     if (this.kept.size > this.o.maxTraces) this.evict();
+    this.bar = undefined;
   }
 
   private slowEnough(durationMs: number): boolean {
+    this.bar ??= this.slowestBar();
+    return this.bar < durationMs;
+  }
+
+  /** The slowest-N'th successful duration kept; -Infinity while fewer than N are kept. */
+  private slowestBar(): number {
     const ok = [...this.kept.values()].filter((k) => !k.error);
-    if (ok.length < this.o.slowest) return true;
-    return ok.sort((a, b) => b.durationMs - a.durationMs)[this.o.slowest - 1]!.durationMs < durationMs;
+    if (ok.length < this.o.slowest) return -Infinity;
+    return ok.sort((a, b) => b.durationMs - a.durationMs)[this.o.slowest - 1]!.durationMs;
   }
 
   /** The oldest successful trace goes first; failed ones only when nothing else is left. */
