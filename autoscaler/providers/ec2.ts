@@ -204,9 +204,10 @@ export class Ec2Provider implements Provider {
   async list(now = Date.now()): Promise<Instance[]> {
     const resyncMs = this.o.resyncMs ?? 0;
     if (this.fullStartedAt === undefined || resyncMs === 0) {
-      this.fullStartedAt = now;
       const t0 = performance.now();
+      // Only a listing that succeeded counts: a failed first one is tried again next tick.
       const listed = await this.describe([], FULL_PAGE, now);
+      this.fullStartedAt = now;
       this.lastFullListing = { instances: listed.length, ms: performance.now() - t0, background: false };
       this.book = applyFull(this.book, listed, now);
       return this.instances();
@@ -223,6 +224,7 @@ export class Ec2Provider implements Provider {
 
   private resync(now: number): void {
     this.resyncing = true;
+    const previous = this.fullStartedAt;
     this.fullStartedAt = now;
     const t0 = performance.now();
     this.describe([], FULL_PAGE, now)
@@ -231,7 +233,10 @@ export class Ec2Provider implements Provider {
         this.lastFullListing = { instances: listed.length, ms: performance.now() - t0, background: true };
         this.o.log.debug(this.lastFullListing, 'full listing done');
       })
-      .catch((err: Error) => this.o.log.warn({ err: err.message }, 'full listing failed: the next tick tries again'))
+      .catch((err: Error) => {
+        this.fullStartedAt = previous;
+        this.o.log.warn({ err: err.message }, 'full listing failed: the next tick tries again');
+      })
       .finally(() => (this.resyncing = false));
   }
 
