@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { Client } from 'undici';
+import { isLive } from '../fleet/index.js';
 import type { Summary } from '../load/summary.js';
 import { pause, type ChaosContext } from './context.js';
 import type { Probe } from './experiment.js';
@@ -12,7 +14,9 @@ export function loadFigures(s: Summary | null): Pick<Measurements, 'successPerce
 
 async function countReady(ctx: ChaosContext): Promise<number | null> {
   try {
-    return (await ctx.fleet.registry.list()).filter((s) => s.state === 'ready').length;
+    const now = Date.now();
+    // heartbeats, not just the state: with the autoscaler pinned a dead server stays `ready` in the registry
+    return (await ctx.fleet.registry.list()).filter((s) => isLive(s, now)).length;
   } catch {
     return null;
   }
@@ -28,15 +32,24 @@ async function readyServers(ctx: ChaosContext, p: Extract<Probe, { type: 'ready-
   }
 }
 
-/** One request through the proxy, on a connection of its own (not the load's). */
+/**
+ * One request through the proxy on a connection of its own: a fresh client, not the
+ * process's shared pool, whose kept-alive sockets (from the load's fixture set-up) would get
+ * past a proxy that refuses new connections — exactly what the flood experiment looks for.
+ */
 async function httpProbe(ctx: ChaosContext, p: Extract<Probe, { type: 'http' }>): Promise<Measurements['http']> {
+  const url = new URL(p.path, ctx.target.proxyUrl);
+  const client = new Client(url.origin, { connectTimeout: p.timeout });
   const t0 = performance.now();
   try {
-    const res = await fetch(ctx.target.proxyUrl + p.path, { signal: AbortSignal.timeout(p.timeout), headers: { connection: 'close' } });
-    await res.arrayBuffer();
-    return { status: res.status, ms: performance.now() - t0 };
+    const res = await client.request({ method: 'GET', path: url.pathname + url.search, signal: AbortSignal.timeout(p.timeout) });
+    await res.body.arrayBuffer();
+    return { status: res.statusCode, ms: performance.now() - t0 };
   } catch (err) {
-    return { status: null, ms: performance.now() - t0, error: (err as Error).name === 'TimeoutError' ? 'timeout' : (err as Error).message };
+    const e = err as Error & { code?: string };
+    return { status: null, ms: performance.now() - t0, error: e.name === 'TimeoutError' || e.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'timeout' : (e.code ?? e.message) };
+  } finally {
+    void client.destroy().catch(() => {});
   }
 }
 

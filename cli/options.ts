@@ -59,6 +59,28 @@ export const redisFlag = (help: string, def: string) => flag({ arg: '<url>', hel
 /** The same, with no default: the command finds Redis some other way when it is absent. */
 export const optionalRedisFlag = (help: string) => flag({ arg: '<url>', help, env: 'REDIS_URL', secret: true, schema: redisUrl.optional() });
 
+const sentinelName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1-64 letters, digits or ._-' });
+const hostPort = z.string().refine((v) => {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  return !!m && Number(m[2]) >= 1 && Number(m[2]) <= 65_535;
+}, { message: 'expected host:port,host:port (the Sentinels)' });
+
+/** Redis behind Sentinel without writing a redis-sentinel:// URL: the Sentinels and the primary's name they watch. */
+export const sentinelFlags = {
+  redisSentinels: flag({
+    arg: '<host:port,...>',
+    help: 'reach Redis through these Sentinels (follows a failover); replaces --redis',
+    env: 'REDIS_SENTINELS',
+    schema: z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(hostPort).min(1, { message: 'expected host:port,host:port (the Sentinels)' })).optional(),
+  }),
+  redisSentinelName: flag({ arg: '<name>', help: 'with --redis-sentinels: the primary (master name) they watch', env: 'REDIS_SENTINEL_NAME', default: 'shoal', schema: sentinelName }),
+};
+
+/** Pure: the fleet's Redis URL — `redis-sentinel://…/<name>` when Sentinels are given, else --redis. */
+export function fleetRedisUrl(redis: string, o: { redisSentinels?: string[]; redisSentinelName: string }): string {
+  return o.redisSentinels?.length ? `redis-sentinel://${o.redisSentinels.join(',')}/${o.redisSentinelName}` : redis;
+}
+
 export const prefixFlag = flag({
   arg: '<prefix>',
   help: 'Redis key prefix',

@@ -15,6 +15,7 @@ import { StackProcessStore } from './stack-processes.js';
 export { connectRedis, isReady, parseSentinelUrl, type Redis } from './connect.js';
 export { DEFAULT_PREFIX, fleetKeys, type Keys } from './keys.js';
 export type { Server, ServerState } from './server.js';
+export { isLive } from './server.js';
 export type { RequestStats } from './request-stats.js';
 export { totalDelta } from './request-stats.js';
 export type { MemoryReading } from './memory-load.js';

@@ -60,13 +60,14 @@ const FIELD_NAMES: Record<keyof ServerFields, string> = {
   launchedAt: 'launched_at',
   heartbeatAt: 'heartbeat_at',
   bootId: 'boot_id',
+  tags: 'tags',
 };
 
 function flatten(fields: ServerFields): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;
-    out.push(FIELD_NAMES[k as keyof ServerFields], String(v));
+    out.push(FIELD_NAMES[k as keyof ServerFields], Array.isArray(v) ? v.join(',') : String(v));
   }
   return out;
 }
@@ -91,6 +92,7 @@ export function parseServer(h: Record<string, string>): Server | undefined {
     heartbeatAt: Number(h.heartbeat_at ?? 0),
     stateChangedAt: Number(h.state_changed_at ?? 0),
     bootId: h.boot_id ?? '',
+    ...(h.tags ? { tags: h.tags.split(',').filter(Boolean) } : {}),
   };
 }
 

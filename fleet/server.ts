@@ -19,6 +19,19 @@ export interface Server {
   stateChangedAt: number;
   /** Changes on every process start; readers treat a new boot id as a counter reset. */
   bootId: string;
+  /** Labels its launcher gave it (`--server-tags`), e.g. `chaos`: the Chaos Monkey kills only servers with its opt-in tag. */
+  tags?: string[];
+}
+
+/**
+ * A server whose heartbeat is older than this has stopped beating (app servers beat every
+ * 2 s): the autoscaler's least heartbeat timeout, and what the chaos ready-servers probe allows.
+ */
+export const HEARTBEAT_LOST_MS = 10_000;
+
+/** Ready and still heartbeating: a server nobody has marked gone, but that died, does not count. */
+export function isLive(s: Server, now: number): boolean {
+  return s.state === 'ready' && now - s.heartbeatAt <= HEARTBEAT_LOST_MS;
 }
 
 export function isServerState(v: string): v is ServerState {

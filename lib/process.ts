@@ -1,13 +1,29 @@
 import { existsSync, readFileSync } from 'node:fs';
 
-/** True while a process with `pid` exists (EPERM: it exists but is not ours). */
+/**
+ * True while a process with `pid` runs (EPERM: it exists but is not ours). A zombie has
+ * exited — only its parent has not collected it yet (a stopped parent never does) — so it
+ * does not count.
+ */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return statField(pid, 0) !== 'Z';
+}
+
+/** Field `i` counted from the state (field 3) of /proc/<pid>/stat; undefined without /proc or the process. */
+function statField(pid: number, i: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // the command name (field 2) may hold spaces and parentheses: count from the last ')'
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[i];
 }
 
 /**
@@ -42,15 +58,7 @@ export async function waitGone(pid: number, timeoutMs: number): Promise<boolean>
  * Undefined when the process is gone or the system has no /proc.
  */
 export function processStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // the command name (field 2) may hold spaces and parentheses: count from the last ')'
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19];
+  return statField(pid, 19);
 }
 
 /** True while `pid` runs and is the process that started at `startTime` (when known). */

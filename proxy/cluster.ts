@@ -5,7 +5,8 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import { startAdmin } from './admin.js';
 import type { ProxyConfig } from './config.js';
-import { startProxy, type PoolView } from './start.js';
+import type { PoolView } from './control.js';
+import { startProxy } from './start.js';
 
 // `--workers N`: N processes accept on one port (node:cluster). Each worker is a whole proxy
 // with its own pools, health and fleet entry; they share nothing but Redis. The primary only

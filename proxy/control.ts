@@ -2,12 +2,48 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { RedisHealth } from '../fleet/health.js';
-import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
+import { connectRedis, Fleet, type DataPlane, type Redis } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import { startAdmin, type AdminSources } from './admin.js';
 import type { ProxyConfig } from './config.js';
 import { DemandReporter, type DemandReporterOptions } from './demand.js';
 import { Membership, type PoolSink } from './membership.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { MemberView } from './upstream.js';
+
+export interface RunningProxy {
+  /** host:port the proxy listens on. */
+  address: string;
+  url: string;
+  /** The course-API listener's URL when `--compat-port` is set. */
+  compatUrl?: string;
+  /** host:port of the admin server, or '' in a cluster worker (the primary serves it). */
+  adminAddress: string;
+  /** The Node data plane's metrics (HAProxy's figures come from its own counters). */
+  metrics?: ProxyMetrics;
+  pool(): PoolView;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), leaves the fleet. */
+  close(): Promise<void>;
+}
+
+export interface PoolView {
+  proxyId: string;
+  dataPlane: DataPlane;
+  redis: 'up' | 'down';
+  appliedPoolVersion: number;
+  balancer: string;
+  members: MemberView[];
+  /** The HAProxy process shoal runs (data plane haproxy, not attached). */
+  haproxyPid?: number;
+}
+
+/** How a data plane joins the fleet once it listens (ControlPlane.publish). */
+export interface PublishOptions extends Pick<DemandReporterOptions, 'counters' | 'id' | 'address' | 'dataPlane' | 'beforeReport'> {
+  /** What the admin port serves; undefined in a cluster worker, whose primary serves it at `adminAddress`. */
+  admin?: AdminSources;
+  faults?: Parameters<typeof startAdmin>[5];
+  adminAddress?: string;
+}
 
 /**
  * What every shoal proxy does whatever its data plane: follow the registry in Redis, apply
@@ -21,6 +57,8 @@ export class ControlPlane {
   private readonly subscriber: Redis;
   private membership: Membership | undefined;
   private reporter: DemandReporter | undefined;
+  private adminServer: { close(): void } | undefined;
+  private onHup: (() => void) | undefined;
 
   constructor(
     private readonly cfg: ProxyConfig,
@@ -46,27 +84,44 @@ export class ControlPlane {
     await this.membership.start();
   }
 
-  /** The admin port (skipped in a cluster worker, whose primary serves it); returns its host:port. */
-  async admin(sources: AdminSources, faults?: Parameters<typeof startAdmin>[5]): Promise<{ address: string; close(): void }> {
-    const server = await startAdmin(this.cfg.adminHost, this.cfg.adminPort, sources, this.log, this.cfg.adminToken, faults);
-    return { address: `${formatHost(this.cfg.adminHost)}:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  /** /pool's answer: who this proxy is and how far it follows the registry, with the data plane's members. */
+  poolView(proxyId: string, dataPlane: DataPlane, members: MemberView[]): PoolView {
+    return { proxyId, dataPlane, redis: this.health.up ? 'up' : 'down', appliedPoolVersion: this.applied, balancer: this.cfg.balancer, members };
   }
 
-  /** Starts writing the proxy's fleet entry every --report interval. */
-  report(o: Pick<DemandReporterOptions, 'counters' | 'id' | 'address' | 'adminAddress' | 'dataPlane' | 'beforeReport'>): void {
-    this.reporter = new DemandReporter({ ...o, fleet: this.fleet, bootId: randomUUID(), appliedVersion: () => this.applied, intervalMs: this.cfg.reportMs, log: this.log });
+  /**
+   * Joins the fleet: serves the admin port (unless a cluster worker's primary does) and writes
+   * the proxy's fleet entry every --report interval from now on. Returns the admin address.
+   */
+  async publish(o: PublishOptions): Promise<string> {
+    let adminAddress = o.adminAddress ?? '';
+    if (o.admin) {
+      const server = await startAdmin(this.cfg.adminHost, this.cfg.adminPort, o.admin, this.log, this.cfg.adminToken, o.faults);
+      this.adminServer = server;
+      adminAddress = `${formatHost(this.cfg.adminHost)}:${(server.address() as AddressInfo).port}`;
+    }
+    this.reporter = new DemandReporter({ ...o, adminAddress, fleet: this.fleet, bootId: randomUUID(), appliedVersion: () => this.applied, intervalMs: this.cfg.reportMs, log: this.log });
     this.reporter.start();
+    return adminAddress;
+  }
+
+  /** Runs `fn` on SIGHUP (reload the certificate) until the proxy stops following the registry. */
+  onReload(fn: () => void): void {
+    this.onHup = fn;
+    process.on('SIGHUP', fn);
   }
 
   /** Stops following the registry (the data plane keeps the pool it has). */
   stopFollowing(): void {
+    if (this.onHup) process.off('SIGHUP', this.onHup);
     this.membership?.close();
     this.health.stop();
   }
 
-  /** Leaves the fleet and disconnects. */
+  /** Closes the admin port, leaves the fleet and disconnects. */
   async close(): Promise<void> {
     this.stopFollowing();
+    this.adminServer?.close();
     await this.reporter?.stop();
     this.redis.disconnect();
     this.subscriber.disconnect();
@@ -81,4 +136,11 @@ async function firstContact(redis: Redis, ms: number): Promise<void> {
 
 export function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The proxy's public host:port and URLs, from the ports it listens on. */
+export function endpoints(cfg: Pick<ProxyConfig, 'host' | 'tls'>, port: number, compatPort: number | undefined): { address: string; url: string; compatUrl?: string } {
+  const proto = cfg.tls ? 'https' : 'http';
+  const address = `${formatHost(cfg.host)}:${port}`;
+  return { address, url: `${proto}://${address}`, compatUrl: compatPort === undefined ? undefined : `${proto}://${formatHost(cfg.host)}:${compatPort}` };
 }

@@ -3,13 +3,12 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import type { DataPlane } from '../fleet/index.js';
 import { ShoalError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { FaultState, faultRoutes } from '../lib/fault-admin.js';
 import type { ProxyConfig } from './config.js';
 import { upstreamConnector } from './connector.js';
-import { ControlPlane, formatHost } from './control.js';
+import { ControlPlane, endpoints, formatHost, type RunningProxy } from './control.js';
 import { DemandCounters } from './demand.js';
 import { createForwarder, type ForwarderOptions } from './forward.js';
 import { ActiveChecker } from './health.js';
@@ -17,35 +16,9 @@ import { applyLimits, serverOptions } from './limits.js';
 import { ProxyMetrics } from './metrics.js';
 import { RetryBudget } from './retry.js';
 import { readKeyPair, reloadKeyPair, startRedirect } from './tls.js';
-import { UpstreamSet, type MemberView } from './upstream.js';
+import { UpstreamSet } from './upstream.js';
 import type { Tracing } from '../lib/tracing/setup.js';
 import { createUpgradeHandler } from './ws.js';
-
-export interface RunningProxy {
-  /** host:port the proxy listens on. */
-  address: string;
-  url: string;
-  /** The course-API listener's URL when `--compat-port` is set. */
-  compatUrl?: string;
-  /** host:port of the admin server, or '' in a cluster worker (the primary serves it). */
-  adminAddress: string;
-  /** The Node data plane's metrics (HAProxy's figures come from its own counters). */
-  metrics?: ProxyMetrics;
-  pool(): PoolView;
-  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), leaves the fleet. */
-  close(): Promise<void>;
-}
-
-export interface PoolView {
-  proxyId: string;
-  dataPlane: DataPlane;
-  redis: 'up' | 'down';
-  appliedPoolVersion: number;
-  balancer: string;
-  members: MemberView[];
-  /** The HAProxy process shoal runs (data plane haproxy, not attached). */
-  haproxyPid?: number;
-}
 
 export interface StartOptions {
   /** In a cluster worker: no admin server, metrics shared with the primary, a per-worker fleet id. */
@@ -115,18 +88,18 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   server.on('upgrade', createUpgradeHandler({ upstreams: set, balancer: cfg.balancer, metrics, counters, exposeInternal: cfg.exposeInternal, log }));
   await listen(server, cfg.host, cfg.port);
   const port = (server.address() as AddressInfo).port;
-  const address = `${formatHost(cfg.host)}:${port}`;
   // The course API on its own port, as the course's services each had theirs: same pool, marked requests.
   const compatServer = cfg.compatPort === undefined ? undefined : makeServer(true);
   if (compatServer) await listen(compatServer, cfg.host, cfg.compatPort!);
-  const compatUrl = compatServer && `${proto}://${formatHost(cfg.host)}:${(compatServer.address() as AddressInfo).port}`;
+  const ends = endpoints(cfg, port, compatServer && (compatServer.address() as AddressInfo).port);
 
-  const onHup = () => {
-    if (!cfg.tls) return;
-    reloadKeyPair(server as HttpsServer, cfg.tls, log);
-    if (compatServer) reloadKeyPair(compatServer as HttpsServer, cfg.tls, log);
-  };
-  if (cfg.tls) process.on('SIGHUP', onHup);
+  if (cfg.tls) {
+    const tls = cfg.tls;
+    control.onReload(() => {
+      reloadKeyPair(server as HttpsServer, tls, log);
+      if (compatServer) reloadKeyPair(compatServer as HttpsServer, tls, log);
+    });
+  }
   const redirect = cfg.tls && cfg.redirectHttpPort !== undefined ? await startRedirect(cfg, cfg.redirectHttpPort, () => port, log) : undefined;
 
   const baseId = cfg.proxyId ?? `${hostname()}:${port}`;
@@ -134,40 +107,35 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   // workers share the label, so the primary sums them into one proxy
   metrics.identify(baseId);
   opts.tracing?.store.identify(baseId);
-  const pool = (): PoolView => ({
-    proxyId,
+  const pool = () => control.poolView(proxyId, 'node', set.view(Date.now()));
+  const adminAddress = await control.publish({
+    counters,
+    id: proxyId,
+    address: ends.address,
     dataPlane: 'node',
-    redis: control.health.up ? 'up' : 'down',
-    appliedPoolVersion: control.applied,
-    balancer: cfg.balancer,
-    members: set.view(Date.now()),
+    admin: opts.worker
+      ? undefined
+      : {
+          metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+          pool: async () => pool(),
+          traces: opts.tracing && (() => opts.tracing!.store.traces()),
+        },
+    faults: faults && faultRoutes(faults, log),
+    adminAddress: opts.worker?.adminAddress,
   });
-  const admin = opts.worker
-    ? undefined
-    : await control.admin({
-        metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-        pool: async () => pool(),
-        traces: opts.tracing && (() => opts.tracing!.store.traces()),
-      }, faults && faultRoutes(faults, log));
-  const adminAddress = admin?.address ?? opts.worker?.adminAddress ?? '';
-  control.report({ counters, id: proxyId, address, adminAddress, dataPlane: 'node' });
 
   return {
-    address,
-    url: `${proto}://${address}`,
-    compatUrl,
+    ...ends,
     adminAddress,
     metrics,
     pool,
     async close() {
       if (closing) return;
       closing = true;
-      process.off('SIGHUP', onHup);
       control.stopFollowing();
       checker.close();
       await Promise.all([drain(server, cfg.timeouts.shutdownMs), compatServer && drain(compatServer, cfg.timeouts.shutdownMs)]);
       redirect?.close();
-      admin?.close();
       await control.close();
       await set.close();
     },

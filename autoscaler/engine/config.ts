@@ -1,3 +1,4 @@
+import { HEARTBEAT_LOST_MS } from '../../fleet/server.js';
 import type { EngineConfig, History } from './types.js';
 
 export type EngineSettings = Partial<EngineConfig> & Pick<EngineConfig, 'min' | 'max' | 'intervalMs'>;
@@ -18,7 +19,7 @@ export function engineConfig(s: EngineSettings): EngineConfig {
     scaleDownWindowMs: 60_000,
     warmupMs: 2 * i,
     staleAfterMs: Math.max(3 * i, 3000),
-    heartbeatTimeoutMs: Math.max(3 * i, 10_000),
+    heartbeatTimeoutMs: Math.max(3 * i, HEARTBEAT_LOST_MS),
     bootTimeoutMs: 60_000,
     rateWindowMs: Math.min(i, 1000),
     scaleUp: { percent: 100, servers: 4, periodMs: i },

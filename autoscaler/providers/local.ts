@@ -33,6 +33,8 @@ export interface LocalProviderOptions {
   logDir: string;
   /** Zone labels launches are spread over (`local-a`, …), so zone logic runs on a laptop too. */
   zones: string[];
+  /** Written on each server's registry entry (`--server-tags`). */
+  tags?: string[];
   /** The app servers stop when this process ends (`shoal up`'s supervisor) — never tied to the autoscaler. */
   stackPid?: number;
   /** How often exits of servers this process did not start are looked for. */
@@ -88,6 +90,9 @@ export class LocalProvider implements Provider {
       SHOAL_APP_PROVIDER: this.name,
     };
     delete env.SHOAL_PARENT_PID;
+    // REDIS_URL above is the resolved one (a redis-sentinel:// URL when the autoscaler was given Sentinels)
+    delete env.REDIS_SENTINELS;
+    delete env.REDIS_SENTINEL_NAME;
     if (this.o.stackPid) env.SHOAL_PARENT_PID = String(this.o.stackPid);
     if (this.o.dynamodb && /^https?:/.test(this.o.dynamodb)) env.DYNAMODB_ENDPOINT = this.o.dynamodb;
     // Output to a file, not a pipe: a pipe would break (EPIPE) when the autoscaler dies.
@@ -109,7 +114,7 @@ export class LocalProvider implements Provider {
     });
     try {
       this.state.write(rec);
-      await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: String(pid), host: this.host, zone }, rec.launchedAt);
+      await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: String(pid), host: this.host, zone, ...(this.o.tags?.length ? { tags: this.o.tags } : {}) }, rec.launchedAt);
     } catch (err) {
       signalGroup(pid, 'SIGKILL');
       this.state.remove(id);

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { canConnect } from '../../lib/can-connect.js';
 import { freePort } from '../../lib/free-port.js';
 import { spawnNode } from './child-process.js';
 
@@ -107,14 +107,4 @@ backend b
   server s1 ${backend}
 `);
   return daemonTarget('haproxy', binary('haproxy'), ['-f', conf, '-db'], p);
-}
-
-export function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
 }

@@ -14,7 +14,7 @@ export interface Killed {
 }
 
 /** SIGKILL for a local server (no drain, no goodbye), TerminateInstances for an EC2 one. */
-async function kill(ctx: ChaosContext, servers: Server[]): Promise<Killed[]> {
+export async function killServers(ctx: ChaosContext, servers: Server[]): Promise<Killed[]> {
   const ec2 = servers.filter((s) => s.provider === 'ec2');
   for (const s of servers) {
     if (s.provider === 'ec2') continue;
@@ -54,7 +54,7 @@ async function terminateEc2(ctx: ChaosContext, servers: Server[]): Promise<void>
 export async function killServer(ctx: ChaosContext, a: { target: string; count: number }): Promise<{ killed: Killed[] }> {
   const chosen = pickServers(await ctx.fleet.registry.list(), a.target, a.count, ctx.random);
   if (chosen.length < a.count) throw new ShoalError('SHOAL_ERR_CHAOS_TARGET', `wanted ${a.count} ready server(s) matching ${a.target}, found ${chosen.length}`);
-  return { killed: await kill(ctx, chosen) };
+  return { killed: await killServers(ctx, chosen) };
 }
 
 /** Every ready server in the zone at once, as an availability zone going dark. */
@@ -65,5 +65,5 @@ export async function zoneLoss(ctx: ChaosContext, a: { zone: string }): Promise<
     const zones = [...new Set(servers.filter((s) => s.state === 'ready').map((s) => s.zone))].join(', ');
     throw new ShoalError('SHOAL_ERR_CHAOS_TARGET', `no ready server in zone ${a.zone} (zones with ready servers: ${zones || 'none'})`);
   }
-  return { killed: await kill(ctx, chosen) };
+  return { killed: await killServers(ctx, chosen) };
 }

@@ -6,7 +6,7 @@ import type { InstanceIdentity } from '../../app/instance-identity.js';
 import { enableCompileCache } from '../../lib/compile-cache.js';
 import { createLogger } from '../../lib/log.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
-import { duration, enableFaultsFlag, parseOptions, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
+import { duration, enableFaultsFlag, fleetRedisUrl, parseOptions, port, positiveInt, prefixFlag, redisFlag, sentinelFlags } from '../options.js';
 import { action } from '../run.js';
 import { stopOnSignals } from '../stop-on-signals.js';
 import { addDynamoOptions, dynamoFields, dynamoSettings } from './tables.js';
@@ -35,6 +35,7 @@ export const appTier = tier({
     host: flag({ arg: '<host>', help: 'address to bind', default: '127.0.0.1', schema: z.string().min(1, { message: 'expected a host or IP address' }) }),
     advertise: flag({ arg: '<host:port>', help: 'address registered for proxies [default: the bound address]', schema: advertiseAddress.optional() }),
     redis: redisFlag('Redis holding the fleet state', 'redis://127.0.0.1:6379'),
+    ...sentinelFlags,
     prefix: prefixFlag,
     // A launcher's contract with the app it starts (local provider, EC2 user data): one name everywhere.
     serverId: flag({ arg: '<id>', help: 'registry entry a launcher created (else the app makes its own)', env: 'SHOAL_SERVER_ID', schema: serverId.optional() }),
@@ -90,7 +91,7 @@ export function registerApp(program: Command): void {
         port: o.port,
         host: identity && !hostGiven ? identity.privateIp : o.host,
         advertise: o.advertise,
-        redisUrl: o.redis,
+        redisUrl: fleetRedisUrl(o.redis, o),
         prefix: o.prefix,
         serverId: o.serverId ?? identity?.instanceId,
         provider: o.provider,

@@ -15,6 +15,12 @@ export const providerFlags = {
   appCommand: flag({ arg: '<command>', help: 'local: run this instead of `shoal app --port 0` (space-separated; for tests)', schema: z.string().trim().min(1, { message: 'expected a command' }).optional() }),
   dataDir: flag({ arg: '<dir>', help: 'local: pid files (shared by every autoscaler of the fleet on this host) and app logs', env: 'SHOAL_DATA_DIR', default: '.shoal', schema: z.string().min(1, { message: 'expected a directory' }) }),
   zones: flag({ arg: '<list>', help: 'local: zone labels launches are spread over', default: 'local-a,local-b,local-c', schema: list.pipe(z.array(z.string()).min(1, { message: 'expected comma-separated zone labels' })) }),
+  serverTags: flag({
+    arg: '<list>',
+    help: "local: labels on each server's registry entry (the Chaos Monkey kills only servers with its --opt-in-tag)",
+    default: '',
+    schema: list.pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected comma-separated tags of letters, digits or ._-' }))),
+  }),
   fleet: flag({ arg: '<name>', help: 'ec2: the shoal:fleet tag of the instances launched, listed and terminated', default: 'default', schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1-64 letters, digits or ._-' }) }),
   group: flag({ arg: '<name>', help: 'asg: the Auto Scaling group shoal decides for (it launches from its own launch template)', schema: z.string().min(1).max(255).optional() }),
   autoscalingEndpoint: flag({ arg: '<url>', help: 'asg: Auto Scaling API endpoint (the embedded `shoal ec2 endpoint`) [default: AWS]', env: 'AWS_ENDPOINT_URL_AUTO_SCALING', schema: z.url({ message: 'expected an http(s):// URL' }).optional() }),
@@ -78,6 +84,7 @@ export async function buildProvider(o: ProviderFlags, fleet: Fleet, log: Logger)
       stateDir: localStateDir(o.dataDir, o.prefix),
       logDir: join(resolve(o.dataDir), 'logs', 'servers'),
       zones: o.zones,
+      tags: o.serverTags,
       stackPid: Number(process.env.SHOAL_PARENT_PID) || undefined,
       log,
     });

@@ -11,7 +11,7 @@ import { connectRedis, Fleet } from '../../fleet/index.js';
 import { RedisHealth } from '../../fleet/health.js';
 import { createLogger } from '../../lib/log.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
-import { duration, nonNegativeInt, port, positiveInt, positiveNumber, prefixFlag, redisFlag } from '../options.js';
+import { duration, fleetRedisUrl, nonNegativeInt, port, positiveInt, positiveNumber, prefixFlag, redisFlag, sentinelFlags } from '../options.js';
 import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
 import { stopOnSignals } from '../stop-on-signals.js';
@@ -44,6 +44,7 @@ export const autoscalerTier = tier({
     adminHost: flag({ arg: '<host>', help: 'admin HTTP bind address', default: '127.0.0.1', schema: z.string().min(1) }),
     dryRun: flag({ help: 'decide and record, but launch and terminate nothing', schema: z.boolean().optional() }),
     redis: redisFlag('Redis holding the fleet state', 'redis://127.0.0.1:6379'),
+    ...sentinelFlags,
     prefix: prefixFlag,
     dynamodb: flag({
       arg: '<aws|URL>',
@@ -93,7 +94,9 @@ export function registerAutoscaler(program: Command): void {
 
   cmd.action(
     action(async () => {
-      const o = parseFlags(cmd, autoscalerTier);
+      const parsed = parseFlags(cmd, autoscalerTier);
+      // the one Redis URL every part of the autoscaler (and the app servers it launches) uses
+      const o = { ...parsed, redis: fleetRedisUrl(parsed.redis, parsed) };
       const adminToken = resolveAdminToken(o.adminHost, '--admin-host (SHOAL_AUTOSCALER_ADMIN_HOST)', cmd.opts<{ adminTokenFile?: string }>().adminTokenFile);
       // Heavy modules load only when this command runs, so every other shoal process stays lean.
       const { AutoscalerMetrics } = await import('../../autoscaler/admin/metrics.js');

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { DATA_PLANES } from '../../fleet/proxies.js';
 import { createLogger } from '../../lib/log.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
-import { findHaproxy } from '../../proxy/haproxy/binary.js';
+import { findBinary } from '../../proxy/haproxy/binary.js';
 import { readKeyPair } from '../../proxy/tls.js';
 import { addFlags, flag, parseFlags, tier, type Values } from '../flags.js';
-import { duration, enableFaultsFlag, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag } from '../options.js';
+import { duration, enableFaultsFlag, fleetRedisUrl, logLevelFlag, nonNegativeInt, port, positiveInt, prefixFlag, redisFlag, sentinelFlags } from '../options.js';
 import { addAdminTokenOption, resolveAdminToken } from '../admin-token.js';
 import { action } from '../run.js';
 import { stopOnSignals } from '../stop-on-signals.js';
@@ -24,6 +24,7 @@ export const proxyTier = tier({
     adminPort: flag({ arg: '<port>', help: 'port for /metrics and /pool', default: '8091', schema: port }),
     adminHost: flag({ arg: '<host>', help: 'address the admin port binds', default: '127.0.0.1', schema: z.string().min(1) }),
     redis: redisFlag('Redis holding the fleet registry', 'redis://127.0.0.1:6379'),
+    ...sentinelFlags,
     prefix: prefixFlag,
     balancer: flag({ arg: '<kind>', help: 'p2c (power of two choices, least outstanding) or round-robin', default: 'p2c', schema: z.enum(['p2c', 'round-robin'], { message: 'expected p2c or round-robin' }) }),
     workers: flag({ arg: '<n>', help: 'processes accepting on the one port (haproxy: its threads)', default: '1', schema: positiveInt.max(64, { message: 'expected 1-64 workers' }) }),
@@ -68,7 +69,7 @@ export const proxyTier = tier({
     if (!!o.tlsCert !== !!o.tlsKey) return { key: o.tlsCert ? 'tlsKey' : 'tlsCert', message: '--tls-cert and --tls-key go together' };
     if (o.redirectHttp !== undefined && !o.tlsCert) return { key: 'redirectHttp', message: 'needs --tls-cert and --tls-key' };
     if (o.haproxySocket && o.dataPlane !== 'haproxy') return { key: 'haproxySocket', message: 'needs --data-plane haproxy' };
-    if (o.dataPlane === 'haproxy' && !o.haproxySocket && !findHaproxy(o.haproxyBin)) {
+    if (o.dataPlane === 'haproxy' && !o.haproxySocket && !findBinary(o.haproxyBin)) {
       return { key: 'dataPlane', message: `haproxy needs the haproxy binary (${o.haproxyBin} not found: apt-get install haproxy, or pass --haproxy-bin)` };
     }
     return undefined;
@@ -84,7 +85,7 @@ function toConfig(o: Parsed, adminToken: string | undefined): ProxyConfig {
     host: o.host,
     adminPort: o.adminPort,
     adminHost: o.adminHost,
-    redisUrl: o.redis,
+    redisUrl: fleetRedisUrl(o.redis, o),
     prefix: o.prefix,
     enableFaults: o.enableFaults,
     balancer: o.balancer,

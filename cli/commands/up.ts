@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AUTH_MODES, COMPAT_AUTH_MODES, tablePrefix } from '../../app/config.js';
 import { createLogger } from '../../lib/log.js';
 import { addFlags, childFlags, flag, parseFlags, tier, type Reuse } from '../flags.js';
-import { duration, logLevelFlag, optionalRedisFlag, port, positiveInt, prefixFlag } from '../options.js';
+import { duration, fleetRedisUrl, logLevelFlag, optionalRedisFlag, port, positiveInt, prefixFlag, sentinelFlags } from '../options.js';
 import { action, fail } from '../run.js';
 import { checkPrometheusInstalled } from '../stack/prometheus.js';
 import { Supervisor } from '../stack/supervisor.js';
@@ -27,7 +27,8 @@ export const upTier = tier({
     dataDir: flag({ arg: '<dir>', help: 'stack.json, logs and embedded data', env: 'SHOAL_DATA_DIR', default: '.shoal', schema: z.string().min(1) }),
     seed: flag({ help: 'do not load the sample data on first run', negate: true, schema: z.boolean() }),
     redisHa: flag({ help: 'embedded Redis as a primary, a replica and three redis-sentinel processes; every tier connects through Sentinel', schema: z.boolean().optional() }),
-    redisSentinelName: flag({ arg: '<name>', help: 'the master name Sentinel watches (--redis-ha)', default: 'shoal', schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1-64 letters, digits or ._-' }) }),
+    redisSentinels: { ...sentinelFlags.redisSentinels, help: 'use the Redis behind these Sentinels instead of starting redis-server' },
+    redisSentinelName: { ...sentinelFlags.redisSentinelName, help: 'the master name Sentinel watches (--redis-ha, --redis-sentinels)' },
     readyTimeout: flag({ arg: '<duration>', help: 'how long each component may take to start', default: '60s', schema: duration }),
     // The app servers' auth modes: handed to them in the environment, through the autoscaler.
     auth: flag({ arg: '<mode>', help: 'bearer tokens for the API: off, writes (reads stay open) or all', default: 'writes', schema: z.enum(AUTH_MODES, { message: 'expected off, writes or all' }) }),
@@ -39,14 +40,18 @@ export const upTier = tier({
     prometheusPort: flag({ arg: '<port>', help: 'its web port on loopback (0 = any free port)', default: '0', schema: port }),
     prometheusInterval: flag({ arg: '<duration>', help: 'its scrape, rule and discovery interval', default: '15s', schema: duration.refine((v) => v >= 1000, { message: 'expected at least 1s' }) }),
   },
-  check: (o) => (o.redisHa && o.redis ? { key: 'redisHa', message: 'starts its own Redis primary, replica and sentinels: not with --redis' } : undefined),
+  check: (o) => {
+    if (o.redisHa && (o.redis || o.redisSentinels)) return { key: 'redisHa', message: 'starts its own Redis primary, replica and sentinels: not with --redis or --redis-sentinels' };
+    if (o.redis && o.redisSentinels) return { key: 'redisSentinels', message: 'give --redis or --redis-sentinels, not both' };
+    return undefined;
+  },
 });
 
 // The stack's own flags above replace the tiers' connection flags; the proxy's admin
 // flags get a prefix because the autoscaler's admin port (the dashboard) is --admin-port.
 export const proxyReuse: Reuse<typeof proxyTier.flags> = {
   label: 'proxy',
-  omit: ['redis', 'prefix', 'logLevel'],
+  omit: ['redis', 'redisSentinels', 'redisSentinelName', 'prefix', 'logLevel'],
   rename: { adminPort: 'proxyAdminPort', adminHost: 'proxyAdminHost', id: 'proxyId' },
 };
 /** With `--provider ec2` or `asg` the stack's embedded endpoint supplies these (supervisor.ts), so `shoal up` takes none of them (`--spot` it passes on). */
@@ -57,7 +62,7 @@ export const embeddedEc2Flags = [
 export const autoscalerReuse: Reuse<typeof autoscalerTier.flags> = {
   label: 'autoscaler',
   // --data-dir is the stack's own.
-  omit: ['redis', 'prefix', 'dynamodb', 'tablePrefix', 'dataDir', ...embeddedEc2Flags],
+  omit: ['redis', 'redisSentinels', 'redisSentinelName', 'prefix', 'dynamodb', 'tablePrefix', 'dataDir', ...embeddedEc2Flags],
   // A laptop-sized fleet that scales on request rate out of the box.
   defaults: { max: '8', targetRps: '50' },
 };
@@ -78,6 +83,7 @@ export function registerUp(program: Command): void {
       const sup = new Supervisor(
         {
           ...own,
+          redis: own.redisSentinels ? fleetRedisUrl('', own) : own.redis,
           min: scaler.min,
           max: scaler.max,
           provider: scaler.provider,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.js';
-import { opt, redisUrl } from '../options.js';
+import { fleetRedisUrl, opt, redisUrl, sentinelFlags } from '../options.js';
 import { readStack, stackPath } from './stack-file.js';
 
 export interface FleetTarget {
@@ -10,10 +10,11 @@ export interface FleetTarget {
 }
 
 /**
- * Where a command finds the fleet: --redis / REDIS_URL when given, else the stack that
- * `shoal up` recorded in the data dir.
+ * Where a command finds the fleet: --redis-sentinels / REDIS_SENTINELS or --redis / REDIS_URL
+ * when given, else the stack that `shoal up` recorded in the data dir.
  */
-export async function locateFleet(opts: { redis?: string; prefix?: string; dataDir: string }): Promise<FleetTarget> {
+export async function locateFleet(opts: { redis?: string; redisSentinels?: string[]; redisSentinelName?: string; prefix?: string; dataDir: string }): Promise<FleetTarget> {
+  if (opts.redisSentinels?.length) return { redisUrl: fleetRedisUrl('', { redisSentinels: opts.redisSentinels, redisSentinelName: opts.redisSentinelName ?? 'shoal' }), prefix: opts.prefix ?? 'shoal:' };
   if (opts.redis) return { redisUrl: opts.redis, prefix: opts.prefix ?? 'shoal:' };
   const stack = await readStack(opts.dataDir);
   if (!stack) {
@@ -26,12 +27,16 @@ export async function locateFleet(opts: { redis?: string; prefix?: string; dataD
 export function addFleetTargetOptions(cmd: Command): Command {
   return cmd
     .addOption(opt('--redis <url>', 'Redis of the fleet (default: the stack in --data-dir)', 'REDIS_URL'))
+    .addOption(opt('--redis-sentinels <host:port,...>', sentinelFlags.redisSentinels.help, 'REDIS_SENTINELS'))
+    .addOption(opt('--redis-sentinel-name <name>', sentinelFlags.redisSentinelName.help, 'REDIS_SENTINEL_NAME').default('shoal'))
     .addOption(opt('--prefix <prefix>', 'Redis key prefix', 'SHOAL_PREFIX'))
     .addOption(opt('--data-dir <dir>', 'where shoal up keeps stack.json', 'SHOAL_DATA_DIR').default('.shoal'));
 }
 
 export const fleetTargetSchema = {
   redis: redisUrl.optional(),
+  redisSentinels: sentinelFlags.redisSentinels.schema,
+  redisSentinelName: sentinelFlags.redisSentinelName.schema,
   prefix: z.string().min(1).optional(),
   dataDir: z.string().min(1),
 };

@@ -494,8 +494,12 @@ export class Supervisor {
     });
   }
 
+  /** The children's environment: REDIS_URL (set per child) is the stack's Redis; Sentinels given to shoal up are in it already. */
   private env(): NodeJS.ProcessEnv {
-    return { ...process.env, SHOAL_LOG_LEVEL: this.cfg.logLevel };
+    const env: NodeJS.ProcessEnv = { ...process.env, SHOAL_LOG_LEVEL: this.cfg.logLevel };
+    delete env.REDIS_SENTINELS;
+    delete env.REDIS_SENTINEL_NAME;
+    return env;
   }
 }
 

@@ -20,6 +20,11 @@ export interface HaproxyPaths {
   pem?: string;
 }
 
+const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
+
+/** HAProxy's default pool-purge-delay for the servers of its config file. */
+const IDLE_PURGE_MS = 5000;
+
 /** Weight of a server at full share; slow start sets a fraction of it (HAProxy takes 1-256). */
 export const FULL_WEIGHT = 100;
 
@@ -51,11 +56,21 @@ export function errorPage(status: number): string {
  * The arguments every `add server` gets: shoal's health flags as HAProxy's own active checks
  * (`/readyz` via `option httpchk`) and its passive ejection as `observe layer7` (5xx and
  * connection errors counted; `--eject-after` in a row mark the server down until checks pass
- * again), plus the per-server connection and queue caps.
+ * again), plus the per-server connection and queue caps and the idle connection pool.
  */
-export function serverArgs(cfg: Pick<ProxyConfig, 'health' | 'limits'>): string {
+export function serverArgs(cfg: Pick<ProxyConfig, 'health' | 'limits' | 'timeouts'>): string {
   const h = cfg.health;
-  const args = [`maxconn ${cfg.limits.upstreamConnections}`, `maxqueue ${cfg.limits.queuePerServer}`];
+  const args = [
+    `maxconn ${cfg.limits.upstreamConnections}`,
+    `maxqueue ${cfg.limits.queuePerServer}`,
+    // A server added over the Runtime API gets neither the config file's default idle pool nor
+    // its purge delay (HAProxy 2.6): without both, every request opens a new connection to the
+    // app server, which cost shoal+haproxy three quarters of bare HAProxy's throughput. The
+    // delay is HAProxy's default (or the shorter upstream idle timeout): a server that left is
+    // deleted only once its idle connections are purged, within about two delays.
+    `pool-max-conn ${cfg.limits.upstreamConnections}`,
+    `pool-purge-delay ${ms(Math.min(IDLE_PURGE_MS, cfg.timeouts.upstreamIdleMs))}`,
+  ];
   if (h.intervalMs > 0) {
     args.push('check', `inter ${h.intervalMs}`, `rise ${h.rise}`, `fall ${h.fall}`, 'observe layer7', `error-limit ${h.ejectAfter}`, 'on-error mark-down');
   }
@@ -71,7 +86,6 @@ export function globalMaxconn(wanted: number, fdLimit: number | undefined): numb
   return Math.max(1, Math.min(wanted, Math.floor((fdLimit - 256) / 2)));
 }
 
-const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
 const INTERNAL = ProxyErrorCode.INTERNAL_PATH;
 
 export function renderConfig(cfg: ProxyConfig, paths: HaproxyPaths): string {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { ShoalError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import { findBinary } from './binary.js';
 import type { RuntimeApi } from './runtime-api.js';
 
 export interface HaproxyChildOptions {
@@ -30,7 +31,7 @@ export class HaproxyChild {
   private stderr = '';
 
   constructor(private readonly o: HaproxyChildOptions) {
-    // shoal exiting any way but SIGKILL takes its HAProxy along (a process group kill covers that one)
+    // shoal exiting of its own accord takes its HAProxy along; a SIGKILL is pdeathsig's (start)
     process.once('exit', () => this.child?.kill('SIGKILL'));
   }
 
@@ -39,7 +40,8 @@ export class HaproxyChild {
   }
 
   async start(): Promise<void> {
-    const child = spawn(this.o.bin, ['-f', this.o.configFile, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [cmd, ...args] = withParentDeathSignal([this.o.bin, '-f', this.o.configFile, '-db'], findBinary('setpriv'));
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.stderr = '';
     child.stderr!.setEncoding('utf8');
@@ -102,4 +104,14 @@ export class HaproxyChild {
       );
     }, delay).unref();
   }
+}
+
+/**
+ * The command wrapped in util-linux's `setpriv --pdeathsig KILL` where there is one (Linux;
+ * Debian's util-linux is essential): the kernel kills HAProxy when shoal dies, even by SIGKILL,
+ * which no handler of shoal's can see. setpriv sets the signal and execs HAProxy in place, so
+ * the pid shoal holds is HAProxy's. Elsewhere the command runs as it is.
+ */
+export function withParentDeathSignal(command: string[], setpriv: string | undefined): string[] {
+  return setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...command] : command;
 }

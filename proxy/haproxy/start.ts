@@ -5,12 +5,11 @@ import { Gauge, Registry } from 'prom-client';
 import { freePort } from '../../lib/free-port.js';
 import type { Logger } from '../../lib/log.js';
 import type { ProxyConfig } from '../config.js';
-import { ControlPlane, formatHost } from '../control.js';
+import { ControlPlane, endpoints, type PoolView, type RunningProxy } from '../control.js';
 import { DemandCounters } from '../demand.js';
-import type { PoolView, RunningProxy } from '../start.js';
 import { readKeyPair } from '../tls.js';
 import { HaproxyPool } from './backend.js';
-import { findHaproxy } from './binary.js';
+import { findBinary } from './binary.js';
 import { ERROR_PAGES, errorPage, renderConfig, serverArgs, type HaproxyPaths } from './config.js';
 import { HaproxyChild } from './process.js';
 import { RuntimeApi } from './runtime-api.js';
@@ -30,7 +29,7 @@ export async function startHaproxyProxy(cfg: ProxyConfig, log: Logger): Promise<
   const api = new RuntimeApi(hp.socket ?? join(dir!, 'runtime.sock'));
   const pool = new HaproxyPool({ api, log, slowStartMs: cfg.slowStartMs, missingGraceMs: cfg.missingGraceMs, serverArgs: serverArgs(cfg), checks: cfg.health.intervalMs > 0 });
   // a restarted HAProxy has the config's empty backend: the last pool read goes back in, Redis or not
-  const child = dir ? new HaproxyChild({ bin: findHaproxy(hp.bin) ?? hp.bin, configFile: writeConfig(running, dir, api.socket), api, log, onRestart: () => void pool.reconcile().catch(() => {}) }) : undefined;
+  const child = dir ? new HaproxyChild({ bin: findBinary(hp.bin) ?? hp.bin, configFile: writeConfig(running, dir, api.socket), api, log, onRestart: () => void pool.reconcile().catch(() => {}) }) : undefined;
   try {
     await child?.start();
   } catch (err) {
@@ -55,50 +54,42 @@ export async function startHaproxyProxy(cfg: ProxyConfig, log: Logger): Promise<
   await refresh().catch(() => {});
 
   const proxyId = cfg.proxyId ?? `${hostname()}:${running.port}`;
-  const pv = (): PoolView => ({
-    proxyId,
-    dataPlane: 'haproxy',
-    redis: control.health.up ? 'up' : 'down',
-    appliedPoolVersion: control.applied,
-    balancer: cfg.balancer,
-    members: pool.view(stats),
-    haproxyPid: child?.pid,
-  });
+  const pv = (): PoolView => ({ ...control.poolView(proxyId, 'haproxy', pool.view(stats)), haproxyPid: child?.pid });
   const registry = haproxyMetrics(counters, pv);
-  const admin = await control.admin({
-    metrics: async () => {
-      await refresh().catch(() => {});
-      return { contentType: registry.contentType, body: await registry.metrics() };
-    },
-    pool: async () => {
-      await refresh().catch(() => {});
-      return pv();
+  const ends = endpoints(cfg, running.port, running.compatPort);
+  const adminAddress = await control.publish({
+    counters,
+    id: proxyId,
+    address: ends.address,
+    dataPlane: 'haproxy',
+    beforeReport: refresh,
+    admin: {
+      metrics: async () => {
+        await refresh().catch(() => {});
+        return { contentType: registry.contentType, body: await registry.metrics() };
+      },
+      pool: async () => {
+        await refresh().catch(() => {});
+        return pv();
+      },
     },
   });
-  const address = `${formatHost(cfg.host)}:${running.port}`;
-  control.report({ counters, id: proxyId, address, adminAddress: admin.address, dataPlane: 'haproxy', beforeReport: refresh });
-
-  const onHup = () => {
-    if (cfg.tls && dir) void reloadCertificate(cfg.tls, join(dir, 'tls.pem'), api, log);
-  };
-  process.on('SIGHUP', onHup);
-  const proto = cfg.tls ? 'https' : 'http';
+  if (cfg.tls && dir) {
+    const tls = cfg.tls;
+    control.onReload(() => void reloadCertificate(tls, join(dir, 'tls.pem'), api, log));
+  }
   let closed = false;
   return {
-    address,
-    url: `${proto}://${address}`,
-    compatUrl: running.compatPort === undefined ? undefined : `${proto}://${formatHost(cfg.host)}:${running.compatPort}`,
-    adminAddress: admin.address,
+    ...ends,
+    adminAddress,
     pool: pv,
     async close() {
       if (closed) return;
       closed = true;
-      process.off('SIGHUP', onHup);
       control.stopFollowing();
       pool.close();
       // HAProxy's soft stop lets in-flight requests finish (bounded by hard-stop-after)
       await child?.stop();
-      admin.close();
       await control.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },

@@ -18,7 +18,13 @@ export function startChaos(t: Test, experiment: string, dataDir: string, extra: 
 export async function runChaos(t: Test, experiment: string, dataDir: string, extra?: string[]): Promise<{ code: number | string; out: string; journal: Journal }> {
   const { proc, journalFile } = startChaos(t, experiment, dataDir, extra);
   const code = await proc.exited();
-  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as Journal;
+  let text: string;
+  try {
+    text = readFileSync(journalFile, 'utf8');
+  } catch {
+    throw new Error(`${experiment}: exit ${code} without a journal: ${proc.stdout()}${proc.stderr()}`);
+  }
+  const journal = JSON.parse(text) as Journal;
   return { code, out: proc.stdout(), journal };
 }
 

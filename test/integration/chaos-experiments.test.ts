@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { connectRedis, Fleet } from '../../fleet/index.js';
 import { launchChromium } from '../helpers/browser.js';
-import { figures, runChaos, startChaos } from '../helpers/chaos.js';
+import { figures, runChaos, SHORT, startChaos } from '../helpers/chaos.js';
 import type { Journal } from '../../chaos/journal.js';
 import { startUp } from '../helpers/up.js';
 import { waitFor } from '../helpers/wait.js';
@@ -18,9 +18,18 @@ t.test('the shipped experiments pass against shoal up; rollbacks run on SIGINT; 
   const fleet = new Fleet(redis, stack.prefix);
   const threeReady = () => waitFor(async () => (await fleet.registry.list()).filter((s) => s.state === 'ready').length >= 3, { timeoutMs: 60_000, what: '3 ready servers' });
 
+  // cpu-exhaustion runs with --compare: a control window of the same load without the fault first
   for (const name of ['kill-server', 'http-delay-proxy', 'cpu-exhaustion', 'memory-exhaustion', 'zone-loss', 'no-wait-flood']) {
     await threeReady();
-    const { code, out, journal } = await runChaos(t, name, dataDir);
+    const compare = name === 'cpu-exhaustion';
+    const { code, out, journal } = await runChaos(t, name, dataDir, compare ? [...SHORT, '--compare'] : undefined);
+    if (compare) {
+      t.ok(journal.control?.steady_state.steady_state_met, '--compare: the control run (no fault) held its steady state');
+      t.same(journal.control!.diff.map((d) => d.probe), journal.experiment.steady_state.probes.map((p) => p.type), '--compare: a difference for every steady-state figure');
+      t.ok(journal.control!.diff.every((d) => typeof d.delta === 'number' && d.ok), '--compare: each figure has a numeric delta and holds');
+      t.match(out, /control vs experiment:\n\s+figure\s+control\s+experiment\s+delta\s+verdict\n\s+success-rate .* holds \(≥ 99.9 %\)\n\s+p95 .* holds/, '--compare: the printed table, figure by figure, with a verdict on each');
+      t.comment(`cpu-exhaustion --compare: ${journal.control!.diff.map((d) => `${d.probe} ${d.control} → ${d.experiment} (Δ ${d.delta})`).join('; ')}`);
+    }
     t.comment(`${name}: ${journal.status} ${figures(journal)}`);
     t.equal(journal.status, 'completed', `${name}: ${journal.reasons.join('; ')}`);
     t.equal(code, 0, `${name}: exit 0 on a passed verdict`);

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { figures, runChaos } from '../helpers/chaos.js';
+import { isLive } from '../../fleet/index.js';
+import { figures, runChaos, SHORT } from '../helpers/chaos.js';
 import { testRedis } from '../helpers/redis.js';
 import { startUp } from '../helpers/up.js';
 import { waitFor } from '../helpers/wait.js';
@@ -7,33 +8,57 @@ import { waitFor } from '../helpers/wait.js';
 t.setTimeout(600_000);
 
 // The same experiments against a deliberately weakened stack: no retries, no active health
-// checks, a balancer blind to load, a low connection cap, and one Redis that nothing
-// restarts or replaces (no Sentinel). Each must FAIL: no verdict is a check that cannot fail.
-t.test('the experiments a weakened stack cannot pass fail against it', async (t) => {
+// checks and no passive ejection, a balancer blind to load, a proxy that can hold only 200
+// client sockets (as one left at a small file-descriptor limit), one Redis that nothing
+// restarts or replaces (no Sentinel), and — for the experiments that kill servers — the
+// autoscaler pinned (stopped), so nobody notices the death, takes the server out of the
+// pool or replaces it. Each must FAIL: no verdict is a check that cannot fail.
+t.test('every shipped experiment fails against a weakened stack', async (t) => {
   const redis = await testRedis(t.teardown);
-  const { dataDir } = await startUp(t, [
+  const { stack, dataDir } = await startUp(t, [
     '--redis', redis.url, '--prefix', redis.prefix,
     '--min', '3', '--max', '4', '--target-rps', '500', '--enable-faults',
-    '--max-attempts', '1', '--health-interval', '0', '--balancer', 'round-robin', '--response-timeout', '3s', '--max-connections', '300',
+    '--max-attempts', '1', '--health-interval', '0', '--eject-after', '1000000', '--balancer', 'round-robin',
+    '--response-timeout', '3s', '--max-connections', '200',
   ]);
-  const threeReady = () => waitFor(async () => (await redis.fleet.registry.list()).filter((s) => s.state === 'ready').length >= 3, { timeoutMs: 60_000, what: '3 ready servers' });
-  // Not here yet: kill-server, zone-loss and no-wait-flood. On an idle machine this weakening
-  // does not make them fail (a killed server is marked gone and leaves the pool before a
-  // request reaches it; the flood stays under the connection cap), so they need a weakening
-  // that bites before they can be listed.
-  const runs: [string, string[]?][] = [
-    ['http-delay-proxy'],
-    ['cpu-exhaustion'],
-    ['memory-exhaustion'],
+  const autoscaler = stack.autoscaler!.pid;
+  const threeLive = () => waitFor(async () => {
+    const now = Date.now();
+    return (await redis.fleet.registry.list()).filter((s) => isLive(s, now)).length >= 3;
+  }, { timeoutMs: 60_000, what: '3 live servers' });
+  const runs: { name: string; pinned?: boolean }[] = [
+    { name: 'http-delay-proxy' },
+    { name: 'cpu-exhaustion' },
+    { name: 'no-wait-flood' },
+    { name: 'memory-exhaustion' },
+    { name: 'kill-server', pinned: true },
+    { name: 'zone-loss', pinned: true },
     // last: it takes the stack's only Redis away for good
-    ['kill-redis-primary'],
+    { name: 'kill-redis-primary' },
   ];
-  for (const [name, extra] of runs) {
-    await threeReady();
-    const { code, out, journal } = await runChaos(t, name, dataDir, extra);
-    t.comment(`${name} (weakened): ${journal.status} ${figures(journal)} — ${journal.reasons.join('; ')}`);
+  for (const { name, pinned } of runs) {
+    await threeLive();
+    if (pinned) process.kill(autoscaler, 'SIGSTOP');
+    let res: Awaited<ReturnType<typeof runChaos>>;
+    try {
+      res = await runChaos(t, name, dataDir, name === 'http-delay-proxy' ? [...SHORT, '--compare'] : undefined);
+    } finally {
+      // resumed, it reaps the dead, marks them gone and replaces them for the next run
+      if (pinned) process.kill(autoscaler, 'SIGCONT');
+    }
+    const { code, out, journal } = res;
+    t.comment(`${name} (weakened${pinned ? ', autoscaler pinned' : ''}): ${journal.status} ${figures(journal)} — ${journal.reasons.join('; ')}`);
     t.equal(code, 1, `${name}: exit 1`);
     t.match(out, /verdict: FAILED/, `${name}: the verdict fails`);
-    t.ok(journal.deviated || journal.status === 'aborted', `${name}: the steady state did not hold`);
+    t.ok(journal.run.every((r) => r.status === 'succeeded'), `${name}: the fault was injected as asked (the failure is the system's, not the action's)`);
+    t.ok(journal.deviated, `${name}: the steady state held before the method and not over it`);
+    if (name === 'http-delay-proxy') {
+      // --compare on a failing run: the control held, the experiment's success rate fell, and the table says which figure fails
+      t.ok(journal.control?.steady_state.steady_state_met, '--compare: the control run held');
+      const sr = journal.control!.diff.find((d) => d.probe === 'success-rate')!;
+      t.ok(!sr.ok && sr.delta !== null && sr.delta < 0, `--compare: success rate fell by ${sr.delta} points and fails`);
+      t.match(out, /success-rate .* FAILS \(≥ 99.9 %\)/, '--compare: the printed table marks the failing figure');
+      t.comment(`http-delay-proxy --compare (weakened): ${journal.control!.diff.map((d) => `${d.probe} ${d.control} → ${d.experiment} (Δ ${d.delta}, ${d.ok ? 'holds' : 'FAILS'})`).join('; ')}`);
+    }
   }
 });

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { spawnShoal } from '../helpers/proc.js';
 
-t.setTimeout(30_000);
+// ten node processes start at once: on a loaded 2-core machine that alone can take a minute
+t.setTimeout(120_000);
 
 t.test('bad flag or env values exit 2 with one line naming the flag', async (t) => {
   const cases: { args: string[]; env?: Record<string, string>; want: RegExp }[] = [

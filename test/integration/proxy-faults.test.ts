@@ -1,44 +1,10 @@
 import t from 'tap';
-import { Agent } from 'undici';
 import { dataPlanes, getJson, startBackend, startProxy } from '../fixtures/backend.js';
 import { testRedis } from '../helpers/redis.js';
+import { steadyLoad } from '../helpers/steady-load.js';
 import { waitFor } from '../helpers/wait.js';
 
 t.setTimeout(200_000);
-
-/**
- * Bounded steady load: `concurrency` loops of GETs until stop() is called.
- * Counts answers by status; a transport error counts as a failure too.
- */
-function load(url: string, concurrency: number) {
-  const agent = new Agent({ connections: concurrency });
-  const counts = { ok: 0, failed: 0, statuses: new Map<string, number>() };
-  let running = true;
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (running) {
-      let key: string;
-      try {
-        const a = await getJson(`${url}/echo`, { dispatcher: agent });
-        key = String(a.status);
-        if (a.status === 200) counts.ok++;
-        else counts.failed++;
-      } catch (err) {
-        key = (err as NodeJS.ErrnoException).code ?? 'error';
-        counts.failed++;
-      }
-      counts.statuses.set(key, (counts.statuses.get(key) ?? 0) + 1);
-    }
-  });
-  return {
-    counts,
-    total: () => counts.ok + counts.failed,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      await agent.close();
-    },
-  };
-}
 
 // The same behaviour on both data planes: shoal's Node proxy, and HAProxy driven by shoal.
 for (const plane of dataPlanes()) {
@@ -48,7 +14,7 @@ for (const plane of dataPlanes()) {
     const r = await testRedis(t.teardown);
     const bs = await Promise.all(['b1', 'b2', 'b3'].map((id) => startBackend(t.teardown, r, id)));
     const p = await startProxy(t.teardown, r, dp);
-    const l = load(p.url, 6);
+    const l = steadyLoad(p.url, 6);
     await waitFor(() => l.total() >= 300, { timeoutMs: 20_000, what: '300 requests before the kill' });
     await bs[1]!.proc.stop('SIGKILL');
     const atKill = l.total();
@@ -91,7 +57,7 @@ for (const plane of dataPlanes()) {
     t.equal((await getJson(`${p.url}/echo`)).status, 200);
     await r.server.stop();
     await waitFor(async () => (await p.pool()).redis === 'down', { what: 'proxy to notice Redis is down' });
-    const l = load(p.url, 4);
+    const l = steadyLoad(p.url, 4);
     await waitFor(() => l.total() >= 400, { timeoutMs: 20_000, what: '400 requests with Redis down' });
     await l.stop();
     t.equal(l.counts.failed, 0, `all ${l.total()} requests served with Redis down`);

@@ -1,7 +1,9 @@
 import t from 'tap';
-import { Agent } from 'undici';
+import { readFileSync } from 'node:fs';
+import { canConnect } from '../../lib/can-connect.js';
 import { dataPlanes, getJson, startBackend, startProxy } from '../fixtures/backend.js';
 import { testRedis } from '../helpers/redis.js';
+import { steadyLoad } from '../helpers/steady-load.js';
 import { waitFor } from '../helpers/wait.js';
 
 // What only the HAProxy data plane has to prove: membership changes go through the Runtime
@@ -9,37 +11,6 @@ import { waitFor } from '../helpers/wait.js';
 t.setTimeout(240_000);
 
 const skip = dataPlanes().includes('haproxy') ? false : 'haproxy is not installed (CI installs it)';
-
-/** `concurrency` loops of GETs until stopped; every answer but a 200, and every transport error, is a failure. */
-function load(url: string, concurrency: number) {
-  const agent = new Agent({ connections: concurrency });
-  const counts = { ok: 0, failed: 0, statuses: new Map<string, number>() };
-  let running = true;
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (running) {
-      let key: string;
-      try {
-        const a = await getJson(`${url}/echo`, { dispatcher: agent });
-        key = String(a.status);
-        if (a.status === 200) counts.ok++;
-        else counts.failed++;
-      } catch (err) {
-        key = (err as NodeJS.ErrnoException).code ?? 'error';
-        counts.failed++;
-      }
-      counts.statuses.set(key, (counts.statuses.get(key) ?? 0) + 1);
-    }
-  });
-  return {
-    counts,
-    total: () => counts.ok + counts.failed,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      await agent.close();
-    },
-  };
-}
 
 t.test('a server joins, drains and leaves 100 times under load: zero failed requests, HAProxy never reloaded', { skip }, async (t) => {
   const r = await testRedis(t.teardown);
@@ -51,7 +22,7 @@ t.test('a server joins, drains and leaves 100 times under load: zero failed requ
   t.ok(pid, `HAProxy runs as pid ${pid}`);
   const applied = (version: number) => waitFor(async () => (await p.pool()).appliedPoolVersion >= version, { timeoutMs: 10_000, intervalMs: 10, what: `pool version ${version} applied` });
 
-  const l = load(p.url, 4);
+  const l = steadyLoad(p.url, 4);
   for (let i = 1; i <= 100; i++) {
     const id = `guest-${i}`;
     await applied((await r.fleet.registry.ready(id, { address: guest.address, provider: 'test', bootId: id, host: 'localhost', instanceId: id })).version!);
@@ -92,3 +63,31 @@ t.test('HAProxy killed: shoal restarts it, re-applies the pool, and it serves ag
   t.same(after.members.map((m) => m.id).sort(), ['b1', 'b2'], 'with the whole pool back');
   t.match(p.proc.stderr(), /haproxy exited; restarting it and re-applying the pool/);
 });
+
+t.test('shoal proxy SIGKILLed: its HAProxy dies with it (no orphan holding the port)', { skip }, async (t) => {
+  const r = await testRedis(t.teardown);
+  await startBackend(t.teardown, r, 'b1');
+  const p = await startProxy(t.teardown, r, ['--data-plane', 'haproxy']);
+  const pid = (await p.pool()).haproxyPid!;
+  t.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /haproxy/, `HAProxy runs as pid ${pid}`);
+  // should the test fail, the orphan is still stopped by its pid
+  t.teardown(() => {
+    if (running(pid)) process.kill(pid, 'SIGKILL');
+  });
+  // only shoal, not its process group: nothing of shoal's runs after a SIGKILL
+  process.kill(p.proc.pid, 'SIGKILL');
+  await p.proc.exited();
+  await waitFor(() => !running(pid), { timeoutMs: 10_000, what: `HAProxy ${pid} gone after shoal's SIGKILL` });
+  t.pass('HAProxy died with shoal');
+  const port = Number(new URL(p.url).port);
+  t.notOk(await canConnect(port), `nothing answers on ${port} any more`);
+});
+
+/** Alive and not a zombie waiting for whoever inherited it to reap it. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { connectRedis, Fleet, parseSentinelUrl } from '../../fleet/index.js';
 import { figures, startChaos } from '../helpers/chaos.js';
+import { spawnShoal } from '../helpers/proc.js';
 import { startUp } from '../helpers/up.js';
 import { waitFor } from '../helpers/wait.js';
 import { primaryPort as sentinelPrimary } from '../../lib/redis-sentinel.js';
@@ -33,6 +34,13 @@ t.test('Redis primary killed under load: replica promoted, clients follow, count
   // the client's first commands may meet Sentinel still settling after start: wait until one answers
   await waitFor(async () => (await redis.ping()) === 'PONG', { timeoutMs: 30_000, what: 'the test client through Sentinel' });
   const before = await waitFor(() => sentinelPrimary(sentinel!.sentinels.map((x) => x.port), 'shoal'), { timeoutMs: 30_000, what: 'the primary from Sentinel' });
+
+  // A tier started on its own, told only REDIS_SENTINELS and REDIS_SENTINEL_NAME (no URL): an app
+  // server that registers and heartbeats. After the failover its heartbeats must reach the new primary.
+  const sentinelsEnv = { REDIS_SENTINELS: sentinel!.sentinels.map((x) => `${x.host}:${x.port}`).join(','), REDIS_SENTINEL_NAME: 'shoal' };
+  const extra = spawnShoal(t.teardown, ['app', '--port', '0', '--prefix', stack.prefix, '--dynamodb', stack.dynamodb.endpoint, '--server-id', 'sentinel-env-app'], { env: { ...sentinelsEnv, REDIS_URL: 'redis://127.0.0.1:1' } });
+  await extra.waitForOutput(/ready at/, 60_000);
+  await waitFor(async () => (await fleet.registry.list()).some((s) => s.id === 'sentinel-env-app' && s.state === 'ready'), { timeoutMs: 30_000, what: 'the app started with REDIS_SENTINELS registered' });
 
   const run = startChaos(t, 'kill-redis-primary', dataDir);
   await run.proc.waitForOutput(/method: /, 120_000);
@@ -74,5 +82,12 @@ t.test('Redis primary killed under load: replica promoted, clients follow, count
     return kept ? now : undefined;
   }, { timeoutMs: 10_000, what: 'every acknowledged counter present after the failover' });
   t.ok(after.size >= 3, 'the servers still report through the new primary');
+  const killedAt = Date.parse(journal.run[0]!.start);
+  await waitFor(async () => ((await freshFleet.registry.list()).find((s) => s.id === 'sentinel-env-app')?.heartbeatAt ?? 0) > killedAt + (out.writesBackAfterMs ?? 0), { timeoutMs: 15_000, what: 'a heartbeat of the REDIS_SENTINELS app on the new primary' });
+  t.pass('the app started with REDIS_SENTINELS (and a REDIS_URL they replace) followed the failover');
+  // shoal status reaches the fleet the same way
+  const status = spawnShoal(t.teardown, ['status', '--json', '--prefix', stack.prefix], { env: sentinelsEnv });
+  t.equal(await status.exited(), 0, 'shoal status with REDIS_SENTINELS exits 0');
+  t.match(status.stdout(), /sentinel-env-app/, 'and lists the fleet read through Sentinel');
   t.equal((await freshFleet.registry.list()).filter((s) => s.state === 'ready').length >= 3, true, 'the registry is intact');
 });

@@ -8,6 +8,8 @@ import { autoscalerReuse, embeddedEc2Flags, proxyReuse, registerUp, upTier } fro
 import { childFlags, envName, kebab, parseFlags, type Flags, type Reuse, type Tier } from '../../cli/flags.js';
 import type { Register } from '../../cli/commands/index.js';
 import { redact } from '../../lib/redact.js';
+import { parseSentinelUrl } from '../../fleet/connect.js';
+import { fleetRedisUrl } from '../../cli/options.js';
 
 /** A fresh `shoal <name>` whose action does nothing, parsed like the real bin (flags > env > defaults). */
 async function parsed(register: Register, name: string, argv: string[], env: Record<string, string> = {}): Promise<Command> {
@@ -59,7 +61,7 @@ t.test('shoal up accepts every proxy and autoscaler flag and hands it to that ti
 });
 
 t.test('every tier flag has one env name: shared or SHOAL_<TIER>_<FLAG>', async (t) => {
-  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID', 'AWS_REGION', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'SHOAL_ENABLE_FAULTS']);
+  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID', 'AWS_REGION', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'SHOAL_ENABLE_FAULTS', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME']);
   for (const tier of [proxyTier, autoscalerTier, upTier] as unknown as Tier<Flags>[]) {
     for (const [key, f] of Object.entries(tier.flags)) {
       const env = envName(tier.name, key, f);
@@ -111,6 +113,22 @@ t.test('a bad value names the flag and its variable; the same rule in shoal up a
   for (const [register, name, parse, argv, env, want] of cases) {
     const cmd = await parsed(register, name, argv, env);
     t.throws(() => parse(cmd), { message: want }, `${name} ${argv.join(' ')} ${JSON.stringify(env)}`);
+  }
+});
+
+t.test('REDIS_SENTINELS and REDIS_SENTINEL_NAME: every tier builds the redis-sentinel:// URL; a bad entry names the flag', async (t) => {
+  const env = { REDIS_SENTINELS: '10.0.0.1:26379, [::1]:26380,sentinel-3.internal:26381', REDIS_SENTINEL_NAME: 'fleet-a' };
+  const want = 'redis-sentinel://10.0.0.1:26379,[::1]:26380,sentinel-3.internal:26381/fleet-a';
+  for (const [name, tier, register] of [['proxy', proxyTier, registerProxy], ['autoscaler', autoscalerTier, registerAutoscaler], ['app', appTier, registerApp]] as const) {
+    const o = parseFlags(await parsed(register as Register, name, [], env), tier as unknown as Tier<Flags>) as { redis: string; redisSentinels?: string[]; redisSentinelName: string };
+    t.equal(fleetRedisUrl(o.redis, o), want, `${name}: REDIS_SENTINELS replaces REDIS_URL`);
+    t.same(parseSentinelUrl(want)?.sentinels.map((x) => x.port), [26379, 26380, 26381], `${name}: the URL is one the connection factory reads`);
+    const plain = parseFlags(await parsed(register as Register, name, []), tier as unknown as Tier<Flags>) as typeof o;
+    t.equal(fleetRedisUrl(plain.redis, plain), 'redis://127.0.0.1:6379', `${name}: without them, --redis`);
+    for (const bad of ['10.0.0.1', '10.0.0.1:0', 'h:99999', 'a b:1', ',']) {
+      const cmd = await parsed(register as Register, name, ['--redis-sentinels', bad]);
+      t.throws(() => parseFlags(cmd, tier as unknown as Tier<Flags>), { message: /^invalid --redis-sentinels \(REDIS_SENTINELS\): expected host:port,host:port/ }, `${name} --redis-sentinels ${bad}`);
+    }
   }
 });
 

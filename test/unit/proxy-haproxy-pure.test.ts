@@ -2,6 +2,7 @@ import t from 'tap';
 import type { Server } from '../../fleet/index.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
 import { errorPage, globalMaxconn, renderConfig, serverArgs } from '../../proxy/haproxy/config.js';
+import { withParentDeathSignal } from '../../proxy/haproxy/process.js';
 import { diffPool, newPoolMemory, parseServersState, serverName, wantedPool, type HaServer, type Wanted } from '../../proxy/haproxy/pool-diff.js';
 import { parseStat, RunningTotal } from '../../proxy/haproxy/stats.js';
 
@@ -62,9 +63,9 @@ t.test('config: maxconn fits the open-file limit', async (t) => {
   t.equal(globalMaxconn(16_384, 20_000), 9872, 'two descriptors per connection, a margin for the rest');
 });
 
-t.test('config: server arguments carry checks and ejection, or none', async (t) => {
-  t.equal(serverArgs(cfg()), 'maxconn 128 maxqueue 256 check inter 2000 rise 2 fall 2 observe layer7 error-limit 5 on-error mark-down');
-  t.equal(serverArgs(cfg({ health: { ...DEFAULT_HEALTH, intervalMs: 0 } })), 'maxconn 128 maxqueue 256');
+t.test('config: server arguments carry the idle pool, checks and ejection, or no checks', async (t) => {
+  t.equal(serverArgs(cfg()), 'maxconn 128 maxqueue 256 pool-max-conn 128 pool-purge-delay 5000ms check inter 2000 rise 2 fall 2 observe layer7 error-limit 5 on-error mark-down');
+  t.equal(serverArgs(cfg({ health: { ...DEFAULT_HEALTH, intervalMs: 0 } })), 'maxconn 128 maxqueue 256 pool-max-conn 128 pool-purge-delay 5000ms');
 });
 
 t.test('error pages: raw HTTP with the JSON error; 503 says when to come back', async (t) => {
@@ -162,4 +163,10 @@ t.test('running total: never goes back when HAProxy restarts or a server is dele
     [{ a: 2, b: 3 }, 27, 'a counter that started over (restart, re-added server) counts from zero'],
   ];
   for (const [now, want, why] of steps) t.equal(r.observe(new Map(Object.entries(now))), want, why);
+});
+
+t.test('child: HAProxy runs under setpriv --pdeathsig KILL where there is one, as it is elsewhere', async (t) => {
+  const cmd = ['/usr/sbin/haproxy', '-f', 'h.cfg', '-db'];
+  t.same(withParentDeathSignal(cmd, '/usr/bin/setpriv'), ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--', ...cmd]);
+  t.same(withParentDeathSignal(cmd, undefined), cmd);
 });
