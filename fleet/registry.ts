@@ -75,6 +75,9 @@ function flatten(fields: ServerFields): string[] {
 /** Oldest first, ties by id: the order every listing of servers uses. */
 export const byLaunch = (a: Server, b: Server): number => a.launchedAt - b.launchedAt || a.id.localeCompare(b.id);
 
+/** Every field of a server's entry, as stored: what a reader that names its fields (the snapshot's HMGET) asks for; the address second (that script reads it there). */
+export const SERVER_FIELDS = ['id', 'address', 'state', 'provider', 'instance_id', 'host', 'zone', 'launched_at', 'heartbeat_at', 'state_changed_at', 'boot_id'] as const;
+
 export function parseServer(h: Record<string, string>): Server | undefined {
   if (!h.id || !h.state || !isServerState(h.state)) return undefined;
   return {

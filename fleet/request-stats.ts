@@ -34,6 +34,9 @@ const FIELD: Record<keyof RequestStats, string> = {
   updatedAt: 'updated_at',
 };
 
+/** Every field of a request-monitor hash, as stored. */
+export const REQUEST_FIELDS = Object.values(FIELD);
+
 /** A request-monitor hash untouched this long is dropped by Redis (the server is long gone). */
 export const REQUEST_STATS_TTL_SECONDS = 24 * 3600;
 

@@ -3,8 +3,8 @@ import { parseEntry, type StreamEntry } from './event-stream.js';
 import type { Fleet } from './index.js';
 import { parseMemory, type MemoryReading } from './memory-load.js';
 import { parseProxy, type ProxyInfo } from './proxies.js';
-import { byLaunch, parseServer } from './registry.js';
-import { parseStats, type RequestStats } from './request-stats.js';
+import { byLaunch, parseServer, SERVER_FIELDS } from './registry.js';
+import { parseStats, REQUEST_FIELDS, type RequestStats } from './request-stats.js';
 import type { Server } from './server.js';
 import { parseStackProcesses, type StackProcess } from './stack-processes.js';
 
@@ -30,11 +30,19 @@ export interface FleetSnapshot {
 
 // One round trip: the script follows the server set to each entry and its request hash
 // (named by the entry's address, so a pipeline would need two trips), reads the rest, and
-// prunes ids whose entry expired, as Registry.list and ProxyRegistry.list do.
+// prunes ids whose entry expired, as Registry.list and ProxyRegistry.list do. A server and
+// its request hash come back as one string each (the named fields, in order, joined by a
+// unit separator): at 1,000 servers that is 2,000 reply elements instead of 46,000, which
+// halves the script's time in Redis and most of the parsing here.
 const READ = `
-local function field(h, name)
-  for i = 1, #h, 2 do if h[i] == name then return h[i + 1] end end
-  return nil
+local SEP = '\\31'
+-- HMGET's values joined; nil when the hash does not exist (every field missing).
+local function row(key, fields)
+  local v = redis.call('HMGET', key, unpack(fields))
+  local any = false
+  for i = 1, #fields do if v[i] then any = true else v[i] = '' end end
+  if not any then return nil, nil end
+  return table.concat(v, SEP), v
 end
 local function members(set, prefix)
   local rows, vanished = {}, {}
@@ -45,12 +53,21 @@ local function members(set, prefix)
   if #vanished > 0 then redis.call('SREM', set, unpack(vanished)) end
   return rows
 end
-local servers = members(KEYS[1], ARGV[1])
-local requests = {}
-for i, h in ipairs(servers) do
-  local address = field(h, 'address')
-  requests[i] = (address and address ~= '') and redis.call('HGETALL', ARGV[2] .. address) or {}
+local nServer = tonumber(ARGV[6])
+local serverFields = { unpack(ARGV, 7, 6 + nServer) }
+local requestFields = { unpack(ARGV, 7 + nServer) }
+local servers, requests, vanished = {}, {}, {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local joined, v = row(ARGV[1] .. id, serverFields)
+  if not joined then
+    table.insert(vanished, id)
+  else
+    local address = v[2] -- SERVER_FIELDS names the address second
+    table.insert(servers, joined)
+    table.insert(requests, address ~= '' and (row(ARGV[2] .. address, requestFields) or '') or '')
+  end
 end
+if #vanished > 0 then redis.call('SREM', KEYS[1], unpack(vanished)) end
 local decisions = {}
 if tonumber(ARGV[4]) > 0 then decisions = redis.call('XREVRANGE', KEYS[5], '+', '-', 'COUNT', ARGV[4]) end
 local chaos = {}
@@ -60,11 +77,20 @@ return { servers, requests, redis.call('HGETALL', KEYS[2]), members(KEYS[3], ARG
 
 type Flat = string[];
 type Entries = [string, string[]][];
-type Reply = [Flat[], Flat[], Flat, Flat[], Flat, Entries, string, Flat, Entries];
+type Reply = [string[], string[], Flat, Flat[], Flat, Entries, string, Flat, Entries];
 
 const toObject = (flat: Flat): Record<string, string> => {
   const o: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i]!] = flat[i + 1]!;
+  return o;
+};
+
+/** One joined row as a hash; an empty value is a field the hash lacks. */
+const fromRow = (row: string, fields: readonly string[]): Record<string, string> => {
+  const o: Record<string, string> = {};
+  if (row === '') return o;
+  const values = row.split('\x1f');
+  for (let i = 0; i < fields.length; i++) if (values[i]) o[fields[i]!] = values[i]!;
   return o;
 };
 
@@ -87,15 +113,18 @@ export async function readSnapshot(fleet: Fleet, opts: { decisions?: number; cha
     k.proxy(''),
     String(opts.decisions ?? 5),
     String(opts.chaos ?? 0),
+    String(SERVER_FIELDS.length),
+    ...SERVER_FIELDS,
+    ...REQUEST_FIELDS,
   )) as Reply;
   const [serverRows, requestRows, memory, proxyRows, state, decisions, poolVersion, processes, chaos] = reply;
   const servers: Server[] = [];
   const requests = new Map<string, RequestStats>();
   serverRows.forEach((row, i) => {
-    const s = parseServer(toObject(row));
+    const s = parseServer(fromRow(row, SERVER_FIELDS));
     if (!s) return;
     servers.push(s);
-    const st = parseStats(toObject(requestRows[i] ?? []));
+    const st = parseStats(fromRow(requestRows[i] ?? '', REQUEST_FIELDS));
     if (st && s.address) requests.set(s.address, st);
   });
   return {

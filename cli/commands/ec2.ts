@@ -33,6 +33,8 @@ const Flags = z.object({
   throttleActions: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   bootDelay: duration,
   failBoot: nonNegativeInt,
+  spotInterruptRate: z.coerce.number({ message: 'expected notices per Spot instance-hour' }).min(0, { message: 'expected notices per Spot instance-hour ≥ 0' }),
+  spotNotice: duration,
 });
 
 function registerEndpoint(ec2: Command): void {
@@ -51,7 +53,9 @@ function registerEndpoint(ec2: Command): void {
     .option('--throttle-rate <per-second>', 'fault: calls above this rate fail RequestLimitExceeded (0 = no limit)', '0')
     .option('--throttle-actions <list>', 'limit throttling to these actions (comma-separated)', '')
     .option('--boot-delay <duration>', 'fault: time each instance stays pending', '0s')
-    .option('--fail-boot <n>', 'fault: the next N instances fail to boot (pending → terminated)', '0');
+    .option('--fail-boot <n>', 'fault: the next N instances fail to boot (pending → terminated)', '0')
+    .option('--spot-interrupt-rate <per-hour>', 'fault: Spot interruption notices per Spot instance-hour, at random (0 = none; `shoal ec2 interrupt` issues one)', '0')
+    .option('--spot-notice <duration>', 'time between a random notice and the termination (AWS: 2m)', '2m');
 
   cmd.action(
     action(async () => {
@@ -77,6 +81,8 @@ function registerEndpoint(ec2: Command): void {
             throttleActions: o.throttleActions,
             bootDelayMs: o.bootDelay,
             failBootNext: o.failBoot,
+            spotInterruptRate: o.spotInterruptRate,
+            spotNoticeMs: o.spotNotice,
           },
         },
         { log },

@@ -54,10 +54,10 @@ export const proxyReuse: Reuse<typeof proxyTier.flags> = {
   omit: ['redis', 'redisSentinels', 'redisSentinelName', 'prefix', 'logLevel'],
   rename: { adminPort: 'proxyAdminPort', adminHost: 'proxyAdminHost', id: 'proxyId' },
 };
-/** With `--provider ec2` the stack's embedded endpoint supplies these (supervisor.ts), so `shoal up` takes none of them. */
+/** With `--provider ec2` or `asg` the stack's embedded endpoint supplies these (supervisor.ts), so `shoal up` takes none of them (`--spot` it passes on). */
 export const embeddedEc2Flags = [
   'fleet', 'region', 'ec2Endpoint', 'launchTemplate', 'launchTemplateVersion', 'imageId', 'instanceTypes', 'subnets',
-  'securityGroups', 'instanceProfile', 'keyName', 'userDataFile', 'releaseUrl', 'redisUrlParameter', 'group', 'autoscalingEndpoint', 'spot', 'spotMaxShare',
+  'securityGroups', 'instanceProfile', 'keyName', 'userDataFile', 'releaseUrl', 'redisUrlParameter', 'group', 'autoscalingEndpoint',
 ] as const;
 export const autoscalerReuse: Reuse<typeof autoscalerTier.flags> = {
   label: 'autoscaler',
@@ -100,7 +100,7 @@ export function registerUp(program: Command): void {
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        say(`\n${signal}: stopping ${own.prometheus ? 'prometheus, ' : ''}autoscaler, proxy, app servers, ${scaler.provider === 'ec2' ? 'ec2 endpoint, ' : ''}dynamodb, redis…`);
+        say(`\n${signal}: stopping ${own.prometheus ? 'prometheus, ' : ''}autoscaler, proxy, app servers, ${scaler.provider !== 'local' ? 'ec2 endpoint, ' : ''}dynamodb, redis…`);
         void sup.stop().then(
           () => {
             say('stopped.');

@@ -13,6 +13,7 @@ import type { AuthMode, CompatAuthMode } from '../../app/config.js';
 import { forgetStaleServers, stopAppServers, waitForServers } from './app-servers.js';
 import { freePort } from '../../lib/free-port.js';
 import { startChild, type Child } from './child.js';
+import { createEmbeddedGroup, EMBEDDED_GROUP } from './embedded-group.js';
 import { startPrometheus } from './prometheus.js';
 import { ensureDemoUser } from './demo-user.js';
 import { prepareTables, SHOAL_BIN } from './tables.js';
@@ -59,7 +60,7 @@ export interface UpConfig {
 const REAPER_BIN = fileURLToPath(new URL('./reaper.js', import.meta.url));
 
 /**
- * `shoal up --provider ec2`: the autoscaler runs the production ec2 provider against the
+ * `shoal up --provider ec2|asg`: the autoscaler runs the production ec2 (or asg) provider against the
  * embedded endpoint (its fixed subnets, one per zone), with credentials it accepts from anyone.
  * The release URL only fills the user data's install step, which the embedded instances skip.
  */
@@ -69,7 +70,8 @@ const EMBEDDED_EC2 = {
   env: { AWS_ACCESS_KEY_ID: 'shoal-embedded', AWS_SECRET_ACCESS_KEY: 'shoal-embedded', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
 };
 
-function ec2Args(endpoint: string): string[] {
+function ec2Args(endpoint: string, provider: string): string[] {
+  if (provider === 'asg') return ['--ec2-endpoint', endpoint, '--autoscaling-endpoint', endpoint, '--region', EMBEDDED_EC2.region, '--group', EMBEDDED_GROUP];
   return [
     '--ec2-endpoint', endpoint, '--region', EMBEDDED_EC2.region, '--subnets', EMBEDDED_EC2.subnets.join(','),
     '--image-id', 'ami-00000000000000000', '--instance-types', 't3.small', '--fleet', 'shoal-up',
@@ -151,7 +153,8 @@ export class Supervisor {
     });
     await forgetStaleServers(this.fleet!);
     await this.startProxy();
-    if (this.cfg.provider === 'ec2') await this.startEc2();
+    if (this.cfg.provider === 'ec2' || this.cfg.provider === 'asg') await this.startEc2();
+    if (this.cfg.provider === 'asg') await this.createGroup();
     await this.startAutoscaler();
     if (this.cfg.prometheus) await this.startPrometheus();
 
@@ -406,6 +409,26 @@ export class Supervisor {
     await this.ec2.start();
   }
 
+  /** `--provider asg`: the group shoal decides for, as an operator would have it (embedded-group.ts). */
+  private async createGroup(): Promise<void> {
+    const stack = this.stack!;
+    const cfg = this.cfg;
+    await createEmbeddedGroup({
+      endpoint: stack.ec2!.endpoint,
+      region: EMBEDDED_EC2.region,
+      subnets: EMBEDDED_EC2.subnets,
+      credentials: { accessKeyId: EMBEDDED_EC2.env.AWS_ACCESS_KEY_ID, secretAccessKey: EMBEDDED_EC2.env.AWS_SECRET_ACCESS_KEY },
+      redisUrl: stack.redis.url,
+      prefix: cfg.prefix,
+      dynamodb: stack.dynamodb.endpoint,
+      tablePrefix: cfg.tablePrefix,
+      min: cfg.min,
+      max: cfg.max,
+      runId: stack.startedAt,
+    });
+    this.say(`asg         ready  group ${EMBEDDED_GROUP} (min ${cfg.min}, max ${cfg.max}, a terminating lifecycle hook) on the embedded endpoint`);
+  }
+
   private async startAutoscaler(): Promise<void> {
     const stack = this.stack!;
     const cfg = this.cfg;
@@ -413,7 +436,7 @@ export class Supervisor {
       'autoscaler',
       () => {
         const args = ['autoscaler', '--prefix', cfg.prefix, '--dynamodb', stack.dynamodb.endpoint, '--table-prefix', cfg.tablePrefix, '--data-dir', this.dataDir];
-        if (stack.ec2) args.push(...ec2Args(stack.ec2.endpoint));
+        if (stack.ec2) args.push(...ec2Args(stack.ec2.endpoint, cfg.provider));
         const pin = stack.autoscaler ? ['--admin-port', String(portOf(stack.autoscaler.adminUrl))] : [];
         return this.child('autoscaler', cfg.autoscaler, args, /admin (?:at )?(http:\/\/\S+?)\/?(?:\s|\)|$)/, pin);
       },

@@ -1,6 +1,6 @@
 // The ec2 provider in-process, through the real SDK over HTTP against the embedded endpoint
 // (instances without user data: idle processes, so no app boots and the file stays quick).
-import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, type Instance as Ec2Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand, type Instance as Ec2Instance } from '@aws-sdk/client-ec2';
 import t from 'tap';
 import { engineConfig, emptyHistory } from '../../autoscaler/engine/config.js';
 import { decide } from '../../autoscaler/engine/decide.js';
@@ -9,6 +9,7 @@ import { createLogger } from '../../lib/log.js';
 import { testEc2, type TestEc2 } from '../helpers/ec2.js';
 import { ec2Recorder } from '../helpers/ec2-recorder.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 t.setTimeout(120_000);
 
@@ -131,4 +132,16 @@ t.test('terminate: only instances with this fleet tag', async (t) => {
   t.equal(state.get(other), 'running', "another fleet's instance is never terminated");
   t.match(state.get(mine!), /shutting-down|terminated/, 'ours is');
   t.same((await p.list()).map((i) => i.id), [mine], 'list() shows only this fleet');
+});
+
+t.test('list(): between full listings each tick sees what left running at once; one the provider did not launch is listed too (pending at a tick, or at the next full listing)', async (t) => {
+  const { p, sdk } = await provider(t, { resyncMs: 300 });
+  const [mine] = await p.launch(1, []);
+  t.same((await p.list()).map((i) => i.id), [mine], 'the first listing is the whole fleet');
+  await sdk.send(new TerminateInstancesCommand({ InstanceIds: [mine!] }));
+  t.match((await p.list()).find((i) => i.id === mine), { state: /stopping|gone/ }, 'terminated behind its back: seen at the next tick');
+  const r = await sdk.send(new RunInstancesCommand({ ImageId: AMI, MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'shoal:fleet', Value: 'blue' }, { Key: 'shoal:role', Value: 'app' }] }] }));
+  const other = r.Instances![0]!.InstanceId!;
+  const seen = await waitFor(async () => (await p.list()).find((i) => i.id === other), { timeoutMs: 30_000, intervalMs: 100, what: 'an instance launched by someone else listed' });
+  t.match(seen, { state: /pending|running/ }, 'listed up');
 });
