@@ -27,6 +27,8 @@ export interface AsgProviderOptions {
   /** How often an instance held by the terminating hook gets a heartbeat while it drains. */
   heartbeatEveryMs: number;
   pollMs?: number;
+  /** `--server-tags`: on each adopted instance's registry entry (the Chaos Monkey's opt-in). */
+  serverTags?: string[];
   log: Logger;
 }
 
@@ -97,7 +99,8 @@ export class AsgProvider implements Provider {
   /** Registers instances the group runs that the registry lacks, and protects them from the group's own scale-in. */
   async adopt(instances: readonly Instance[]): Promise<void> {
     if (!instances.length) return;
-    for (const i of instances) await this.o.fleet.registry.launching(i.id, { provider: this.name, instanceId: i.instanceId, zone: i.zone }, i.launchedAt);
+    const tags = this.o.serverTags?.length ? { tags: this.o.serverTags } : {};
+    for (const i of instances) await this.o.fleet.registry.launching(i.id, { provider: this.name, instanceId: i.instanceId, zone: i.zone, ...tags }, i.launchedAt);
     await this.protect(instances.map((i) => i.instanceId));
     this.o.log.info({ instances: instances.map((i) => i.instanceId) }, 'adopted instances the group launched');
   }

@@ -20,6 +20,8 @@ import type { Instance, InstanceState, Provider, Target } from './provider.js';
 
 export const FLEET_TAG = 'shoal:fleet';
 export const ROLE_TAG = 'shoal:role';
+/** The server tags (`--server-tags`), comma-separated, for operators reading the console. */
+const TAGS_TAG = 'shoal:tags';
 
 export interface Ec2ProviderOptions {
   fleet: Fleet;
@@ -48,6 +50,8 @@ export interface Ec2ProviderOptions {
    * between lists only the instances not running. 0: the whole fleet every tick.
    */
   resyncMs?: number;
+  /** `--server-tags`: on each server's registry entry (the Chaos Monkey's opt-in) and as the instance's `shoal:tags` tag. */
+  serverTags?: string[];
   log: Logger;
 }
 
@@ -162,6 +166,7 @@ export class Ec2Provider implements Provider {
       { Key: FLEET_TAG, Value: o.fleetName },
       { Key: ROLE_TAG, Value: 'app' },
       { Key: 'Name', Value: `shoal-${o.fleetName}-app` },
+      ...(o.serverTags?.length ? [{ Key: TAGS_TAG, Value: o.serverTags.join(',') }] : []),
     ];
     const lt = o.launchTemplate;
     return {
@@ -189,7 +194,8 @@ export class Ec2Provider implements Provider {
     const id = inst.InstanceId!;
     const zone = inst.Placement?.AvailabilityZone ?? a.subnet.zone;
     const launchedAt = inst.LaunchTime ? inst.LaunchTime.getTime() : Date.now();
-    await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: id, zone }, launchedAt);
+    const tags = this.o.serverTags?.length ? { tags: this.o.serverTags } : {};
+    await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: id, zone, ...tags }, launchedAt);
     this.book.set(id, { instance: toInstance(inst), ec2State: inst.State?.Name ?? 'pending', notedAt: Date.now() });
     this.o.log.info({ id, zone, subnet: a.subnet.id, instanceType: inst.InstanceType }, 'launched app server');
     return id;

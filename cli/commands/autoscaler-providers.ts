@@ -23,7 +23,7 @@ export const providerFlags = {
   zones: flag({ arg: '<list>', help: 'local: zone labels launches are spread over', default: 'local-a,local-b,local-c', schema: list.pipe(z.array(z.string()).min(1, { message: 'expected comma-separated zone labels' })) }),
   serverTags: flag({
     arg: '<list>',
-    help: "local: labels on each server's registry entry (the Chaos Monkey kills only servers with its --opt-in-tag)",
+    help: "labels on each server's registry entry (the Chaos Monkey kills only servers with its --opt-in-tag); ec2 also tags the instance shoal:tags",
     default: '',
     schema: list.pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected comma-separated tags of letters, digits or ._-' }))),
   }),
@@ -106,6 +106,7 @@ export async function buildProvider(o: ProviderFlags, fleet: Fleet, log: Logger)
       autoscaling: new AutoScalingClient({ region: o.region, ...(o.autoscalingEndpoint ? { endpoint: o.autoscalingEndpoint } : {}) }),
       ec2: new EC2Client({ region: o.region, ...(o.ec2Endpoint ? { endpoint: o.ec2Endpoint } : {}) }),
       group: o.group!,
+      serverTags: o.serverTags,
       launchWaitMs: 30_000,
       // Well inside AWS's shortest heartbeat timeout (30 s).
       heartbeatEveryMs: 10_000,
@@ -131,6 +132,7 @@ export async function buildProvider(o: ProviderFlags, fleet: Fleet, log: Logger)
     ...(o.spot ? { spot: { maxShare: o.spotMaxShare } } : {}),
     retry: { attempts: o.ec2Attempts, baseMs: o.ec2Backoff, maxMs: Math.max(o.ec2Backoff * 8, o.ec2Backoff) },
     resyncMs: o.ec2Resync,
+    serverTags: o.serverTags,
     log,
   });
   await provider.init();

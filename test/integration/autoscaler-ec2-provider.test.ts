@@ -53,7 +53,7 @@ const tag = (i: Ec2Instance, k: string) => i.Tags?.find((x) => x.Key === k)?.Val
 t.test('RunInstances as sent: parameters, tags on instances and volumes, a token per launch; spread over the zones', async (t) => {
   const ec2 = await testEc2(t.teardown);
   const rec = await ec2Recorder(t.teardown, ec2.endpoint.url);
-  const { p, redis } = await provider(t, { endpoint: rec.url, ec2 });
+  const { p, redis } = await provider(t, { endpoint: rec.url, ec2, serverTags: ['chaos', 'web'] });
   const ids = await p.launch(4, []);
   const runs = rec.of('RunInstances');
   t.equal(runs.length, 4, 'one call per launch');
@@ -72,6 +72,8 @@ t.test('RunInstances as sent: parameters, tags on instances and volumes, a token
     'TagSpecification.1.Tag.1.Value': 'blue',
     'TagSpecification.1.Tag.2.Key': 'shoal:role',
     'TagSpecification.1.Tag.2.Value': 'app',
+    'TagSpecification.1.Tag.4.Key': 'shoal:tags',
+    'TagSpecification.1.Tag.4.Value': 'chaos,web',
     'TagSpecification.2.ResourceType': 'volume',
     'TagSpecification.2.Tag.1.Value': 'blue',
   });
@@ -80,6 +82,7 @@ t.test('RunInstances as sent: parameters, tags on instances and volumes, a token
   t.equal(new Set(runs.map((r) => r.params.ClientToken)).size, 4, 'a ClientToken per launch');
   const servers = await redis.fleet.registry.list();
   t.same(servers.map((s) => [s.id, s.state, s.provider, s.zone]).sort(), ids.map((id, i) => [id, 'launching', 'ec2', ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1a'][i]]).sort(), 'launching entries under the instance ids, with zones');
+  t.ok(servers.every((s) => s.tags?.join(',') === 'chaos,web'), '--server-tags on every registry entry (the Chaos Monkey opt-in)');
   const listed = await p.list();
   t.same(listed.map((i) => i.id).sort(), [...ids].sort(), 'list() finds them by tag');
 
