@@ -3,7 +3,7 @@
 //   kill-server        1 of 3 servers SIGKILLed at 300 req/s → success %, p95
 //   no-wait-flood      1000 sockets/s held 10 s → proxy RSS, and whether another client was served
 //   kill-redis-primary (shoal up --redis-ha) → seconds until writes succeed again
-//   npm run bench:chaos      (run it under the shared lock: flock /work/wt/bench.lock npm run bench:chaos)
+//   npm run bench:chaos      (on a machine doing nothing else)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
