@@ -22,6 +22,20 @@ import { buildOrExit } from './lib/build.js';
 import { spawnNode } from './lib/child-process.js';
 import { load1, median, positiveInt } from './lib/stats.js';
 
+/** One tick, part by part (ms), when it ran (epoch ms), and what the provider knew. */
+interface Tick {
+  at: number;
+  end: number;
+  snapshot: number;
+  list: number;
+  reconcile: number;
+  decide: number;
+  total: number;
+  cpu: number;
+  known: number;
+  complete: boolean;
+}
+
 const { values: args } = parseArgs({ options: { servers: { type: 'string', default: '1000' }, ticks: { type: 'string', default: '40' }, terminated: { type: 'string', default: '50' } } });
 const bad = (msg: string): never => {
   process.stderr.write(`bench:fleet: ${msg}\n`);
@@ -55,45 +69,51 @@ try {
   const m = await proxy.waitForLine(/admin (http:\/\/\S+?)\)/, 60_000);
   const admin = m[1]!;
 
-  // The autoscaler's tick, part by part, as daemon.ts runs it: the first is a new leader's (the whole fleet listed on the tick), the rest list what is not running.
+  // The autoscaler's tick, part by part, as daemon.ts runs it. First a standby (it samples the
+  // fleet every second, the provider lists nothing), then it takes the lead: the provider starts
+  // its full listing in the background and the first tick, at once, answers from what it has.
   const provider = new Ec2Provider({ fleet, client, fleetName: 'bench', imageId: 'ami-0123456789abcdef0', instanceTypes: ['t3.small'], subnets, securityGroups: [], retry: { attempts: 1, baseMs: 1, maxMs: 1 }, resyncMs: RESYNC_MS, log });
   await provider.init();
   const engine = engineConfig({ min: 1, max: N * 2, intervalMs: 1000, targetRps: 10 });
   const observer = new FleetObserver(fleet, 15_000);
   const cost = new CostMeter(DEFAULT_PRICES);
-  const parts: Record<'list' | 'snapshot' | 'reconcile' | 'decide' | 'total', number[]> = { list: [], snapshot: [], reconcile: [], decide: [], total: [] };
-  // The autoscaler process's own CPU per tick: what the tick costs, apart from waiting for a loaded machine.
-  const cpu: number[] = [];
-  let listed = 0;
-  let first = 0;
-  for (let k = 0; k <= TICKS; k++) {
-    await new Promise((ok) => setTimeout(ok, 1000));
+  const listings = new Map<number, { instances: number; startedAt: number; ms: number }>();
+  const tick = async (): Promise<Tick> => {
     const c0 = process.cpuUsage();
+    const at = Date.now();
     const t0 = performance.now();
     const snap = await observer.sample();
     const t1 = performance.now();
     const instances = await provider.list();
+    const complete = provider.complete;
     cost.observe(instances, snap.at);
     const t2 = performance.now();
-    const rec = reconcile({ now: snap.at, provider: 'ec2', bootTimeoutMs: 60_000, listGraceMs: provider.listingLagMs, instances, servers: snap.servers }, emptyReconcileHistory());
+    const rec = reconcile({ now: snap.at, provider: 'ec2', bootTimeoutMs: 60_000, listGraceMs: complete ? provider.listingLagMs : Infinity, instances, servers: snap.servers }, emptyReconcileHistory());
     const t3 = performance.now();
     const inputs = observer.inputs(snap, 'ec2', rec.views);
-    decide({ now: snap.at, config: engine, servers: inputs.servers, proxies: inputs.proxies }, emptyHistory());
+    decide({ now: snap.at, config: engine, servers: inputs.servers, proxies: inputs.proxies, ...(complete ? {} : { incomplete: 'bench' }) }, emptyHistory());
     const t4 = performance.now();
     const c1 = process.cpuUsage(c0);
-    listed = instances.length;
-    if (k === 0) {
-      first = t4 - t0;
-      continue;
-    }
-    parts.snapshot.push(t1 - t0);
-    parts.list.push(t2 - t1);
-    parts.reconcile.push(t3 - t2);
-    parts.decide.push(t4 - t3);
-    parts.total.push(t4 - t0);
-    cpu.push((c1.user + c1.system) / 1000);
+    const l = provider.lastFullListing;
+    if (l?.background) listings.set(l.startedAt, l);
+    return { at, end: at + (t4 - t0), snapshot: t1 - t0, list: t2 - t1, reconcile: t3 - t2, decide: t4 - t3, total: t4 - t0, cpu: (c1.user + c1.system) / 1000, known: instances.length, complete };
+  };
+  for (let k = 0; k < 3; k++) {
+    await observer.sample();
+    await new Promise((ok) => setTimeout(ok, 1000));
   }
-  const full = provider.lastFullListing;
+  const leading = provider.lead();
+  const first = await tick();
+  await leading;
+  const ticks: Tick[] = [];
+  for (let k = 0; k < TICKS; k++) {
+    await new Promise((ok) => setTimeout(ok, 1000));
+    ticks.push(await tick());
+  }
+  const leadListing = [...listings.values()].sort((x, y) => x.startedAt - y.startedAt)[0];
+  const overlapping = (t: Tick) => [...listings.values()].some((l) => l.startedAt < t.end && l.startedAt + l.ms > t.at);
+  const worst = ticks.reduce((x, y) => (y.total > x.total ? y : x));
+  const parts = { list: ticks.map((x) => x.list), snapshot: ticks.map((x) => x.snapshot), reconcile: ticks.map((x) => x.reconcile), decide: ticks.map((x) => x.decide), total: ticks.map((x) => x.total) };
 
   // Membership: a server marked draining, until the proxy's pool says so.
   const updates: number[] = [];
@@ -118,17 +138,22 @@ try {
   const cps = (Number(after.total_commands_processed) - Number(before.total_commands_processed)) / ((Date.now() - t0) / 1000);
 
   const med = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, median(v)])) as Record<keyof typeof parts, number>;
-  const dominant = (['list', 'snapshot', 'reconcile', 'decide'] as const).reduce((a, b) => (med[a] >= med[b] ? a : b));
+  const PARTS = ['list', 'snapshot', 'reconcile', 'decide'] as const;
+  const dominant = PARTS.reduce((a, b) => (med[a] >= med[b] ? a : b));
+  const worstPart = PARTS.reduce((a, b) => (worst[a] >= worst[b] ? a : b));
+  const all = [first, ...ticks];
   say(`bench:fleet: ${N} instances running + ${TERMINATED} terminated (embedded EC2, bare, its own process), ${N} servers in Redis; ${TICKS} ticks at 1 s; load average ${load1()}`);
-  say(`autoscaler tick        ${ms(med.total)} median (target ≤ 100 ms); p90 ${ms(pct(parts.total, 90))}, max ${ms(Math.max(...parts.total))}`);
-  say(`  its own CPU          ${ms(median(cpu))} median (user + system of the autoscaler's process during the tick)`);
-  say(`  DescribeInstances    ${ms(med.list)} (paginated, the ${TERMINATED} not running: the rest of the ${listed} known are running)`);
+  say(`autoscaler tick        ${ms(med.total)} median (target ≤ 100 ms); p90 ${ms(pct(parts.total, 90))}, max ${ms(worst.total)}; every tick, the first included: max ${ms(Math.max(...all.map((x) => x.total)))}`);
+  say(`  its own CPU          ${ms(median(ticks.map((x) => x.cpu)))} median (user + system of the autoscaler's process during the tick)`);
+  say(`  DescribeInstances    ${ms(med.list)} (paginated, the ${TERMINATED} not running: the rest of the ${worst.known} known are running)`);
   say(`  fleet snapshot       ${ms(med.snapshot)} (one Redis round trip: registry, request hashes, memory, proxies)`);
   say(`  reconcile            ${ms(med.reconcile)}`);
   say(`  decide               ${ms(med.decide)}`);
   say(`  dominant part        ${dominant} (${Math.round((med[dominant] / med.total) * 100)} % of the tick)`);
-  say(`first tick (a leader)  ${ms(first)} (the whole fleet listed on the tick, pages of 100)`);
-  say(`full listing           ${full?.background ? `${ms(full.ms)} for ${full.instances} instances in pages of 100, in the background every ${RESYNC_MS / 1000} s (the ticks above overlap ${Math.floor((TICKS * 1000) / RESYNC_MS)} of them)` : 'none in the background (give more --ticks)'}`);
+  say(`  max tick             ${ms(worst.total)}: ${PARTS.map((p) => `${p} ${ms(worst[p])}`).join(', ')}; dominant ${worstPart}; ${overlapping(worst) ? 'during' : 'not during'} a background full listing; its own CPU ${ms(worst.cpu)}`);
+  say(`  ticks during a full listing: ${ticks.filter(overlapping).length} of ${ticks.length}, median ${ms(median(ticks.filter(overlapping).map((x) => x.total)) || 0)}`);
+  say(`first tick (new leader) ${ms(first.total)}: ${PARTS.map((p) => `${p} ${ms(first[p])}`).join(', ')}; ${first.complete ? 'complete' : `answered from the book so far (${first.known} of ${worst.known} instances), incomplete: no scale-in`}`);
+  say(`full listing           ${leadListing ? `${ms(leadListing.ms)} for ${leadListing.instances} instances in pages of 100, in the background: at the lead, then every ${RESYNC_MS / 1000} s (${listings.size} during the run)` : 'none seen'}`);
   say(`proxy membership       ${ms(median(updates))} after a change (median of ${updates.length}, max ${ms(Math.max(...updates))}; target ≤ 1 s)`);
   say(`redis                  ${Math.round(cps)} commands/s; used memory ${after.used_memory_human} (${(Number(after.used_memory) / N / 1024).toFixed(1)} KiB per server)`);
 } finally {

@@ -156,7 +156,7 @@ export class AsgProvider implements Provider {
         continue;
       }
       if (!m.lifecycleState.startsWith('Terminating')) await this.leave(t.instanceId);
-      await this.complete(t.instanceId);
+      await this.completeLifecycle(t.instanceId);
     }
   }
 
@@ -173,7 +173,7 @@ export class AsgProvider implements Provider {
     }
   }
 
-  private async complete(id: string): Promise<void> {
+  private async completeLifecycle(id: string): Promise<void> {
     if (!this.terminatingHook) return;
     const m = (await this.members()).find((x) => x.instanceId === id);
     if (m?.lifecycleState !== 'Terminating:Wait') return;
