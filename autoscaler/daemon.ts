@@ -66,7 +66,7 @@ export class Daemon {
       o.metrics.leading(c.role === 'leader');
       if (c.role === 'leader') {
         // A standby does not follow the fleet: the provider refreshes its book now, the first ticks do not wait for it.
-        void o.provider.lead?.();
+        void o.provider.lead?.(cfg.intervalMs);
         o.scheduler?.resume(Date.now());
         void o.fleet.autoscaler.read().then((s) => o.cost.resume(s?.cost, Date.now()), () => o.cost.resume(undefined, Date.now()));
         this.history = emptyHistory();

@@ -1,10 +1,13 @@
 // A 1,000-server fleet: 1,000 instances on the embedded EC2 endpoint (bare: no process each,
 // plus the 50 terminated ones a churning fleet still shows) and 1,000 servers in Redis —
 // registry entries with heartbeats every 2 s and request hashes written at the monitors' 1 s
-// rate, by a child process (bench/lib/fleet-world.ts), as AWS and the app servers are not on
-// the autoscaler's CPU — then times the autoscaler's tick part by part as daemon.ts runs it
-// (the ec2 provider's paginated DescribeInstances included, and its background full listing
-// every 30 s), a real proxy's membership update after a change, and Redis's commands/s and memory.
+// rate, spread over the second as each server flushes on its own timer — the endpoint and the
+// apps each in a child process (bench/lib/fleet-world.ts, fleet-apps.ts), as AWS and the app
+// servers are not on the autoscaler's event loop, nor on each other's. Then a standby takes the
+// lead and the autoscaler's tick is timed part by part as daemon.ts runs it (the ec2 provider's
+// paginated DescribeInstances included, and its background full listings: at the lead, then
+// every 30 s), the worst tick's parts, a real proxy's membership update after a change, and
+// Redis's commands/s and memory.
 //   npm run bench:fleet [-- --servers 1000 --ticks 40 --terminated 50]
 import { parseArgs } from 'node:util';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -59,11 +62,14 @@ const redisServer = await startRedisServer();
 // The autoscaler's connection keeps its default timeouts (1 s per command, as in production).
 const redis = connectRedis(redisServer.url, { name: 'bench-autoscaler' });
 const fleet = new Fleet(redis, PREFIX);
-const world = spawnNode(['--import', 'tsx', 'bench/lib/fleet-world.ts', redisServer.url, PREFIX, String(N), String(TERMINATED)]);
+const world = spawnNode(['--import', 'tsx', 'bench/lib/fleet-world.ts', String(N), String(TERMINATED)]);
+let apps: ReturnType<typeof spawnNode> | undefined;
 const proxy = spawnNode(['dist/cli/shoal.js', 'proxy', '--port', '0', '--admin-port', '0', '--prefix', PREFIX, '--slow-start', '0'], { REDIS_URL: redisServer.url, SHOAL_LOG_LEVEL: 'error' });
 let client: EC2Client | undefined;
 try {
   const { endpoint, subnets } = JSON.parse((await world.waitForLine(/^\{.*\}$/m, 300_000))[0]) as { endpoint: string; subnets: string[] };
+  apps = spawnNode(['--import', 'tsx', 'bench/lib/fleet-apps.ts', redisServer.url, PREFIX, endpoint]);
+  await apps.waitForLine(/^ready$/m, 300_000);
   const ids = (await fleet.registry.list()).map((s) => s.id);
   client = new EC2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   const m = await proxy.waitForLine(/admin (http:\/\/\S+?)\)/, 60_000);
@@ -102,7 +108,7 @@ try {
     await observer.sample();
     await new Promise((ok) => setTimeout(ok, 1000));
   }
-  const leading = provider.lead();
+  const leading = provider.lead(1000);
   const first = await tick();
   await leading;
   const ticks: Tick[] = [];
@@ -158,6 +164,7 @@ try {
   say(`redis                  ${Math.round(cps)} commands/s; used memory ${after.used_memory_human} (${(Number(after.used_memory) / N / 1024).toFixed(1)} KiB per server)`);
 } finally {
   await proxy.stop();
+  await apps?.stop(10_000);
   await world.stop(30_000);
   client?.destroy();
   redis.disconnect();

@@ -96,8 +96,8 @@ export class Ec2Provider implements Provider {
   }
 
   /** Taking the lead: a fresh full listing in the background (the tick does not wait for it). */
-  lead(): Promise<void> {
-    return this.book.lead();
+  lead(tickEveryMs?: number): Promise<void> {
+    return this.book.lead(tickEveryMs);
   }
 
   /** Learns each subnet's zone; a subnet that does not exist is a configuration error. */
@@ -221,14 +221,14 @@ export class Ec2Provider implements Provider {
     return this.book.list(now);
   }
 
-  private async describe(what: 'all' | 'not-running', notedAt: number, onPage?: (page: readonly Listed[]) => void): Promise<Listed[]> {
+  private async describe(what: 'all' | 'not-running', notedAt: number, onPage?: (page: readonly Listed[]) => Promise<void>): Promise<Listed[]> {
     const out: Listed[] = [];
     const filters: Filter[] = [{ Name: `tag:${FLEET_TAG}`, Values: [this.o.fleetName] }, { Name: `tag:${ROLE_TAG}`, Values: ['app'] }];
     if (what === 'not-running') filters.push({ Name: 'instance-state-name', Values: NOT_RUNNING });
     const pages = paginateDescribeInstances({ client: this.o.client, pageSize: what === 'all' ? FULL_PAGE : 1000 }, { Filters: filters });
     for await (const page of pages) {
       const listed = (page.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => ({ instance: toInstance(i), ec2State: i.State?.Name ?? '', notedAt })));
-      onPage?.(listed);
+      await onPage?.(listed);
       out.push(...listed);
     }
     return out;

@@ -41,8 +41,8 @@ export function applyFull(book: ReadonlyMap<string, Listed>, full: readonly List
   return out;
 }
 
-/** How a book lists the fleet: paginated DescribeInstances, all of it or only what is not running; each page handed over as it arrives. */
-export type ListFleet = (what: 'all' | 'not-running', notedAt: number, onPage?: (page: readonly Listed[]) => void) => Promise<Listed[]>;
+/** How a book lists the fleet: paginated DescribeInstances, all of it or only what is not running; each page handed over as it arrives, the next asked for once `onPage` resolves. */
+export type ListFleet = (what: 'all' | 'not-running', notedAt: number, onPage?: (page: readonly Listed[]) => Promise<void>) => Promise<Listed[]>;
 
 /**
  * The fleet as a provider keeps it between full listings, like a controller's informer cache:
@@ -51,6 +51,10 @@ export type ListFleet = (what: 'all' | 'not-running', notedAt: number, onPage?: 
  * starts a fresh full listing in the background; until one started since then is in, the book
  * is incomplete (`complete` false): the tick answers at once from what it has, pages included
  * as they arrive, and the daemon judges nothing gone and scales nothing in on it.
+ *
+ * A full listing's pages are asked for only in the first half of the time between two ticks,
+ * so a tick's own listing never queues behind them at the API (one endpoint's queue here, the
+ * account's DescribeInstances rate limit on AWS): a full listing may take a few ticks.
  */
 export class InstanceBook {
   private book = new Map<string, Listed>();
@@ -62,6 +66,10 @@ export class InstanceBook {
   /** Only a full listing that started at or after this confirms the book. */
   private leadAt = 0;
   private trusted = false;
+  /** When the last tick's listing was done, and the time between the last two (the pace of full listings' pages). */
+  private lastTickAt?: number;
+  private tickGapMs?: number;
+  private wake: (() => void)[] = [];
   /** The newest full listing's size and duration (logged; bench:fleet prints it). */
   lastFull?: { instances: number; startedAt: number; ms: number; background: boolean };
 
@@ -80,10 +88,15 @@ export class InstanceBook {
     this.book.set(l.instance.instanceId, l);
   }
 
-  /** Taking the lead: the book is incomplete until a full listing started now is in. Resolves when it is (list() then takes it in). */
-  lead(now = Date.now()): Promise<void> {
+  /**
+   * Taking the lead, with ticks every `tickEveryMs`: the book is incomplete until a full
+   * listing started now is in. Resolves when it is (list() then takes it in).
+   */
+  lead(tickEveryMs?: number, now = Date.now()): Promise<void> {
     this.trusted = false;
     this.leadAt = now;
+    this.tickGapMs = tickEveryMs;
+    this.lastTickAt = performance.now();
     if (this.o.resyncMs === 0) return Promise.resolve();
     const under = this.resyncing ?? Promise.resolve();
     // One under way began before the lead: the next, started after it, is the one that counts.
@@ -103,9 +116,35 @@ export class InstanceBook {
     }
     this.takeFresh();
     if (!this.resyncing && (this.fullStartedAt === undefined || now - this.fullStartedAt >= this.o.resyncMs)) void this.resync(now);
-    const changing = await this.o.list('not-running', Date.now());
-    this.book = applyChanges(this.book, changing, Date.now());
+    // An incomplete book judges nothing: the listing of what changed would add nothing to act on.
+    if (this.trusted) {
+      const changing = await this.o.list('not-running', Date.now());
+      this.book = applyChanges(this.book, changing, Date.now());
+    }
+    this.ticked();
     return this.instances();
+  }
+
+  /** A tick's listing is done: a full listing under way may ask for pages again, for half the time to the next tick. */
+  private ticked(): void {
+    const at = performance.now();
+    if (this.lastTickAt !== undefined) this.tickGapMs = at - this.lastTickAt;
+    this.lastTickAt = at;
+    for (const wake of this.wake.splice(0)) wake();
+  }
+
+  /** Resolves when a full listing may ask for its next page: in the first half of the time between ticks (at once before the second tick). */
+  private paced(): Promise<void> {
+    const gap = this.tickGapMs;
+    if (gap === undefined || this.lastTickAt === undefined || performance.now() - this.lastTickAt < gap / 2) return Promise.resolve();
+    // Not leading any more, no tick comes: go on after a gap anyway, so the listing never hangs.
+    return new Promise((ok) => {
+      const timer = setTimeout(ok, gap);
+      this.wake.push(() => {
+        clearTimeout(timer);
+        ok();
+      });
+    });
   }
 
   private takeFresh(): void {
@@ -122,8 +161,8 @@ export class InstanceBook {
     const t0 = performance.now();
     // While the book is incomplete each page goes in as it arrives: a new leader's tick sees what is listed so far.
     const onPage = (page: readonly Listed[]) => {
-      if (this.trusted) return;
-      for (const l of page) this.book.set(l.instance.instanceId, { ...l, notedAt: this.book.get(l.instance.instanceId)?.notedAt ?? l.notedAt });
+      if (!this.trusted) for (const l of page) this.book.set(l.instance.instanceId, { ...l, notedAt: this.book.get(l.instance.instanceId)?.notedAt ?? l.notedAt });
+      return this.paced();
     };
     this.resyncing = this.o
       .list('all', now, onPage)
