@@ -14,9 +14,10 @@ import type { Fleet } from '../../fleet/index.js';
 import { ConfigError, ShoalError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { placeLaunches } from '../engine/zones.js';
-import { InstanceBook, NOT_RUNNING, type Listed } from './instance-book.js';
+import { EC2_STATES, listInstances, toInstance } from './ec2-listing.js';
+import { InstanceBook } from './instance-book.js';
 import { backoffMs, chooseMarket, launchErrorKind, launchPlan, type LaunchAttempt, type Subnet } from './ec2-plan.js';
-import type { Instance, InstanceState, Provider, Target } from './provider.js';
+import type { Instance, Provider, Target } from './provider.js';
 
 export const FLEET_TAG = 'shoal:fleet';
 export const ROLE_TAG = 'shoal:role';
@@ -55,18 +56,6 @@ export interface Ec2ProviderOptions {
   log: Logger;
 }
 
-/** Instances per page of a full listing: one page's parse (about 300 KB of XML) is the longest the event loop is held, so Redis replies and a concurrent tick never wait behind 3 MB. */
-const FULL_PAGE = 100;
-
-const STATES: Record<string, InstanceState> = {
-  pending: 'pending',
-  running: 'running',
-  'shutting-down': 'stopping',
-  stopping: 'stopping',
-  stopped: 'gone',
-  terminated: 'gone',
-};
-
 /**
  * App servers as EC2 instances. Every instance carries `shoal:fleet=<name>` and
  * `shoal:role=app` (volumes too), which is how it is listed, adopted by a new leader and
@@ -82,7 +71,8 @@ export class Ec2Provider implements Provider {
   private readonly book: InstanceBook;
 
   constructor(private readonly o: Ec2ProviderOptions) {
-    this.book = new InstanceBook({ list: (what, notedAt, onPage) => this.describe(what, notedAt, onPage), resyncMs: o.resyncMs ?? 0, log: o.log, what: 'ec2' });
+    const mine: Filter[] = [{ Name: `tag:${FLEET_TAG}`, Values: [o.fleetName] }, { Name: `tag:${ROLE_TAG}`, Values: ['app'] }];
+    this.book = new InstanceBook({ list: (what, notedAt, onPage) => listInstances(o.client, mine, what, notedAt, onPage), resyncMs: o.resyncMs ?? 0, log: o.log, what: 'ec2' });
   }
 
   /** The newest full listing's size and duration (bench:fleet prints it). */
@@ -221,19 +211,6 @@ export class Ec2Provider implements Provider {
     return this.book.list(now);
   }
 
-  private async describe(what: 'all' | 'not-running', notedAt: number, onPage?: (page: readonly Listed[]) => Promise<void>): Promise<Listed[]> {
-    const out: Listed[] = [];
-    const filters: Filter[] = [{ Name: `tag:${FLEET_TAG}`, Values: [this.o.fleetName] }, { Name: `tag:${ROLE_TAG}`, Values: ['app'] }];
-    if (what === 'not-running') filters.push({ Name: 'instance-state-name', Values: NOT_RUNNING });
-    const pages = paginateDescribeInstances({ client: this.o.client, pageSize: what === 'all' ? FULL_PAGE : 1000 }, { Filters: filters });
-    for await (const page of pages) {
-      const listed = (page.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => ({ instance: toInstance(i), ec2State: i.State?.Name ?? '', notedAt })));
-      await onPage?.(listed);
-      out.push(...listed);
-    }
-    return out;
-  }
-
   /** Terminates only instances that carry this fleet's tag, checked with DescribeInstances first. */
   async terminate(targets: readonly Target[]): Promise<void> {
     const wanted = [...new Set(targets.map((t) => t.instanceId).filter((id) => /^i-[0-9a-f]+$/.test(id)))];
@@ -244,7 +221,7 @@ export class Ec2Provider implements Provider {
       { Filters: [{ Name: 'instance-id', Values: wanted }, { Name: `tag:${FLEET_TAG}`, Values: [this.o.fleetName] }] },
     );
     for await (const page of pages) {
-      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) if (STATES[i.State?.Name ?? ''] !== 'gone') ours.add(i.InstanceId!);
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) if (EC2_STATES[i.State?.Name ?? ''] !== 'gone') ours.add(i.InstanceId!);
     }
     const refused = wanted.filter((id) => !ours.has(id));
     if (refused.length) this.o.log.warn({ refused, fleet: this.o.fleetName }, `not terminating: no ${FLEET_TAG}=${this.o.fleetName} tag (or already terminated)`);
@@ -256,16 +233,4 @@ export class Ec2Provider implements Provider {
   async close(): Promise<void> {
     this.o.client.destroy();
   }
-}
-
-function toInstance(i: Ec2Instance): Instance {
-  return {
-    id: i.InstanceId!,
-    instanceId: i.InstanceId!,
-    state: STATES[i.State?.Name ?? ''] ?? 'gone',
-    zone: i.Placement?.AvailabilityZone ?? '',
-    launchedAt: i.LaunchTime ? i.LaunchTime.getTime() : 0,
-    ...(i.InstanceType ? { instanceType: i.InstanceType } : {}),
-    market: i.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
-  };
 }
