@@ -7,8 +7,10 @@
 // lead and the autoscaler's tick is timed part by part as daemon.ts runs it (the ec2 provider's
 // paginated DescribeInstances included, and its background full listings: at the lead, then
 // every 30 s), the worst tick's parts, a real proxy's membership update after a change, and
-// Redis's commands/s and memory.
-//   npm run bench:fleet [-- --servers 1000 --ticks 40 --terminated 50]
+// Redis's commands/s and memory. `--provider asg`: the 1,000 are an Auto Scaling group's on the
+// same endpoint, and the tick is the asg provider's (the group's activities and members in
+// motion, EC2's instances not running; the group described whole only at full listings).
+//   npm run bench:fleet [-- --servers 1000 --ticks 40 --terminated 50 --provider ec2|asg]
 import { parseArgs } from 'node:util';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CostMeter } from '../autoscaler/cost-meter.js';
@@ -17,6 +19,8 @@ import { DEFAULT_PRICES } from '../autoscaler/engine/cost.js';
 import { decide } from '../autoscaler/engine/decide.js';
 import { emptyReconcileHistory, reconcile } from '../autoscaler/engine/reconcile.js';
 import { FleetObserver } from '../autoscaler/observe.js';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { AsgProvider } from '../autoscaler/providers/asg.js';
 import { Ec2Provider } from '../autoscaler/providers/ec2.js';
 import { connectRedis, Fleet } from '../fleet/index.js';
 import { createLogger } from '../lib/log.js';
@@ -39,7 +43,7 @@ interface Tick {
   complete: boolean;
 }
 
-const { values: args } = parseArgs({ options: { servers: { type: 'string', default: '1000' }, ticks: { type: 'string', default: '40' }, terminated: { type: 'string', default: '50' } } });
+const { values: args } = parseArgs({ options: { servers: { type: 'string', default: '1000' }, ticks: { type: 'string', default: '40' }, terminated: { type: 'string', default: '50' }, provider: { type: 'string', default: 'ec2' } } });
 const bad = (msg: string): never => {
   process.stderr.write(`bench:fleet: ${msg}\n`);
   process.exit(2);
@@ -48,6 +52,7 @@ const N = positiveInt('servers', args.servers, bad);
 const TICKS = positiveInt('ticks', args.ticks, bad);
 const TERMINATED = Number(args.terminated);
 if (!Number.isInteger(TERMINATED) || TERMINATED < 0) bad(`--terminated: expected a whole number ≥ 0, got ${args.terminated}`);
+const PROVIDER = args.provider === 'asg' ? 'asg' : args.provider === 'ec2' ? 'ec2' : bad(`--provider: expected ec2 or asg, got ${args.provider}`);
 /** The ec2 provider's default (--ec2-resync). */
 const RESYNC_MS = 30_000;
 const PREFIX = 'bench:';
@@ -62,13 +67,14 @@ const redisServer = await startRedisServer();
 // The autoscaler's connection keeps its default timeouts (1 s per command, as in production).
 const redis = connectRedis(redisServer.url, { name: 'bench-autoscaler' });
 const fleet = new Fleet(redis, PREFIX);
-const world = spawnNode(['--import', 'tsx', 'bench/lib/fleet-world.ts', String(N), String(TERMINATED)]);
+const world = spawnNode(['--import', 'tsx', 'bench/lib/fleet-world.ts', String(N), String(TERMINATED), PROVIDER]);
 let apps: ReturnType<typeof spawnNode> | undefined;
 const proxy = spawnNode(['dist/cli/shoal.js', 'proxy', '--port', '0', '--admin-port', '0', '--prefix', PREFIX, '--slow-start', '0'], { REDIS_URL: redisServer.url, SHOAL_LOG_LEVEL: 'error' });
 let client: EC2Client | undefined;
+let provider: Ec2Provider | AsgProvider | undefined;
 try {
-  const { endpoint, subnets } = JSON.parse((await world.waitForLine(/^\{.*\}$/m, 300_000))[0]) as { endpoint: string; subnets: string[] };
-  apps = spawnNode(['--import', 'tsx', 'bench/lib/fleet-apps.ts', redisServer.url, PREFIX, endpoint]);
+  const { endpoint, subnets, tag } = JSON.parse((await world.waitForLine(/^\{.*\}$/m, 300_000))[0]) as { endpoint: string; subnets: string[]; tag: { Key: string; Value: string } };
+  apps = spawnNode(['--import', 'tsx', 'bench/lib/fleet-apps.ts', redisServer.url, PREFIX, endpoint, PROVIDER, tag.Key, tag.Value]);
   await apps.waitForLine(/^ready$/m, 300_000);
   const ids = (await fleet.registry.list()).map((s) => s.id);
   client = new EC2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
@@ -78,8 +84,13 @@ try {
   // The autoscaler's tick, part by part, as daemon.ts runs it. First a standby (it samples the
   // fleet every second, the provider lists nothing), then it takes the lead: the provider starts
   // its full listing in the background and the first tick, at once, answers from what it has.
-  const provider = new Ec2Provider({ fleet, client, fleetName: 'bench', imageId: 'ami-0123456789abcdef0', instanceTypes: ['t3.small'], subnets, securityGroups: [], retry: { attempts: 1, baseMs: 1, maxMs: 1 }, resyncMs: RESYNC_MS, log });
-  await provider.init();
+  const creds = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+  const p =
+    PROVIDER === 'asg'
+      ? new AsgProvider({ fleet, autoscaling: new AutoScalingClient({ endpoint, region: 'us-east-1', credentials: creds }), ec2: client, group: 'bench', launchWaitMs: 30_000, heartbeatEveryMs: 10_000, resyncMs: RESYNC_MS, log })
+      : new Ec2Provider({ fleet, client, fleetName: 'bench', imageId: 'ami-0123456789abcdef0', instanceTypes: ['t3.small'], subnets, securityGroups: [], retry: { attempts: 1, baseMs: 1, maxMs: 1 }, resyncMs: RESYNC_MS, log });
+  provider = p;
+  await p.init();
   const engine = engineConfig({ min: 1, max: N * 2, intervalMs: 1000, targetRps: 10 });
   const observer = new FleetObserver(fleet, 15_000);
   const cost = new CostMeter(DEFAULT_PRICES);
@@ -90,17 +101,17 @@ try {
     const t0 = performance.now();
     const snap = await observer.sample();
     const t1 = performance.now();
-    const instances = await provider.list();
-    const complete = provider.complete;
+    const instances = await p.list();
+    const complete = p.complete;
     cost.observe(instances, snap.at);
     const t2 = performance.now();
-    const rec = reconcile({ now: snap.at, provider: 'ec2', bootTimeoutMs: 60_000, listGraceMs: complete ? provider.listingLagMs : Infinity, instances, servers: snap.servers }, emptyReconcileHistory());
+    const rec = reconcile({ now: snap.at, provider: PROVIDER, bootTimeoutMs: 60_000, listGraceMs: complete ? p.listingLagMs : Infinity, instances, servers: snap.servers }, emptyReconcileHistory());
     const t3 = performance.now();
-    const inputs = observer.inputs(snap, 'ec2', rec.views);
+    const inputs = observer.inputs(snap, PROVIDER, rec.views);
     decide({ now: snap.at, config: engine, servers: inputs.servers, proxies: inputs.proxies, ...(complete ? {} : { incomplete: 'bench' }) }, emptyHistory());
     const t4 = performance.now();
     const c1 = process.cpuUsage(c0);
-    const l = provider.lastFullListing;
+    const l = p.lastFullListing;
     if (l?.background) listings.set(l.startedAt, l);
     return { at, end: at + (t4 - t0), snapshot: t1 - t0, list: t2 - t1, reconcile: t3 - t2, decide: t4 - t3, total: t4 - t0, cpu: (c1.user + c1.system) / 1000, known: instances.length, complete };
   };
@@ -108,7 +119,7 @@ try {
     await observer.sample();
     await new Promise((ok) => setTimeout(ok, 1000));
   }
-  const leading = provider.lead(1000);
+  const leading = p.lead(1000);
   const first = await tick();
   await leading;
   const ticks: Tick[] = [];
@@ -148,10 +159,11 @@ try {
   const dominant = PARTS.reduce((a, b) => (med[a] >= med[b] ? a : b));
   const worstPart = PARTS.reduce((a, b) => (worst[a] >= worst[b] ? a : b));
   const all = [first, ...ticks];
-  say(`bench:fleet: ${N} instances running + ${TERMINATED} terminated (embedded EC2, bare, its own process), ${N} servers in Redis; ${TICKS} ticks at 1 s; load average ${load1()}`);
+  say(`bench:fleet: ${N} instances running${PROVIDER === 'asg' ? ' in an Auto Scaling group' : ''} + ${TERMINATED} terminated (embedded EC2, bare, its own process), ${N} servers in Redis; ${PROVIDER} provider; ${TICKS} ticks at 1 s; load average ${load1()}`);
   say(`autoscaler tick        ${ms(med.total)} median (target ≤ 100 ms); p90 ${ms(pct(parts.total, 90))}, max ${ms(worst.total)}; every tick, the first included: max ${ms(Math.max(...all.map((x) => x.total)))}`);
   say(`  its own CPU          ${ms(median(ticks.map((x) => x.cpu)))} median (user + system of the autoscaler's process during the tick)`);
-  say(`  DescribeInstances    ${ms(med.list)} (paginated, the ${TERMINATED} not running: the rest of the ${worst.known} known are running)`);
+  const listWhat = PROVIDER === 'asg' ? "the group's new activities and members in motion, EC2's" : 'paginated, the';
+  say(`  provider listing     ${ms(med.list)} (${listWhat} ${TERMINATED} not running: the rest of the ${worst.known} known are running)`);
   say(`  fleet snapshot       ${ms(med.snapshot)} (one Redis round trip: registry, request hashes, memory, proxies)`);
   say(`  reconcile            ${ms(med.reconcile)}`);
   say(`  decide               ${ms(med.decide)}`);
@@ -159,13 +171,14 @@ try {
   say(`  max tick             ${ms(worst.total)}: ${PARTS.map((p) => `${p} ${ms(worst[p])}`).join(', ')}; dominant ${worstPart}; ${overlapping(worst) ? 'during' : 'not during'} a background full listing; its own CPU ${ms(worst.cpu)}`);
   say(`  ticks during a full listing: ${ticks.filter(overlapping).length} of ${ticks.length}, median ${ms(median(ticks.filter(overlapping).map((x) => x.total)) || 0)}`);
   say(`first tick (new leader) ${ms(first.total)}: ${PARTS.map((p) => `${p} ${ms(first[p])}`).join(', ')}; ${first.complete ? 'complete' : `answered from the book so far (${first.known} of ${worst.known} instances), incomplete: no scale-in`}`);
-  say(`full listing           ${leadListing ? `${ms(leadListing.ms)} for ${leadListing.instances} instances in pages of 100, in the background: at the lead, then every ${RESYNC_MS / 1000} s (${listings.size} during the run)` : 'none seen'}`);
+  say(`full listing           ${leadListing ? `${ms(leadListing.ms)} for ${leadListing.instances} instances in pages of 100${PROVIDER === 'asg' ? ' after the group described whole' : ''}, in the background: at the lead, then every ${RESYNC_MS / 1000} s (${listings.size} during the run)` : 'none seen'}`);
   say(`proxy membership       ${ms(median(updates))} after a change (median of ${updates.length}, max ${ms(Math.max(...updates))}; target ≤ 1 s)`);
   say(`redis                  ${Math.round(cps)} commands/s; used memory ${after.used_memory_human} (${(Number(after.used_memory) / N / 1024).toFixed(1)} KiB per server)`);
 } finally {
   await proxy.stop();
   await apps?.stop(10_000);
   await world.stop(30_000);
+  await provider?.close();
   client?.destroy();
   redis.disconnect();
   await redisServer.stop();

@@ -133,8 +133,11 @@ export class AsgProvider implements Provider {
     const descriptions: string[] = [];
     let newest: string | undefined;
     let token: string | undefined;
+    // A steady group has had no new activity: a first small page usually reaches the cursor.
+    let max = 10;
     do {
-      const res = await this.o.autoscaling.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: this.o.group, MaxRecords: 100, NextToken: token }));
+      const res = await this.o.autoscaling.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: this.o.group, MaxRecords: max, NextToken: token }));
+      max = 100;
       for (const a of res.Activities ?? []) {
         newest ??= a.ActivityId;
         if (a.ActivityId === after) return { ids: activityInstances(descriptions), newest };
