@@ -31,6 +31,8 @@ export async function rssWithIdleSockets(url: string, pid: number, n: number, sa
   const u = new URL(url);
   const sockets: Socket[] = [];
   let refused = 0;
+  // requests in small batches: 500 at once would overrun the proxy's queue per app server (503s)
+  const batch = first ? 50 : 500;
   const opened = (s: Socket, resolve: () => void) => {
     if (!first) return resolve();
     let got = '';
@@ -45,9 +47,9 @@ export async function rssWithIdleSockets(url: string, pid: number, n: number, sa
     s.write(`GET ${first.path} HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
   };
   try {
-    for (let i = 0; i < n; i += 500) {
+    for (let i = 0; i < n; i += batch) {
       await Promise.all(
-        Array.from({ length: Math.min(500, n - i) }, () => new Promise<void>((resolve) => {
+        Array.from({ length: Math.min(batch, n - i) }, () => new Promise<void>((resolve) => {
           const s = connect({ host: u.hostname, port: Number(u.port) }, () => opened(s, resolve));
           s.on('error', () => resolve());
           s.on('close', () => resolve());
