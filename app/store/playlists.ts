@@ -23,7 +23,7 @@ export type SongEdit = { kind: 'missing' } | { kind: 'unchanged'; playlist: Play
  * routes' job; this store keeps each playlist's own edits consistent under concurrency.
  */
 export class PlaylistStore {
-  private table: PlaylistTable;
+  private readonly table: PlaylistTable;
 
   constructor(ctx: TableContext, name: string) {
     this.table = new PlaylistTable(ctx, name);
@@ -31,9 +31,7 @@ export class PlaylistStore {
 
   /** This store as one request sees it (see Table.within). */
   within(scope: RequestScope): PlaylistStore {
-    const view = Object.create(this) as PlaylistStore;
-    view.table = this.table.within(scope);
-    return view;
+    return Object.assign(Object.create(PlaylistStore.prototype) as PlaylistStore, this, { table: this.table.within(scope) });
   }
 
   async create(input: { name: string; owner?: string; songs: string[]; shape?: string }, now = new Date().toISOString()): Promise<Playlist> {

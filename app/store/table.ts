@@ -35,11 +35,13 @@ export class Table<T extends { id: string }> {
     readonly name: string,
   ) {}
 
-  /** This table as one request sees it (its span, its id seed): a view sharing all the rest. */
+  /**
+   * This table as one request sees it (its span, its id seed): a copy sharing all the rest.
+   * A copy of the same class and fields, not Object.create(this): every view then has the
+   * shared instance's shape, so the table's code stays monomorphic.
+   */
   within(scope: RequestScope): this {
-    const view = Object.create(this) as this;
-    view.scope = scope;
-    return view;
+    return Object.assign(Object.create(Object.getPrototypeOf(this) as object) as this, this, { scope });
   }
 
   /** An id for a new record (derived from the request's seed when it has one). */
