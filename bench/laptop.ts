@@ -8,7 +8,7 @@
 // It also reads every process's CPU time during the load (/proc: the proxy, each app server,
 // dynalite, redis, the autoscaler, the load generator) and the whole machine's, so a run says
 // whether the stack, the load generator or the rest of the machine was the limit.
-//   npm run bench:laptop -- [--rate 200] [--duration 60s] [--boot-nice N] [--connections N]
+//   npm run bench:laptop -- [--rate 200] [--duration 60s] [--boot-nice N] [--connections N] [--max N]
 // Targets (issue 19): corrected p99 ≤ 250 ms and ≥ 99 % under 100 ms through the scale-out.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -27,7 +27,7 @@ import { machineCpu, machineShares } from './lib/machine-cpu.js';
 import { TreeCpuSampler, type ProcessCpu } from './lib/tree-cpu-sampler.js';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60s' }, 'boot-nice': { type: 'string' }, connections: { type: 'string' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60s' }, 'boot-nice': { type: 'string' }, connections: { type: 'string' }, max: { type: 'string' } } });
 const bad = (msg: string): never => {
   console.error(`bench:laptop: ${msg}`);
   process.exit(2);
@@ -36,6 +36,7 @@ const rate = positiveInt('rate', values.rate!, bad);
 const seconds = /^(\d+)s$/.exec(values.duration!) ? Number(values.duration!.slice(0, -1)) : bad(`--duration: expected seconds like 60s (got ${JSON.stringify(values.duration)})`);
 if (seconds < 1 || seconds > 600) bad('--duration: expected 1s to 600s');
 const bootNice = values['boot-nice'];
+const max = values.max === undefined ? undefined : positiveInt('max', values.max, bad);
 const connections = values.connections === undefined ? undefined : positiveInt('connections', values.connections, bad);
 const SHOAL = join(ROOT, 'dist/cli/shoal.js');
 const env = { ...process.env, SHOAL_LOG_LEVEL: 'warn' };
@@ -43,7 +44,7 @@ const env = { ...process.env, SHOAL_LOG_LEVEL: 'warn' };
 buildOrExit('bench:laptop');
 const loadAtStart = load1();
 const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-laptop-'));
-const upArgs = ['up', '--port', '0', '--admin-port', '0', '--proxy-admin-port', '0', '--data-dir', dir, ...(bootNice !== undefined ? ['--boot-nice', bootNice] : [])];
+const upArgs = ['up', '--port', '0', '--admin-port', '0', '--proxy-admin-port', '0', '--data-dir', dir, ...(bootNice !== undefined ? ['--boot-nice', bootNice] : []), ...(max ? ['--max', String(max)] : [])];
 // Its own process group: one signal reaches the stack's supervisor, and nothing is left behind.
 const up = spawn(process.execPath, [SHOAL, ...upArgs], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 let upOut = '';
@@ -91,6 +92,7 @@ function printReport(s: Summary, runStart: number, decisions: DecisionRecord[], 
   console.log(`\nrequests: ${s.requests.total} answered (${s.requests.ok} ok, ${s.requests.errors} errors), ${s.requests.missed} missed, ${s.rate.achieved} req/s achieved`);
   console.log(`corrected latency: p50 ${c.p50} ms, p99 ${c.p99} ms, p99.9 ${c.p999} ms; raw p99 ${s.latency.raw.p99} ms`);
   console.log(`under 100 ms: ${s.percentUnder100ms} % corrected (${s.percentUnder100msRaw} % raw)`);
+  if (s.requests.errors > 0) console.log(`errors by status: ${Object.entries(s.errors.byStatus).map(([k, n]) => `${k}: ${n}`).join(', ')}`);
   const p99ok = c.p99 <= 250;
   const under = s.percentUnder100ms >= 99;
   console.log(`targets: corrected p99 ≤ 250 ms ${p99ok ? 'met' : 'MISSED'}; ≥ 99 % under 100 ms ${under ? 'met' : 'MISSED'}`);
