@@ -1,5 +1,5 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Gauge, Registry } from 'prom-client';
 import { freePort } from '../../lib/free-port.js';
@@ -13,6 +13,7 @@ import { findBinary } from './binary.js';
 import { ERROR_PAGES, errorPage, renderConfig, serverArgs, type HaproxyPaths } from './config.js';
 import { HaproxyChild } from './process.js';
 import { RuntimeApi } from './runtime-api.js';
+import { makeWorkDir, sweepStaleWorkDirs } from './work-dir.js';
 import { parseStat, RunningTotal, type ServerStat } from './stats.js';
 
 /**
@@ -25,7 +26,11 @@ export async function startHaproxyProxy(cfg: ProxyConfig, log: Logger): Promise<
   // HAProxy binds what it is told: a port 0 is chosen here
   const pick = async (p: number | undefined) => (p === 0 ? freePort(cfg.host) : p);
   const running: ProxyConfig = { ...cfg, port: (await pick(cfg.port))!, compatPort: await pick(cfg.compatPort), redirectHttpPort: await pick(cfg.redirectHttpPort) };
-  const dir = hp.socket ? undefined : mkdtempSync(join(tmpdir(), 'shoal-haproxy-'));
+  let dir: string | undefined;
+  if (!hp.socket) {
+    for (const gone of sweepStaleWorkDirs()) log.info({ dir: gone }, 'removed the HAProxy work directory of a proxy that is gone');
+    dir = makeWorkDir();
+  }
   const api = new RuntimeApi(hp.socket ?? join(dir!, 'runtime.sock'));
   const pool = new HaproxyPool({ api, log, slowStartMs: cfg.slowStartMs, missingGraceMs: cfg.missingGraceMs, serverArgs: serverArgs(cfg), checks: cfg.health.intervalMs > 0 });
   // a restarted HAProxy has the config's empty backend: the last pool read goes back in, Redis or not

@@ -5,7 +5,7 @@ import { createLogger } from '../../lib/log.js';
 import { testDynalite } from '../helpers/dynalite.js';
 import { testRedis } from '../helpers/redis.js';
 
-t.setTimeout(60_000);
+t.setTimeout(180_000); // a safety net, not a timing: generous for a loaded CI machine
 
 interface Res {
   status: number;

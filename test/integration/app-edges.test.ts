@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/wait.js';
 // Malformed and hostile requests at a real `shoal app` and a real `shoal proxy` in front of
 // it: each gets its 4xx with the JSON error body and the connection is closed.
 
-t.setTimeout(120_000);
+t.setTimeout(240_000); // a safety net, not a timing: generous for a loaded CI machine
 
 const r = await testRedis(t.teardown);
 const db = await testDynalite(t.teardown);

@@ -6,7 +6,7 @@ import { freePort } from '../../lib/free-port.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(60_000);
+t.setTimeout(180_000); // a safety net, not a timing: generous for a loaded CI machine
 
 const silent = createLogger('app', 'silent');
 const json = async (url: string, init?: RequestInit) => {

@@ -11,7 +11,7 @@ import { ec2Recorder } from '../helpers/ec2-recorder.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(90_000);
+t.setTimeout(240_000); // a safety net, not a timing: generous for a loaded CI machine
 
 const SUBNETS = ['subnet-0000000000000000a', 'subnet-0000000000000000b', 'subnet-0000000000000000c'];
 const CREDS = { accessKeyId: 'AKIDSHOALTEST', secretAccessKey: 'x' };

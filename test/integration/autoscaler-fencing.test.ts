@@ -5,7 +5,7 @@ import { createLogger } from '../../lib/log.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(60_000);
+t.setTimeout(180_000); // a safety net, not a timing: generous for a loaded CI machine
 
 const log = createLogger('test', 'silent');
 

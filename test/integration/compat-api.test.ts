@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/wait.js';
 // The course system's clients, unchanged, against the proxy's --compat-port: every route
 // round-trips in the original shapes on shoal's tables, and shoal's own API is untouched.
 
-t.setTimeout(120_000);
+t.setTimeout(240_000); // a safety net, not a timing: generous for a loaded CI machine
 
 const log = createLogger('test', 'silent');
 const redis = await testRedis(t.teardown);

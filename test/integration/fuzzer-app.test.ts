@@ -15,7 +15,7 @@ import { testDynalite } from '../helpers/dynalite.js';
 import { spawnShoal } from '../helpers/proc.js';
 import { testRedis } from '../helpers/redis.js';
 
-t.setTimeout(90_000);
+t.setTimeout(240_000); // a safety net, not a timing: generous for a loaded CI machine
 
 const log = createLogger('test', 'silent');
 const redis = await testRedis(t.teardown);

@@ -9,7 +9,7 @@ import { DecisionTail } from '../../fleet/index.js';
 import { ROOT, spawnShoal } from '../helpers/proc.js';
 import { testRedis } from '../helpers/redis.js';
 
-t.setTimeout(60_000);
+t.setTimeout(180_000); // a safety net, not a timing: generous for a loaded CI machine
 
 t.test('with a shoal fleet (--data-dir stack.json): samples ready servers and the target, reports SPEC RG metrics', async (t) => {
   const r = await testRedis(t.teardown);

@@ -9,7 +9,7 @@ import t from 'tap';
 import { HttpSender, type Outcome } from '../../load/http/http-sender.js';
 import type { Rendered } from '../../load/request.js';
 
-t.setTimeout(30_000);
+t.setTimeout(240_000); // a safety net, not a timing: generous for a loaded CI machine // a safety net, not a timing: generous for a loaded CI machine
 
 /** A server that counts the sockets it saw; `handle` answers each request. */
 async function serve(handle: (req: IncomingMessage, res: ServerResponse, n: number) => void, tls?: { cert: string; key: string }): Promise<{ url: string; sockets: () => number }> {

@@ -6,7 +6,7 @@ import { MemoryMonitor } from '../../monitors/memory-monitor.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(30_000);
+t.setTimeout(240_000); // a safety net, not a timing: generous for a loaded CI machine // a safety net, not a timing: generous for a loaded CI machine
 
 t.test('memory_load gets a field per server; rewritten after Redis comes back; removed on stop', async (t) => {
   const r = await testRedis(t.teardown);

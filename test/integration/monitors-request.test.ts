@@ -8,7 +8,7 @@ import { RequestMonitor } from '../../monitors/request-monitor.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(60_000);
+t.setTimeout(180_000); // a safety net, not a timing: generous for a loaded CI machine
 
 type Teardown = (fn: () => unknown) => void;
 

@@ -6,7 +6,7 @@ import { pidAlive } from '../helpers/proc.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(60_000);
+t.setTimeout(180_000); // a safety net, not a timing: generous for a loaded CI machine
 
 const hostPort = (url: string) => {
   const u = new URL(url);

@@ -11,7 +11,7 @@ import { dataPlanes, startBackend, startProxy } from '../fixtures/backend.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(120_000);
+t.setTimeout(240_000); // a safety net, not a timing: generous for a loaded CI machine
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-tls-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

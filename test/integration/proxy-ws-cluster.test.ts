@@ -4,7 +4,7 @@ import { getJson, startBackend, startProxy } from '../fixtures/backend.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
-t.setTimeout(60_000);
+t.setTimeout(180_000); // a safety net, not a timing: generous for a loaded CI machine
 
 t.test('WebSocket upgrade through the proxy (http-proxy-3), echoed by a server', async (t) => {
   const r = await testRedis(t.teardown);
