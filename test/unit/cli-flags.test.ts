@@ -61,7 +61,7 @@ t.test('shoal up accepts every proxy and autoscaler flag and hands it to that ti
 });
 
 t.test('every tier flag has one env name: shared or SHOAL_<TIER>_<FLAG>', async (t) => {
-  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID', 'AWS_REGION', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'SHOAL_ENABLE_FAULTS', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME']);
+  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID', 'AWS_REGION', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'SHOAL_ENABLE_FAULTS', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_PASSWORD']);
   for (const tier of [proxyTier, autoscalerTier, upTier] as unknown as Tier<Flags>[]) {
     for (const [key, f] of Object.entries(tier.flags)) {
       const env = envName(tier.name, key, f);
