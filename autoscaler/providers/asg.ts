@@ -161,7 +161,7 @@ export class AsgProvider implements Provider {
     let newest: string | undefined;
     let token: string | undefined;
     // A steady group has had no new activity: a first small page usually reaches the cursor.
-    let max = 10;
+    let max = 1;
     do {
       const res = await this.o.autoscaling.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: this.o.group, MaxRecords: max, NextToken: token }));
       max = 100;
