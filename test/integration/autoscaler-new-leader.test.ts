@@ -69,7 +69,7 @@ t.test("a new leader's incomplete listing: no server judged gone, no scale-in; b
     return d.filter((x) => x.rule === 'listing-no-scale-in').length >= 4 ? d : undefined;
   }, { timeoutMs: 30_000, intervalMs: 100, what: 'held decisions while the listing is incomplete' });
   t.ok(held.every((d) => d.action !== 'scale-in' && d.acted.draining.length === 0), 'no scale-in on an incomplete listing');
-  t.match(held[0]!.reason, /first full listing since taking the lead is still under way/, 'the reason says why');
+  t.match(held.find((d) => d.rule === 'listing-no-scale-in')!.reason, /first full listing since taking the lead is still under way/, 'the reason says why');
   t.equal((await fleet.registry.get(ghost!))?.state, 'ready', 'the ghost is not marked gone: its instance is merely unlisted');
   t.equal(provider.complete, false);
 
