@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { runAppBundle } from './app-bundle.js';
 import { commandOf, loadersFor } from './commands/index.js';
+import { holdYoungGeneration } from '../proxy/young-generation.js';
 
 const argv = process.argv.slice(2);
+// before the proxy's modules load: its young generation must not grow while it starts (proxy/young-generation.ts)
+if (commandOf(argv) === 'proxy') holdYoungGeneration();
 // `shoal app` boots on every scale-out: it runs from one bundled file when the build made one.
 if (!(commandOf(argv) === 'app' && (await runAppBundle(process.argv)))) {
   const { shoalProgram } = await import('./program.js');

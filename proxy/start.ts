@@ -9,6 +9,7 @@ import { FaultState, faultRoutes } from '../lib/fault-admin.js';
 import type { ProxyConfig } from './config.js';
 import { upstreamConnector } from './connector.js';
 import { ControlPlane, endpoints, formatHost, type RunningProxy } from './control.js';
+import { deferUntilData } from './deferred-accept.js';
 import { DemandCounters } from './demand.js';
 import { createForwarder, type ForwarderOptions } from './forward.js';
 import { ActiveChecker } from './health.js';
@@ -77,19 +78,23 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     tracer: opts.tracing?.tracer,
   };
   const sOpts = serverOptions(cfg.timeouts);
-  const makeServer = (compat: boolean): Server | HttpsServer => {
+  const makeServer = (compat: boolean): Listener => {
     const handler = createForwarder({ ...forwarding, compat });
     const srv = cfg.tls ? createHttpsServer({ ...sOpts, ...readKeyPair(cfg.tls) }, handler) : createHttpServer(sOpts, handler);
     applyLimits(srv, cfg, log);
     if (cfg.tls) srv.on('tlsClientError', () => {}); // failed handshakes are the client's problem, not an exception
-    return srv;
+    // a client that connected and said nothing costs a socket, not an HTTP connection
+    const dropSilent = deferUntilData(srv, { headerMs: cfg.timeouts.headerMs, sweepMs: sOpts.connectionsCheckingInterval, answer: !cfg.tls });
+    return { server: srv, dropSilent };
   };
-  const server = makeServer(false);
+  const listener = makeServer(false);
+  const server = listener.server;
   server.on('upgrade', createUpgradeHandler({ upstreams: set, balancer: cfg.balancer, metrics, counters, exposeInternal: cfg.exposeInternal, log }));
   await listen(server, cfg.host, cfg.port);
   const port = (server.address() as AddressInfo).port;
   // The course API on its own port, as the course's services each had theirs: same pool, marked requests.
-  const compatServer = cfg.compatPort === undefined ? undefined : makeServer(true);
+  const compatListener = cfg.compatPort === undefined ? undefined : makeServer(true);
+  const compatServer = compatListener?.server;
   if (compatServer) await listen(compatServer, cfg.host, cfg.compatPort!);
   const ends = endpoints(cfg, port, compatServer && (compatServer.address() as AddressInfo).port);
 
@@ -134,7 +139,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
       closing = true;
       control.stopFollowing();
       checker.close();
-      await Promise.all([drain(server, cfg.timeouts.shutdownMs), compatServer && drain(compatServer, cfg.timeouts.shutdownMs)]);
+      await Promise.all([drain(listener, cfg.timeouts.shutdownMs), compatListener && drain(compatListener, cfg.timeouts.shutdownMs)]);
       redirect?.close();
       await control.close();
       await set.close();
@@ -142,10 +147,17 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   };
 }
 
-/** Stops accepting and closes idle keep-alive sockets; busy ones get until `ms` to finish. */
-async function drain(server: Server | HttpsServer, ms: number): Promise<void> {
+/** A client-facing server and what closes its clients that have not spoken yet. */
+interface Listener {
+  server: Server | HttpsServer;
+  dropSilent?: () => void;
+}
+
+/** Stops accepting and closes idle keep-alive and silent sockets; busy ones get until `ms` to finish. */
+async function drain({ server, dropSilent }: Listener, ms: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  dropSilent?.();
   const timer = setTimeout(() => server.closeAllConnections(), ms);
   await closed;
   clearTimeout(timer);

@@ -16,16 +16,43 @@ export function treeRssKb(pid: number): number {
   return kb;
 }
 
-/** RSS (MB) of the process tree while `n` idle client sockets are held open against `url`. */
-export async function rssWithIdleSockets(url: string, pid: number, n: number, say: (s: string) => void): Promise<number> {
+/** A request each socket sends once, then holds the connection idle (keep-alive) after the answer. */
+export interface FirstRequest {
+  path: string;
+  /** The answer is complete when what was read ends with this. */
+  answerEnds: string;
+}
+
+/**
+ * RSS (MB) of the process tree while `n` idle client sockets are held open against `url`:
+ * silent from the start, or, with `first`, after one answered request each.
+ */
+export async function rssWithIdleSockets(url: string, pid: number, n: number, say: (s: string) => void, first?: FirstRequest): Promise<number> {
   const u = new URL(url);
   const sockets: Socket[] = [];
+  let refused = 0;
+  // requests in small batches: 500 at once would overrun the proxy's queue per app server (503s)
+  const batch = first ? 50 : 500;
+  const opened = (s: Socket, resolve: () => void) => {
+    if (!first) return resolve();
+    let got = '';
+    s.on('data', (b: Buffer) => {
+      got += b.toString('latin1');
+      if (got.endsWith(first.answerEnds)) resolve();
+      else if (!got.startsWith('HTTP/1.1 200') && got.includes('\r\n\r\n')) {
+        refused++;
+        resolve();
+      }
+    });
+    s.write(`GET ${first.path} HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
+  };
   try {
-    for (let i = 0; i < n; i += 500) {
+    for (let i = 0; i < n; i += batch) {
       await Promise.all(
-        Array.from({ length: Math.min(500, n - i) }, () => new Promise<void>((resolve) => {
-          const s = connect({ host: u.hostname, port: Number(u.port) }, () => resolve());
+        Array.from({ length: Math.min(batch, n - i) }, () => new Promise<void>((resolve) => {
+          const s = connect({ host: u.hostname, port: Number(u.port) }, () => opened(s, resolve));
           s.on('error', () => resolve());
+          s.on('close', () => resolve());
           sockets.push(s);
         })),
       );
@@ -33,6 +60,7 @@ export async function rssWithIdleSockets(url: string, pid: number, n: number, sa
     await new Promise((r) => setTimeout(r, 1000)); // let the server accept and settle
     const open = sockets.filter((s) => !s.destroyed).length;
     if (open < n) say(`note: only ${open} of ${n} idle sockets stayed open against ${url}`);
+    if (refused) say(`note: ${refused} of ${n} first requests were not answered 200 by ${url}`);
     return treeRssKb(pid) / 1024;
   } finally {
     for (const s of sockets) s.destroy();

@@ -142,8 +142,10 @@ export function registerProxy(program: Command): void {
         // The proxy's modules load only when this command runs: every shoal process stays lean.
         const { isWorker, runPrimary, runWorker } = await import('../../proxy/cluster.js');
         const { startProxy } = await import('../../proxy/start.js');
+        const { capYoungGeneration } = await import('../../proxy/young-generation.js');
         if (isWorker()) {
           await runWorker(cfg, log, Number(process.env.SHOAL_PROXY_WORKER ?? 1), process.env.SHOAL_PROXY_ADMIN_ADDRESS ?? '');
+          capYoungGeneration();
           return;
         }
         const { startTracing } = await import('../../lib/tracing/setup.js');
@@ -157,6 +159,7 @@ export function registerProxy(program: Command): void {
               ? await runPrimary(cfg, log)
               : await startProxy(cfg, log, traced ? { tracing: tracing() } : {});
         stopOnSignals(log, () => running.close(), { message: 'shutting down: finishing in-flight requests' });
+        capYoungGeneration();
         process.stdout.write(`shoal proxy ready at ${running.url} (admin http://${running.adminAddress})${running.compatUrl ? ` (compat ${running.compatUrl})` : ''}\n`);
       }),
     );

@@ -1,0 +1,14 @@
+import t from 'tap';
+import { userSizedYoungGeneration } from '../../proxy/young-generation.js';
+
+t.test("the proxy's young generation cap stands aside when the user sized it", async (t) => {
+  const cases: [string[], string, boolean][] = [
+    [[], '', false],
+    [['--enable-source-maps'], '--max-old-space-size=512', false],
+    [['--max-semi-space-size=16'], '', true],
+    [['--min-semi-space-size=2'], '', true],
+    [['--semi-space-growth-factor=4'], '', true],
+    [[], '--max-semi-space-size=8 --enable-source-maps', true],
+  ];
+  for (const [execArgv, nodeOptions, want] of cases) t.equal(userSizedYoungGeneration(execArgv, nodeOptions), want, `${execArgv.join(' ')} | NODE_OPTIONS=${nodeOptions}`);
+});
