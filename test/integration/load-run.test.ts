@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -90,6 +92,24 @@ t.test('the open model opens enough connections for its rate at 1 s per answer, 
   // 16 connections at 500 ms would carry at most 32 req/s; 60 carry 120
   t.match(s, { connections: 60, requests: { total: 60, planned: 60 } });
   t.equal(srv.peakSockets, 60, 'the target saw all 60');
+});
+
+t.test('every open connection carries requests, so none waits unused for the server to close it', async (t) => {
+  // Node answers a socket that sent nothing within its headers timeout with a 408 and closes
+  // it; a request written at that moment reads the 408 as its own answer (a proxy's 10 s)
+  const used = new Set<unknown>();
+  const srv = createServer({ connectionsCheckingInterval: 100 }, (req, res) => {
+    used.add(req.socket);
+    req.resume();
+    res.end('{"ok":true}');
+  });
+  srv.headersTimeout = 700;
+  srv.requestTimeout = 800;
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => (srv.closeAllConnections(), srv.close(() => r()))));
+  const s = await runLoad(config(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`, { model: { kind: 'open', plan: constantRate(30, 2000) }, connections: 10 }), log);
+  t.equal(used.size, 10, 'all 10 connections served requests');
+  t.same(s.statuses, { 200: 60 }, 'no 408 read as an answer');
 });
 
 t.test('thresholds set the exit code; bad flags and remote targets exit 2', async (t) => {
