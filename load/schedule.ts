@@ -62,16 +62,18 @@ export function peakRate(segments: readonly Segment[]): number {
 }
 
 /** The answer time an open-model run's default connections are sized for (Little's law). */
-export const CONNECTION_LATENCY_MS = 250;
+export const CONNECTION_LATENCY_MS = 1000;
 const MIN_CONNECTIONS = 16;
 const MAX_CONNECTIONS = 1000;
 
 /**
  * Default keep-alive connections for an open-model plan: enough that its peak rate still
  * goes out on time while answers take up to CONNECTION_LATENCY_MS (peak × latency), at least
- * 16. With fewer, a target that slows down caps the sends at connections / latency: the
- * generator, not the target, sets the rate, and the demand a proxy and an autoscaler see is
- * lower than the one planned.
+ * 16 — an open model, as in Gatling, where an arriving user does not wait for another's
+ * connection. With fewer, a target that slows down, or only its tail, caps the sends at
+ * connections / mean latency: the generator's queue, not the target, sets the rate and the
+ * corrected latency of everything behind it, and the demand a proxy and an autoscaler see
+ * is lower than the one planned.
  */
 export function openModelConnections(segments: readonly Segment[]): number {
   return Math.min(MAX_CONNECTIONS, Math.max(MIN_CONNECTIONS, Math.ceil((peakRate(segments) * CONNECTION_LATENCY_MS) / 1000)));

@@ -126,7 +126,7 @@ export function registerLoad(program: Command): void {
     .addOption(opt('--users <n>', 'closed model: concurrent users, each waiting for its answer'))
     .addOption(opt('--think <duration>', 'closed model: pause between a user\'s requests').default('0s'))
     .addOption(opt('--duration <duration>', 'how long to send (default 30s, or the sum of --stages)'))
-    .addOption(opt('--connections <n>', `keep-alive connections (default: the peak rate × ${CONNECTION_LATENCY_MS} ms, at least 16; --users N for the closed model; a legacy entry's concurrency)`))
+    .addOption(opt('--connections <n>', `keep-alive connections (default: the peak rate × ${CONNECTION_LATENCY_MS / 1000} s, at least 16; --users N for the closed model; a legacy entry's concurrency)`))
     .addOption(opt('--timeout <duration>', 'per-request timeout').default('10s'))
     .addOption(opt('--late <duration>', 'a send that reaches a socket later than this after its plan is a missed send').default('100ms'))
     .addOption(opt('--max-queue <n>', 'sends waiting for a busy connection beyond this are dropped (missed)').default('10000'))

@@ -96,7 +96,10 @@ export class HttpSender implements ConnectionOwner {
     this.inflight++;
     this.bytesSent += wire.bytes.length;
     const p: Pending = { wire, wantBody, sentAt: 0, done, status: 0, error: undefined, endedAt: 0, bytes: 0, body: undefined };
-    const conn = this.idle.pop();
+    // The longest idle first (FIFO): every connection carries requests, so none opened before
+    // the run sits unused until the server's header timeout closes it (Node answers such a
+    // socket with a 408, which a request sent at that moment would read as its own answer).
+    const conn = this.idle.shift();
     if (conn) conn.start(p);
     else this.queue.push(p);
   }

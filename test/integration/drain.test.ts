@@ -32,7 +32,8 @@ const readyz = async (address: string) => (await fetch(`http://${address}/readyz
 
 t.test('drain under load: zero failed requests; undrain puts it back; fleet ls shows it', async (t) => {
   const out = join(tmpdir(), `drain-load-${process.pid}.json`);
-  const load = shoal('load', '--tests', TESTS, '--target', proxyUrl, '--rate', '40', '--duration', '25s', '--json', out);
+  // 16 connections, as before the open model sized them for its rate (see deploy.test.ts)
+  const load = shoal('load', '--tests', TESTS, '--target', proxyUrl, '--rate', '40', '--duration', '25s', '--connections', '16', '--json', out);
   await waitFor(async () => ((await redis.fleet.requests.read(a.address))?.total ?? 0) > 20, { timeoutMs: 90_000, what: 'load reaching the first server' });
 
   const drain = shoal('drain', a.id, '--timeout', '30s');

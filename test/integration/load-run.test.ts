@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -80,16 +82,34 @@ t.test('stages and the closed model', async (t) => {
   t.ok(s.requests.total >= 2 && s.requests.total <= 2 * 21, `${s.requests.total} requests from 2 users thinking 50 ms`);
 });
 
-t.test('the open model opens enough connections for its rate at 250 ms per answer, so a slow target does not cap the sends', async (t) => {
-  const srv = await testServer(t.teardown, { delayMs: 150 });
+t.test('the open model opens enough connections for its rate at 1 s per answer, so a slow target does not cap the sends', async (t) => {
+  const srv = await testServer(t.teardown, { delayMs: 500 });
   const out = join(tmpdir(), `load-connections-${process.pid}.json`);
   // a tests file (a legacy file's own concurrency would set the connections)
-  const p = spawnShoal(t.teardown, ['load', '--tests', join(ROOT, 'test/fixtures/deploy-generatedTests.json'), '--target', srv.url, '--rate', '160', '--duration', '1s', '--json', out]);
+  const p = spawnShoal(t.teardown, ['load', '--tests', join(ROOT, 'test/fixtures/deploy-generatedTests.json'), '--target', srv.url, '--rate', '60', '--duration', '1s', '--json', out]);
   t.equal(await p.exited(), 0, p.stderr());
   const s = JSON.parse(await readFile(out, 'utf8'));
-  // 16 connections at 150 ms would carry at most ~107 req/s; 40 carry 266
-  t.match(s, { connections: 40, requests: { total: 160, planned: 160 } });
-  t.equal(srv.peakSockets, 40, 'the target saw all 40');
+  // 16 connections at 500 ms would carry at most 32 req/s; 60 carry 120
+  t.match(s, { connections: 60, requests: { total: 60, planned: 60 } });
+  t.equal(srv.peakSockets, 60, 'the target saw all 60');
+});
+
+t.test('every open connection carries requests, so none waits unused for the server to close it', async (t) => {
+  // Node answers a socket that sent nothing within its headers timeout with a 408 and closes
+  // it; a request written at that moment reads the 408 as its own answer (a proxy's 10 s)
+  const used = new Set<unknown>();
+  const srv = createServer({ connectionsCheckingInterval: 100 }, (req, res) => {
+    used.add(req.socket);
+    req.resume();
+    res.end('{"ok":true}');
+  });
+  srv.headersTimeout = 700;
+  srv.requestTimeout = 800;
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => (srv.closeAllConnections(), srv.close(() => r()))));
+  const s = await runLoad(config(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`, { model: { kind: 'open', plan: constantRate(30, 2000) }, connections: 10 }), log);
+  t.equal(used.size, 10, 'all 10 connections served requests');
+  t.same(s.statuses, { 200: 60 }, 'no 408 read as an answer');
 });
 
 t.test('thresholds set the exit code; bad flags and remote targets exit 2', async (t) => {
