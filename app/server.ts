@@ -96,7 +96,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     const id = config.serverId ?? `app-${randomUUID().slice(0, 8)}`;
     const metrics = new HttpMetrics(id);
     const tracing = deps.tracing?.(id);
-    if (tracing) traceDynamo(dynamo.client, tracing.tracer);
+    if (tracing) for (const c of [dynamo.client, dynamo.doc]) traceDynamo(c, tracing.tracer);
     // The monitor needs the bound port, known only after listen: route through a slot.
     let monitor: Middleware = (_ctx, next) => next();
     const redis = connectRedis(config.redisUrl, { offlineQueue: false, name: `shoal-app:${id}` });

@@ -65,6 +65,8 @@ export class Daemon {
     this.leadership = new Leadership(o.fleet, o.id, Math.max(cfg.intervalMs, 300), o.log, (c) => {
       o.metrics.leading(c.role === 'leader');
       if (c.role === 'leader') {
+        // A standby does not follow the fleet: the provider refreshes its book now, the first ticks do not wait for it.
+        void o.provider.lead?.(cfg.intervalMs);
         o.scheduler?.resume(Date.now());
         void o.fleet.autoscaler.read().then((s) => o.cost.resume(s?.cost, Date.now()), () => o.cost.resume(undefined, Date.now()));
         this.history = emptyHistory();
@@ -152,12 +154,14 @@ export class Daemon {
     const engine: EngineConfig = scheduled ? { ...this.o.engine, ...scheduled.sizes } : this.o.engine;
     const config = scheduled?.desired !== undefined ? { ...engine, min: Math.max(engine.min, scheduled.desired) } : engine;
     const instances = await provider.list();
+    // An incomplete listing (a new leader's book not yet confirmed) judges nothing: a server it
+    // lacks counts as alive, nothing is terminated as an orphan, nothing scales in.
+    const complete = provider.complete ?? true;
     this.instances = instances;
     const cost = this.o.cost.observe(instances, snap.at);
-    const rec = reconcile(
-      { now: snap.at, provider: provider.name, bootTimeoutMs: engine.bootTimeoutMs, listGraceMs: Math.max(provider.listingLagMs, 0), instances, servers: snap.servers },
-      this.reconciled,
-    );
+    const listGraceMs = complete ? Math.max(provider.listingLagMs, 0) : Infinity;
+    const reconciled = reconcile({ now: snap.at, provider: provider.name, bootTimeoutMs: engine.bootTimeoutMs, listGraceMs, instances, servers: snap.servers }, this.reconciled);
+    const rec = complete ? reconciled : { ...reconciled, terminate: [] };
     this.reconciled = rec.history;
     // A server the launcher saw exit is shown to the engine as it was, and dead: a death, not a scale-in.
     const exits = this.exits;
@@ -174,7 +178,8 @@ export class Daemon {
     // Instances the registry does not list (Redis restarted and their heartbeats are not in
     // yet, or a leader died before writing the entry) count as capacity with stale metrics: the engine holds.
     for (const i of rec.unregistered) inputs.servers.push(unregistered(i, provider.name, snap.at));
-    const out = decide({ now: snap.at, config, servers: inputs.servers, proxies: inputs.proxies }, this.history);
+    const incomplete = complete ? {} : { incomplete: `the ${provider.name} provider's first full listing since taking the lead is still under way (${instances.length} instances known so far)` };
+    const out = decide({ now: snap.at, config, servers: inputs.servers, proxies: inputs.proxies, ...incomplete }, this.history);
     this.history = out.history;
     const none: DecisionRecord['acted'] = { launched: [], draining: [], markedGone: [], terminated: [] };
     const acted = this.o.dryRun ? none : await this.act(out.decision, seen, rec);

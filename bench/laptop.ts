@@ -5,9 +5,13 @@
 // the share under 100 ms, per phase of the scale-out too — the autoscaler's scaling actions
 // during the run and each app server's boot (launch → ready, from the registry). Stops
 // everything it started; every step has a deadline.
-//   npm run bench:laptop -- [--rate 200] [--duration 60s] [--boot-nice N]
+// It also reads every process's CPU time during the load (/proc: the proxy, each app server,
+// dynalite, redis, the autoscaler, the load generator) and the whole machine's, so a run says
+// whether the stack, the load generator or the rest of the machine was the limit.
+//   npm run bench:laptop -- [--rate 200] [--duration 60s] [--boot-nice N] [--connections N] [--max N]
 // Targets (issue 19): corrected p99 ≤ 250 ms and ≥ 99 % under 100 ms through the scale-out.
 import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +23,11 @@ import type { Summary } from '../load/summary.js';
 import { buildOrExit } from './lib/build.js';
 import { ROOT } from './lib/child-process.js';
 import { load1, positiveInt } from './lib/stats.js';
+import { machineCpu, machineShares } from './lib/machine-cpu.js';
+import { TreeCpuSampler, type ProcessCpu } from './lib/tree-cpu-sampler.js';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60s' }, 'boot-nice': { type: 'string' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60s' }, 'boot-nice': { type: 'string' }, connections: { type: 'string' }, max: { type: 'string' } } });
 const bad = (msg: string): never => {
   console.error(`bench:laptop: ${msg}`);
   process.exit(2);
@@ -30,13 +36,15 @@ const rate = positiveInt('rate', values.rate!, bad);
 const seconds = /^(\d+)s$/.exec(values.duration!) ? Number(values.duration!.slice(0, -1)) : bad(`--duration: expected seconds like 60s (got ${JSON.stringify(values.duration)})`);
 if (seconds < 1 || seconds > 600) bad('--duration: expected 1s to 600s');
 const bootNice = values['boot-nice'];
+const max = values.max === undefined ? undefined : positiveInt('max', values.max, bad);
+const connections = values.connections === undefined ? undefined : positiveInt('connections', values.connections, bad);
 const SHOAL = join(ROOT, 'dist/cli/shoal.js');
 const env = { ...process.env, SHOAL_LOG_LEVEL: 'warn' };
 
 buildOrExit('bench:laptop');
 const loadAtStart = load1();
 const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-laptop-'));
-const upArgs = ['up', '--port', '0', '--admin-port', '0', '--proxy-admin-port', '0', '--data-dir', dir, ...(bootNice !== undefined ? ['--boot-nice', bootNice] : [])];
+const upArgs = ['up', '--port', '0', '--admin-port', '0', '--proxy-admin-port', '0', '--data-dir', dir, ...(bootNice !== undefined ? ['--boot-nice', bootNice] : []), ...(max ? ['--max', String(max)] : [])];
 // Its own process group: one signal reaches the stack's supervisor, and nothing is left behind.
 const up = spawn(process.execPath, [SHOAL, ...upArgs], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 let upOut = '';
@@ -84,6 +92,7 @@ function printReport(s: Summary, runStart: number, decisions: DecisionRecord[], 
   console.log(`\nrequests: ${s.requests.total} answered (${s.requests.ok} ok, ${s.requests.errors} errors), ${s.requests.missed} missed, ${s.rate.achieved} req/s achieved`);
   console.log(`corrected latency: p50 ${c.p50} ms, p99 ${c.p99} ms, p99.9 ${c.p999} ms; raw p99 ${s.latency.raw.p99} ms`);
   console.log(`under 100 ms: ${s.percentUnder100ms} % corrected (${s.percentUnder100msRaw} % raw)`);
+  if (s.requests.errors > 0) console.log(`errors by status: ${Object.entries(s.errors.byStatus).map(([k, n]) => `${k}: ${n}`).join(', ')}`);
   const p99ok = c.p99 <= 250;
   const under = s.percentUnder100ms >= 99;
   console.log(`targets: corrected p99 ≤ 250 ms ${p99ok ? 'met' : 'MISSED'}; ≥ 99 % under 100 ms ${under ? 'met' : 'MISSED'}`);
@@ -100,6 +109,39 @@ function printReport(s: Summary, runStart: number, decisions: DecisionRecord[], 
   console.log(`\nload average ${load1()} at the end (${cpus().length} cores)`);
 }
 
+/**
+ * Where the CPU went during the load, per tier: CPU seconds, the share of one core over the
+ * run, CPU ms per answered request; then the machine as a whole (the stack beside everyone
+ * else) and the load generator's own ceiling (its connections over the mean raw latency).
+ */
+function printCpu(s: Summary, procs: ProcessCpu[], machine: ReturnType<typeof machineShares>, wallS: number): void {
+  const byRole = new Map<string, { n: number; cpuS: number; started: number }>();
+  for (const p of procs) {
+    const r = byRole.get(p.role) ?? { n: 0, cpuS: 0, started: 0 };
+    r.n++;
+    r.cpuS += p.cpuS;
+    if (!p.fromStart) r.started++;
+    byRole.set(p.role, r);
+  }
+  const answered = s.requests.total || 1;
+  const stack = procs.reduce((a, p) => a + p.cpuS, 0);
+  console.log(`\nCPU during the load (${wallS.toFixed(1)} s, user + system from /proc; processes started meanwhile include their start-up):`);
+  console.log('  process        count   CPU-s  % of a core  CPU ms/request');
+  for (const [role, r] of [...byRole].sort((a, b) => b[1].cpuS - a[1].cpuS)) {
+    const count = `${r.n}${r.started ? ` (${r.started} new)` : ''}`;
+    console.log(`  ${role.padEnd(14)} ${count.padEnd(7)} ${r.cpuS.toFixed(2).padStart(6)}  ${((100 * r.cpuS) / wallS).toFixed(1).padStart(10)} %  ${((1000 * r.cpuS) / answered).toFixed(2).padStart(13)}`);
+  }
+  console.log(`  ${'all of these'.padEnd(22)} ${stack.toFixed(2).padStart(6)}  ${((100 * stack) / wallS).toFixed(1).padStart(10)} %  ${((1000 * stack) / answered).toFixed(2).padStart(13)}`);
+  const cores = cpus().length;
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  console.log(`  the machine (${cores} cores): busy ${pct(machine.busy)}, idle ${pct(machine.idle)}, stolen ${pct(machine.steal)}; this stack and its load ${pct(stack / (wallS * cores))} of it, everything else ${pct(Math.max(0, machine.busy - stack / (wallS * cores)))}`);
+  const mean = s.latency.raw.mean;
+  if (s.model === 'open' && mean > 0) {
+    const ceiling = (1000 * s.connections) / mean;
+    console.log(`  load generator: ${s.connections} connections / mean raw latency ${mean.toFixed(1)} ms = at most ${ceiling.toFixed(0)} req/s on the wire (asked ${rate}, achieved ${s.rate.achieved})`);
+  }
+}
+
 async function main(): Promise<void> {
   await until(() => /shoal is up/.test(upOut), 300_000, '"shoal is up"');
   const stack = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as Stack;
@@ -108,16 +150,19 @@ async function main(): Promise<void> {
   await run(process.execPath, [join(ROOT, 'dist/cli/urlfuzzer.js'), '--target', proxy, '--out', tests, '--seed', '1'], { cwd: ROOT, env, timeout: 120_000 });
 
   const summaryFile = join(dir, 'summary.json');
+  const loadArgs = ['load', '--tests', tests, '--rate', String(rate), '--duration', `${seconds}s`, '--data-dir', dir, '--json', summaryFile, ...(connections ? ['--connections', String(connections)] : [])];
+  const sampler = new TreeCpuSampler([up.pid!]);
+  const machineAtStart = machineCpu();
   const runStart = Date.now();
+  const load = execFile(process.execPath, [SHOAL, ...loadArgs], { cwd: ROOT, env, timeout: (seconds + 120) * 1000, maxBuffer: 1 << 24 });
+  sampler.add(load.pid!);
+  let loadErr = '';
+  load.stderr!.on('data', (b: Buffer) => (loadErr = (loadErr + b.toString()).slice(-4096)));
+  const [code] = (await once(load, 'exit')) as [number | null];
   // exit 1 means thresholds or errors: the summary is still the run's
-  await run(process.execPath, [SHOAL, 'load', '--tests', tests, '--rate', String(rate), '--duration', `${seconds}s`, '--data-dir', dir, '--json', summaryFile], {
-    cwd: ROOT,
-    env,
-    timeout: (seconds + 120) * 1000,
-    maxBuffer: 1 << 24,
-  }).catch((err: Error & { stderr?: string }) => {
-    if (!existsSync(summaryFile)) throw new Error(`shoal load failed: ${err.stderr || err.message}`);
-  });
+  if (!existsSync(summaryFile)) throw new Error(`shoal load failed (exit ${code}): ${loadErr}`);
+  const cpu = sampler.stop();
+  const machine = machineShares(machineAtStart, machineCpu());
   const runEnd = Date.now();
   const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary;
 
@@ -129,6 +174,7 @@ async function main(): Promise<void> {
     // A ready entry's state changed last when it became ready; a draining one's when it began draining.
     const boots = servers.map((sv) => ({ id: sv.id, launchedAt: sv.launchedAt, state: sv.state, bootMs: sv.state === 'ready' ? sv.stateChangedAt - sv.launchedAt : undefined }));
     printReport(summary, runStart, decisions, boots);
+    printCpu(summary, cpu, machine, (runEnd - runStart) / 1000);
   } finally {
     redis.disconnect();
   }

@@ -1,4 +1,3 @@
-import { trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -6,17 +5,7 @@ export type { Logger };
 // Logs go to stderr so stdout stays free for what a command prints for people
 // and scripts (addresses, reports, JSON).
 export function createLogger(name: string, level = process.env.SHOAL_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level, base: { pid: process.pid }, mixin: traceIds }, pino.destination({ fd: 2, sync: false }));
-}
-
-const NONE = {};
-
-/** A line logged inside a traced request carries its trace and span ids (the OpenTelemetry log fields). */
-function traceIds(): object {
-  const span = trace.getActiveSpan();
-  if (!span) return NONE;
-  const c = span.spanContext();
-  return { trace_id: c.traceId, span_id: c.spanId };
+  return pino({ name, level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));
 }
 
 // Remembers which failures were already logged so an outage is reported once, not per tick.

@@ -61,6 +61,22 @@ export function peakRate(segments: readonly Segment[]): number {
   return segments.reduce((m, s) => Math.max(m, s.from, s.to), 0);
 }
 
+/** The answer time an open-model run's default connections are sized for (Little's law). */
+export const CONNECTION_LATENCY_MS = 250;
+const MIN_CONNECTIONS = 16;
+const MAX_CONNECTIONS = 1000;
+
+/**
+ * Default keep-alive connections for an open-model plan: enough that its peak rate still
+ * goes out on time while answers take up to CONNECTION_LATENCY_MS (peak × latency), at least
+ * 16. With fewer, a target that slows down caps the sends at connections / latency: the
+ * generator, not the target, sets the rate, and the demand a proxy and an autoscaler see is
+ * lower than the one planned.
+ */
+export function openModelConnections(segments: readonly Segment[]): number {
+  return Math.min(MAX_CONNECTIONS, Math.max(MIN_CONNECTIONS, Math.ceil((peakRate(segments) * CONNECTION_LATENCY_MS) / 1000)));
+}
+
 /** Mean planned rate over the plan, arrivals/s. */
 export function meanRate(segments: readonly Segment[]): number {
   const d = planDurationMs(segments);

@@ -60,9 +60,9 @@ export class TokenService {
       ({ payload } = await jwtVerify(
         token,
         async (header) => {
-          const secret = header.kid ? await this.ring.secretFor(header.kid) : undefined;
-          if (!secret) throw new JWKSNoMatchingKey();
-          return secret;
+          const key = header.kid ? await this.ring.verifyKeyFor(header.kid) : undefined;
+          if (!key) throw new JWKSNoMatchingKey();
+          return key;
         },
         { algorithms: ['HS256'], issuer: ISSUER, audience: [...audiences], requiredClaims: ['sub', 'jti', 'exp'] },
       ));

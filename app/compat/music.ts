@@ -1,14 +1,15 @@
 import Router from '@koa/router';
 import { notFound } from '../errors.js';
 import { body } from '../http/validate.js';
-import type { Stores } from '../store/index.js';
+import { storesOf } from '../http/request-stores.js';
+import type { MusicStore } from '../store/music.js';
 import { listAll } from './list-all.js';
 import { compatId, compatSong, compatSongPatch, items, songItem } from './shapes.js';
 
 /** The course's music service: `/api/v1/music/` and `/api/v1/music/<id>`. */
-export function compatMusicRoutes({ music }: Stores): Router {
+export function compatMusicRoutes(): Router {
   const r = new Router({ prefix: '/music' });
-  const find = async (raw: string | undefined) => {
+  const find = async (music: MusicStore, raw: string | undefined) => {
     const id = compatId(raw);
     const song = id && (await music.get(id));
     if (!song) throw notFound('song', String(raw));
@@ -16,28 +17,31 @@ export function compatMusicRoutes({ music }: Stores): Router {
   };
 
   r.get('/', async (ctx) => {
+    const { music } = storesOf(ctx);
     ctx.body = items((await listAll((limit, cursor) => music.page(limit, cursor))).map(songItem));
   });
 
   r.post('/', async (ctx) => {
     const { Artist, SongTitle } = body(compatSong, ctx.state.body);
-    const song = await music.create({ artist: Artist, title: SongTitle });
+    const song = await storesOf(ctx).music.create({ artist: Artist, title: SongTitle });
     ctx.body = { music_id: song.id };
   });
 
   r.get('/:id', async (ctx) => {
-    ctx.body = items([songItem(await find(ctx.params.id))]);
+    ctx.body = items([songItem(await find(storesOf(ctx).music, ctx.params.id))]);
   });
 
   r.put('/:id', async (ctx) => {
     const { Artist, SongTitle } = body(compatSongPatch, ctx.state.body);
-    const song = await music.update((await find(ctx.params.id)).id, { artist: Artist, title: SongTitle });
+    const { music } = storesOf(ctx);
+    const song = await music.update((await find(music, ctx.params.id)).id, { artist: Artist, title: SongTitle });
     if (!song) throw notFound('song', ctx.params.id!);
     ctx.body = items([songItem(song)]);
   });
 
   r.delete('/:id', async (ctx) => {
-    const song = await find(ctx.params.id);
+    const { music } = storesOf(ctx);
+    const song = await find(music, ctx.params.id);
     if (!(await music.delete(song.id))) throw notFound('song', song.id);
     ctx.body = {};
   });

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import { badRequest, notFound } from '../errors.js';
 import { body } from '../http/validate.js';
-import type { Stores } from '../store/index.js';
-import type { SongEdit } from '../store/playlists.js';
+import { storesOf } from '../http/request-stores.js';
+import type { PlaylistStore, SongEdit } from '../store/playlists.js';
 import { listAll } from './list-all.js';
 import { compatId, isShape, items, parsePlaylist, playlistItem, songRef } from './shapes.js';
 
@@ -10,9 +10,9 @@ import { compatId, isShape, items, parsePlaylist, playlistItem, songRef } from '
  * The course teams' playlist services in one: three body shapes, and two ways to add and
  * remove a song (`/<id>/add`, `/<id>/delete` and `/add_song_to_list/<id>`, `/delete_song_from_list/<id>`).
  */
-export function compatPlaylistRoutes({ playlists }: Stores): Router {
+export function compatPlaylistRoutes(): Router {
   const r = new Router({ prefix: '/playlist' });
-  const find = async (raw: string | undefined) => {
+  const find = async (playlists: PlaylistStore, raw: string | undefined) => {
     const id = compatId(raw);
     const found = id && (await playlists.getShaped(id));
     if (!found) throw notFound('playlist', String(raw));
@@ -22,18 +22,19 @@ export function compatPlaylistRoutes({ playlists }: Stores): Router {
     if (edit.kind === 'missing') throw notFound('playlist', String(raw));
     return items([playlistItem(edit.playlist, shape)]);
   };
-  const addSong = async (raw: string | undefined, b: unknown) => {
+  const addSong = async (playlists: PlaylistStore, raw: string | undefined, b: unknown) => {
     const { music_id } = body(songRef, b);
-    const { playlist, shape } = await find(raw);
+    const { playlist, shape } = await find(playlists, raw);
     return answer(await playlists.addSong(playlist.id, music_id), raw, shape);
   };
-  const removeSong = async (raw: string | undefined, b: unknown) => {
+  const removeSong = async (playlists: PlaylistStore, raw: string | undefined, b: unknown) => {
     const { music_id } = body(songRef, b);
-    const { playlist, shape } = await find(raw);
+    const { playlist, shape } = await find(playlists, raw);
     return answer(await playlists.removeSong(playlist.id, music_id), raw, shape);
   };
 
   r.get('/', async (ctx) => {
+    const { playlists } = storesOf(ctx);
     const all = await listAll((limit, cursor) => playlists.pageShaped(limit, cursor));
     ctx.body = items(all.map((p) => playlistItem(p.playlist, p.shape)));
   });
@@ -41,31 +42,32 @@ export function compatPlaylistRoutes({ playlists }: Stores): Router {
   r.post('/', async (ctx) => {
     const { shape, name, songs } = parsePlaylist(ctx.state.body);
     if (name === undefined) throw badRequest(`${shape} is required`, 'SHOAL_ERR_VALIDATION');
-    const playlist = await playlists.create({ name, songs: songs ?? [], shape });
+    const playlist = await storesOf(ctx).playlists.create({ name, songs: songs ?? [], shape });
     ctx.body = { playlist_id: playlist.id };
   });
 
   r.put('/add_song_to_list/:id', async (ctx) => {
-    ctx.body = await addSong(ctx.params.id, ctx.state.body);
+    ctx.body = await addSong(storesOf(ctx).playlists, ctx.params.id, ctx.state.body);
   });
   r.put('/delete_song_from_list/:id', async (ctx) => {
-    ctx.body = await removeSong(ctx.params.id, ctx.state.body);
+    ctx.body = await removeSong(storesOf(ctx).playlists, ctx.params.id, ctx.state.body);
   });
   r.post('/:id/add', async (ctx) => {
-    ctx.body = await addSong(ctx.params.id, ctx.state.body);
+    ctx.body = await addSong(storesOf(ctx).playlists, ctx.params.id, ctx.state.body);
   });
   r.post('/:id/delete', async (ctx) => {
-    ctx.body = await removeSong(ctx.params.id, ctx.state.body);
+    ctx.body = await removeSong(storesOf(ctx).playlists, ctx.params.id, ctx.state.body);
   });
 
   r.get('/:id', async (ctx) => {
-    const { playlist, shape } = await find(ctx.params.id);
+    const { playlist, shape } = await find(storesOf(ctx).playlists, ctx.params.id);
     ctx.body = items([playlistItem(playlist, shape)]);
   });
 
   // Renames and/or replaces the song list, in the shape the playlist was made in.
   r.put('/:id', async (ctx) => {
-    const { playlist, shape } = await find(ctx.params.id);
+    const { playlists } = storesOf(ctx);
+    const { playlist, shape } = await find(playlists, ctx.params.id);
     const change = parsePlaylist(ctx.state.body, isShape(shape) ? shape : 'Name');
     let current = playlist;
     if (change.name !== undefined) current = (await playlists.rename(playlist.id, change.name)) ?? notFoundPlaylist(ctx.params.id);
@@ -78,7 +80,8 @@ export function compatPlaylistRoutes({ playlists }: Stores): Router {
   });
 
   r.delete('/:id', async (ctx) => {
-    const { playlist } = await find(ctx.params.id);
+    const { playlists } = storesOf(ctx);
+    const { playlist } = await find(playlists, ctx.params.id);
     if (!(await playlists.delete(playlist.id))) notFoundPlaylist(playlist.id);
     ctx.body = {};
   });

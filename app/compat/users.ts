@@ -2,14 +2,15 @@ import Router from '@koa/router';
 import { notFound } from '../errors.js';
 import type { TokenService } from '../auth/tokens.js';
 import { body } from '../http/validate.js';
-import type { Stores } from '../store/index.js';
+import { storesOf } from '../http/request-stores.js';
+import type { UserStore } from '../store/users.js';
 import { listAll } from './list-all.js';
 import { compatId, compatUser, compatUserPatch, items, loginBody, logoffBody, userItem } from './shapes.js';
 
 /** The course's user service, with its `/login` (a token for a user id) and `/logoff`. */
-export function compatUserRoutes({ users }: Stores, tokens: TokenService): Router {
+export function compatUserRoutes(tokens: TokenService): Router {
   const r = new Router({ prefix: '/user' });
-  const find = async (raw: string | undefined) => {
+  const find = async (users: UserStore, raw: string | undefined) => {
     const id = compatId(raw);
     const user = id && (await users.get(id));
     if (!user) throw notFound('user', String(raw));
@@ -19,7 +20,7 @@ export function compatUserRoutes({ users }: Stores, tokens: TokenService): Route
   // Before `/:id`, which would otherwise take "login" for an id.
   r.put('/login', async (ctx) => {
     const { uid } = body(loginBody, ctx.state.body);
-    const user = await find(uid);
+    const user = await find(storesOf(ctx).users, uid);
     // The original answered the bare token as the body; its clients read it as text.
     ctx.type = 'text/plain';
     ctx.body = (await tokens.issue(user.id, 'shoal-compat')).token;
@@ -34,27 +35,30 @@ export function compatUserRoutes({ users }: Stores, tokens: TokenService): Route
   });
 
   r.get('/', async (ctx) => {
+    const { users } = storesOf(ctx);
     ctx.body = items((await listAll((limit, cursor) => users.page(limit, cursor))).map(userItem));
   });
 
   r.post('/', async (ctx) => {
-    const user = await users.create(body(compatUser, ctx.state.body));
+    const user = await storesOf(ctx).users.create(body(compatUser, ctx.state.body));
     ctx.body = { user_id: user.id };
   });
 
   r.get('/:id', async (ctx) => {
-    ctx.body = items([userItem(await find(ctx.params.id))]);
+    ctx.body = items([userItem(await find(storesOf(ctx).users, ctx.params.id))]);
   });
 
   r.put('/:id', async (ctx) => {
     const patch = body(compatUserPatch, ctx.state.body);
-    const user = await users.update((await find(ctx.params.id)).id, patch);
+    const { users } = storesOf(ctx);
+    const user = await users.update((await find(users, ctx.params.id)).id, patch);
     if (!user) throw notFound('user', ctx.params.id!);
     ctx.body = items([userItem(user)]);
   });
 
   r.delete('/:id', async (ctx) => {
-    const user = await find(ctx.params.id);
+    const { users } = storesOf(ctx);
+    const user = await find(users, ctx.params.id);
     if (!(await users.delete(user.id))) throw notFound('user', user.id);
     ctx.body = {};
   });

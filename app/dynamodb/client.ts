@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../lib/errors.js';
 import { CHOICES_HINT, describeChoice, type DynamoChoice } from './choice.js';
 import { startEmbeddedDynamo } from './embedded.js';
+import { reusePerCallWork } from './per-call-work.js';
 
 export interface DynamoSettings {
   choice: DynamoChoice;
@@ -80,11 +81,14 @@ async function openAws(s: DynamoSettings): Promise<Dynamo> {
  * each command class's middleware stack once and reuses it: rebuilding the stack was a large
  * part of every request's CPU. The Document client cannot share that: its resolved handler holds
  * the first command it ran, so it keeps a plain client of its own. Both keep their sockets
- * alive (the SDK's default agent), so requests reuse connections.
+ * alive (the SDK's default agent), so requests reuse connections; each signs with one signer and
+ * one user agent made once (reusePerCallWork).
  */
 function wrap(client: DynamoDBClient, config: DynamoDBClientConfig, target: string, stop: () => Promise<void>): Dynamo {
   // the same region and credential provider (resolved once, cached) as `client`
   const docBase = new DynamoDBClient({ ...config, region: client.config.region, credentials: client.config.credentials });
+  reusePerCallWork(client);
+  reusePerCallWork(docBase);
   const doc = DynamoDBDocumentClient.from(docBase, { marshallOptions: { removeUndefinedValues: true } });
   return {
     doc,

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { ShoalError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import { traceFields } from './tracing.js';
 
 const CODES: Record<number, string> = {
   400: 'SHOAL_ERR_BAD_REQUEST',
@@ -44,10 +45,10 @@ export function errorMapper(log: Logger, quietMs = 30_000): Middleware {
         const now = Date.now();
         if (now - (lastLogged.get(err.code) ?? 0) > quietMs) {
           lastLogged.set(err.code, now);
-          log.warn({ code: err.code, cause: String((err.cause as Error)?.message ?? '') }, err.message);
+          log.warn({ ...traceFields(ctx), code: err.code, cause: String((err.cause as Error)?.message ?? '') }, err.message);
         }
       } else if (err.status >= 500) {
-        log.error({ err: err.cause ?? err, method: ctx.method, url: ctx.url }, 'request failed');
+        log.error({ ...traceFields(ctx), err: err.cause ?? err, method: ctx.method, url: ctx.url }, 'request failed');
       }
     }
   };

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../../lib/log.js';
 import { idempotencyKeyInProgress, idempotencyKeyReused, invalidIdempotencyKey } from '../errors.js';
-import type { IdempotencyStore, StoredAnswer } from '../store/idempotency.js';
-import { withIdSeed } from '../store/new-id.js';
+import type { StoredAnswer } from '../store/idempotency.js';
+import type { Stores } from '../store/index.js';
 import { errorBody, toHttpError } from './error-mapper.js';
+import { storesOf } from './request-stores.js';
+import { traceFields, traceOf } from './tracing.js';
 
 const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 // one value: Node joins a repeated header with ", ", which the space rules out
@@ -38,13 +40,14 @@ function answerOf(ctx: Context): StoredAnswer {
  * the first still runs is a 409 with Retry-After. A 5xx or a request no route answered
  * releases the key, so a retry runs afresh. Runs after the body is parsed, before the routes.
  */
-export function idempotency(store: IdempotencyStore, log: Logger): Middleware {
+export function idempotency(stores: Stores, log: Logger): Middleware {
   return async (ctx, next) => {
     if (!METHODS.has(ctx.method)) return next();
     const key = ctx.get('idempotency-key');
     if (!key) return next();
     if (!KEY.test(key)) throw invalidIdempotencyKey();
 
+    const store = storesOf(ctx).idempotency;
     const claim = await store.claim(key, fingerprint(ctx.method, ctx.url, ctx.get('authorization'), ctx.state.body));
     if (claim.kind === 'mismatch') throw idempotencyKeyReused();
     if (claim.kind === 'in-progress') {
@@ -66,13 +69,15 @@ export function idempotency(store: IdempotencyStore, log: Logger): Middleware {
       try {
         const keep = answer && answer.status < 500 && !NOT_KEPT.has(answer.status) && Buffer.byteLength(answer.body ?? '') <= MAX_ANSWER_BYTES;
         if (!keep) await store.release(key, claim.token);
-        else if (!(await store.complete(key, claim.token, answer))) log.warn({ key }, 'idempotency claim was taken over before the answer was stored');
+        else if (!(await store.complete(key, claim.token, answer))) log.warn({ ...traceFields(ctx), key }, 'idempotency claim was taken over before the answer was stored');
       } catch (err) {
-        log.warn({ key, err: (err as Error).message }, 'could not store the answer for an Idempotency-Key');
+        log.warn({ ...traceFields(ctx), key, err: (err as Error).message }, 'could not store the answer for an Idempotency-Key');
       }
     };
     try {
-      await withIdSeed(claim.seed, next);
+      // the request's new ids derive from the claim's seed (see newId)
+      ctx.state.stores = stores.within({ trace: traceOf(ctx), ids: { seed: claim.seed, n: 0 } });
+      await next();
     } catch (thrown) {
       const err = toHttpError(thrown);
       await settle({ status: err.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(errorBody(err)) });

@@ -22,6 +22,7 @@ import { routeFallback } from './fallback.js';
 import { idempotency } from './idempotency.js';
 import { jsonBody } from './json-body.js';
 import type { HttpMetrics } from './metrics.js';
+import { requestStores } from './request-stores.js';
 import { traceRequests } from './tracing.js';
 import type { Tracing } from '../../lib/tracing/setup.js';
 
@@ -56,19 +57,19 @@ function connectionCloseWhileDraining(readiness: Readiness): Middleware {
 }
 
 /** shoal's own API: health, metrics, the three resources, sessions and the OpenAPI document. */
-export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'metrics' | 'auth' | 'tracing'>): Router {
+export function shoalRouter(deps: Pick<KoaAppDeps, 'readiness' | 'metrics' | 'auth' | 'tracing'>): Router {
   const api = new Router();
   api.use(
-    userRoutes(deps.stores).routes(),
-    musicRoutes(deps.stores).routes(),
-    playlistRoutes(deps.stores).routes(),
-    sessionRoutes(deps.stores, deps.auth.tokens, deps.auth.guard).routes(),
+    userRoutes().routes(),
+    musicRoutes().routes(),
+    playlistRoutes().routes(),
+    sessionRoutes(deps.auth.tokens, deps.auth.guard).routes(),
     openApiRoutes(async () => (await import('../openapi/shoal.js')).shoalOpenApi).routes(),
   );
   const root = new Router();
   root.use(healthRoutes(deps.readiness, deps.metrics, deps.tracing?.store).routes());
   root.use('/api/v1', api.routes());
-  root.use(pageRoutes(deps.stores).routes());
+  root.use(pageRoutes().routes());
   return root;
 }
 
@@ -78,7 +79,7 @@ export function shoalRouter(deps: Pick<KoaAppDeps, 'stores' | 'readiness' | 'met
  */
 function routes(deps: KoaAppDeps): Middleware {
   const own = shoalRouter(deps);
-  const compat = compatRouter(deps.stores, deps.auth.tokens);
+  const compat = compatRouter(deps.auth.tokens);
   const ownChain = chain([authenticate(deps.auth.mode, deps.auth.tokens), own.routes() as Middleware, own.allowedMethods() as Middleware]);
   const compatChain = chain([compatAuth(deps.auth.compat, deps.auth.tokens), compat.routes() as Middleware, compat.allowedMethods() as Middleware]);
   return (ctx, next) => (ctx.get(COMPAT_HEADER) ? compatChain : ownChain)(ctx, next);
@@ -102,12 +103,13 @@ export function createKoaApp(deps: KoaAppDeps): Koa {
 
   if (deps.monitor) app.use(deps.monitor);
   if (deps.tracing) app.use(traceRequests(deps.tracing.tracer));
+  app.use(requestStores(deps.stores));
   app.use(deps.metrics.middleware());
   app.use(connectionCloseWhileDraining(deps.readiness));
   app.use(errorMapper(deps.log));
   app.use(routeFallback());
   app.use(jsonBody(deps.bodyLimitBytes));
-  app.use(idempotency(deps.stores.idempotency, deps.log));
+  app.use(idempotency(deps.stores, deps.log));
   app.use(routes(deps));
   return app;
 }

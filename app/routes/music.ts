@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { notFound } from '../errors.js';
 import { newSong } from '../model.js';
-import type { Stores } from '../store/index.js';
+import { storesOf } from '../http/request-stores.js';
 import { body, pathId, query } from '../http/validate.js';
 import { pageQuery } from './page-query.js';
 import { similarSongs } from '../similar-songs.js';
@@ -17,17 +17,16 @@ const similarQuery = z.object({
     .default(10),
 });
 
-export function musicRoutes(stores: Stores): Router {
-  const { music } = stores;
+export function musicRoutes(): Router {
   const r = new Router({ prefix: '/music' });
 
   r.get('/', async (ctx) => {
     const { limit, cursor } = query(pageQuery, ctx.query);
-    ctx.body = await music.page(limit, cursor);
+    ctx.body = await storesOf(ctx).music.page(limit, cursor);
   });
 
   r.post('/', async (ctx) => {
-    const song = await music.create(body(newSong, ctx.state.body));
+    const song = await storesOf(ctx).music.create(body(newSong, ctx.state.body));
     ctx.status = 201;
     ctx.set('Location', `/api/v1/music/${song.id}`);
     ctx.body = song;
@@ -35,7 +34,7 @@ export function musicRoutes(stores: Stores): Router {
 
   r.get('/:id', async (ctx) => {
     const id = pathId(ctx.params.id, 'song id');
-    const song = await music.get(id);
+    const song = await storesOf(ctx).music.get(id);
     if (!song) throw notFound('song', id);
     ctx.body = song;
   });
@@ -43,13 +42,14 @@ export function musicRoutes(stores: Stores): Router {
   r.get('/:id/similar', async (ctx) => {
     const id = pathId(ctx.params.id, 'song id');
     const { limit } = query(similarQuery, ctx.query);
-    if (!(await music.get(id))) throw notFound('song', id);
+    const stores = storesOf(ctx);
+    if (!(await stores.music.get(id))) throw notFound('song', id);
     ctx.body = await similarSongs(stores, id, limit);
   });
 
   r.delete('/:id', async (ctx) => {
     const id = pathId(ctx.params.id, 'song id');
-    if (!(await music.delete(id))) throw notFound('song', id);
+    if (!(await storesOf(ctx).music.delete(id))) throw notFound('song', id);
     ctx.status = 204;
   });
 

@@ -2,14 +2,15 @@ import Router from '@koa/router';
 import { id as idSchema } from '../model.js';
 import { renderNotFoundPage, renderSongPage } from '../pages/song-page.js';
 import { similarSongs } from '../similar-songs.js';
-import type { Stores } from '../store/index.js';
+import { storesOf } from '../http/request-stores.js';
 
 const SIMILAR_SHOWN = 10;
 
 /** Small HTML pages for people, beside the JSON API. */
-export function pageRoutes(stores: Stores): Router {
+export function pageRoutes(): Router {
   const r = new Router();
   r.get('/songs/:id', async (ctx) => {
+    const stores = storesOf(ctx);
     const parsed = idSchema.safeParse(ctx.params.id);
     const song = parsed.success ? await stores.music.get(parsed.data) : undefined;
     ctx.type = 'html';

@@ -3,17 +3,18 @@ import { notFound, unknownReference } from '../errors.js';
 import { newPlaylist, playlistPatch, playlistSong } from '../model.js';
 import type { SongEdit } from '../store/playlists.js';
 import type { Stores } from '../store/index.js';
+import { storesOf } from '../http/request-stores.js';
 import { body, pathId, query } from '../http/validate.js';
 import { pageQuery } from './page-query.js';
 
-export function playlistRoutes({ users, music, playlists }: Stores): Router {
+export function playlistRoutes(): Router {
   const r = new Router({ prefix: '/playlists' });
 
   // Referenced users and songs must exist when the playlist is written.
-  const checkOwner = async (owner: string | undefined) => {
+  const checkOwner = async ({ users }: Stores, owner: string | undefined) => {
     if (owner && !(await users.get(owner))) throw unknownReference('owner: user', owner);
   };
-  const checkSongs = async (songs: string[]) => {
+  const checkSongs = async ({ music }: Stores, songs: string[]) => {
     if (songs.length === 0) return;
     const found = await music.getMany(songs);
     const missing = songs.find((s) => !found.has(s));
@@ -26,14 +27,15 @@ export function playlistRoutes({ users, music, playlists }: Stores): Router {
 
   r.get('/', async (ctx) => {
     const { limit, cursor } = query(pageQuery, ctx.query);
-    ctx.body = await playlists.page(limit, cursor);
+    ctx.body = await storesOf(ctx).playlists.page(limit, cursor);
   });
 
   r.post('/', async (ctx) => {
     const input = body(newPlaylist, ctx.state.body);
     const songs = input.songs ?? [];
-    await Promise.all([checkOwner(input.owner), checkSongs(songs)]);
-    const playlist = await playlists.create({ name: input.name, owner: input.owner, songs });
+    const stores = storesOf(ctx);
+    await Promise.all([checkOwner(stores, input.owner), checkSongs(stores, songs)]);
+    const playlist = await stores.playlists.create({ name: input.name, owner: input.owner, songs });
     ctx.status = 201;
     ctx.set('Location', `/api/v1/playlists/${playlist.id}`);
     ctx.body = playlist;
@@ -41,7 +43,7 @@ export function playlistRoutes({ users, music, playlists }: Stores): Router {
 
   r.get('/:id', async (ctx) => {
     const id = pathId(ctx.params.id, 'playlist id');
-    const playlist = await playlists.get(id);
+    const playlist = await storesOf(ctx).playlists.get(id);
     if (!playlist) throw notFound('playlist', id);
     ctx.body = playlist;
   });
@@ -49,29 +51,30 @@ export function playlistRoutes({ users, music, playlists }: Stores): Router {
   r.patch('/:id', async (ctx) => {
     const id = pathId(ctx.params.id, 'playlist id');
     const { name } = body(playlistPatch, ctx.state.body);
-    const playlist = await playlists.rename(id, name);
+    const playlist = await storesOf(ctx).playlists.rename(id, name);
     if (!playlist) throw notFound('playlist', id);
     ctx.body = playlist;
   });
 
   r.delete('/:id', async (ctx) => {
     const id = pathId(ctx.params.id, 'playlist id');
-    if (!(await playlists.delete(id))) throw notFound('playlist', id);
+    if (!(await storesOf(ctx).playlists.delete(id))) throw notFound('playlist', id);
     ctx.status = 204;
   });
 
   r.post('/:id/songs', async (ctx) => {
     const id = pathId(ctx.params.id, 'playlist id');
     const { songId } = body(playlistSong, ctx.state.body);
-    if (!(await playlists.get(id))) throw notFound('playlist', id);
-    await checkSongs([songId]);
-    ctx.body = edited(id, await playlists.addSong(id, songId));
+    const stores = storesOf(ctx);
+    if (!(await stores.playlists.get(id))) throw notFound('playlist', id);
+    await checkSongs(stores, [songId]);
+    ctx.body = edited(id, await stores.playlists.addSong(id, songId));
   });
 
   r.delete('/:id/songs/:songId', async (ctx) => {
     const id = pathId(ctx.params.id, 'playlist id');
     const songId = pathId(ctx.params.songId, 'song id');
-    const edit = await playlists.removeSong(id, songId);
+    const edit = await storesOf(ctx).playlists.removeSong(id, songId);
     if (edit.kind === 'unchanged') throw notFound(`song ${songId} in playlist`, id);
     ctx.body = edited(id, edit);
   });

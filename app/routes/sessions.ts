@@ -6,8 +6,8 @@ import type { LoginGuard } from '../auth/login-guard.js';
 import { requireSession } from '../auth/middleware.js';
 import { dummyHash, verifyPassword } from '../auth/password.js';
 import type { TokenService } from '../auth/tokens.js';
+import { storesOf } from '../http/request-stores.js';
 import { body } from '../http/validate.js';
-import type { Stores } from '../store/index.js';
 
 const login = z.strictObject({
   email: z.string({ error: 'email is required' }).min(1, { message: 'email is required' }).max(254, { message: 'email must be at most 254 characters' }),
@@ -15,7 +15,7 @@ const login = z.strictObject({
 });
 
 /** Logging in (a signed bearer token for an email and password) and logging out (revoking it). */
-export function sessionRoutes({ credentials }: Stores, tokens: TokenService, guard: LoginGuard): Router {
+export function sessionRoutes(tokens: TokenService, guard: LoginGuard): Router {
   const r = new Router({ prefix: '/sessions' });
 
   r.post('/', async (ctx) => {
@@ -27,7 +27,7 @@ export function sessionRoutes({ credentials }: Stores, tokens: TokenService, gua
       throw tooManyAttempts();
     }
     // An unknown email costs the same scrypt run as a wrong password and gets the same answer.
-    const cred = await credentials.find(email);
+    const cred = await storesOf(ctx).credentials.find(email);
     const ok = await verifyPassword(password, cred?.hash ?? (await dummyHash()));
     if (!cred || !ok) {
       await guard.failed(email, address);

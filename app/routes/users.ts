@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { hashPassword } from '../auth/password.js';
 import { newUser, userPatch } from '../model.js';
-import type { Stores } from '../store/index.js';
+import { storesOf } from '../http/request-stores.js';
 import { body, pathId, query } from '../http/validate.js';
 import { pageQuery } from './page-query.js';
 
@@ -12,15 +12,16 @@ const signUp = newUser.extend({
   password: z.string({ error: 'password must be a string' }).min(8, { message: 'password must be at least 8 characters' }).max(200, { message: 'password must be at most 200 characters' }).optional(),
 });
 
-export function userRoutes({ users, credentials }: Stores): Router {
+export function userRoutes(): Router {
   const r = new Router({ prefix: '/users' });
 
   r.get('/', async (ctx) => {
     const { limit, cursor } = query(pageQuery, ctx.query);
-    ctx.body = await users.page(limit, cursor);
+    ctx.body = await storesOf(ctx).users.page(limit, cursor);
   });
 
   r.post('/', async (ctx) => {
+    const { users, credentials } = storesOf(ctx);
     const { password, ...input } = body(signUp, ctx.state.body);
     const hash = password === undefined ? undefined : await hashPassword(password);
     const user = await users.create(input);
@@ -39,16 +40,17 @@ export function userRoutes({ users, credentials }: Stores): Router {
 
   r.get('/:id', async (ctx) => {
     const id = pathId(ctx.params.id, 'user id');
-    ctx.body = (await users.get(id)) ?? notFoundError(id);
+    ctx.body = (await storesOf(ctx).users.get(id)) ?? notFoundError(id);
   });
 
   r.patch('/:id', async (ctx) => {
     const id = pathId(ctx.params.id, 'user id');
-    ctx.body = (await users.update(id, body(userPatch, ctx.state.body))) ?? notFoundError(id);
+    ctx.body = (await storesOf(ctx).users.update(id, body(userPatch, ctx.state.body))) ?? notFoundError(id);
   });
 
   r.delete('/:id', async (ctx) => {
     const id = pathId(ctx.params.id, 'user id');
+    const { users, credentials } = storesOf(ctx);
     const user = await users.get(id);
     if (!user || !(await users.delete(id))) notFoundError(id);
     // The login goes with its user (only if it is this user's: emails can change).

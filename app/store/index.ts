@@ -5,6 +5,7 @@ import { CredentialStore } from './credentials.js';
 import { MusicStore } from './music.js';
 import { PlaylistStore } from './playlists.js';
 import { SimilarStore } from './similar.js';
+import type { RequestScope } from './request-scope.js';
 import { probeTables, type TableNames } from './tables.js';
 import { UserStore } from './users.js';
 
@@ -31,6 +32,18 @@ export class Stores {
     this.credentials = new CredentialStore(ctx, names.credentials);
     this.similar = new SimilarStore(ctx, names.similar);
     this.idempotency = new IdempotencyStore(ctx, names.idempotency, idempotencyLeaseMs);
+  }
+
+  /** The tables as one request sees them: its DynamoDB calls traced under its span, its new ids from its seed. */
+  within(scope: RequestScope): Stores {
+    return Object.assign(Object.create(this) as Stores, {
+      users: this.users.within(scope),
+      music: this.music.within(scope),
+      playlists: this.playlists.within(scope),
+      credentials: this.credentials.within(scope),
+      similar: this.similar.within(scope),
+      idempotency: this.idempotency.within(scope),
+    });
   }
 
   probe(): Promise<void> {

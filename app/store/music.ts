@@ -2,7 +2,6 @@ import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { NewSong, Song } from '../model.js';
 import { batchWrite } from './batch-write.js';
 import { dbError } from './db-error.js';
-import { newId } from './new-id.js';
 import { Table, type TableContext } from './table.js';
 
 export class MusicStore extends Table<Song> {
@@ -11,7 +10,7 @@ export class MusicStore extends Table<Song> {
   }
 
   async create(input: NewSong, now = new Date().toISOString()): Promise<Song> {
-    return this.insert({ id: newId(), artist: input.artist, title: input.title, instruments: input.instruments ?? [], createdAt: now });
+    return this.insert({ id: this.newId(), artist: input.artist, title: input.title, instruments: input.instruments ?? [], createdAt: now });
   }
 
   /** Changes artist and/or title; undefined when the song does not exist. */

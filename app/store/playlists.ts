@@ -2,7 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { conflict, dbUnavailable } from '../errors.js';
 import { MAX_PLAYLIST_SONGS, type Page, type Playlist } from '../model.js';
 import { isConditionFailed } from './db-error.js';
-import { newId } from './new-id.js';
+import type { RequestScope } from './request-scope.js';
 import { Table, type TableContext } from './table.js';
 
 /**
@@ -29,9 +29,14 @@ export class PlaylistStore {
     this.table = new PlaylistTable(ctx, name);
   }
 
+  /** This store as one request sees it (see Table.within). */
+  within(scope: RequestScope): PlaylistStore {
+    return Object.assign(Object.create(PlaylistStore.prototype) as PlaylistStore, this, { table: this.table.within(scope) });
+  }
+
   async create(input: { name: string; owner?: string; songs: string[]; shape?: string }, now = new Date().toISOString()): Promise<Playlist> {
     const p: StoredPlaylist = {
-      id: newId(),
+      id: this.table.newId(),
       name: input.name,
       ...(input.owner ? { owner: input.owner } : {}),
       songs: [...new Set(input.songs)],

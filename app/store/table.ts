@@ -4,7 +4,9 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Page } from '../model.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { dbError, isConditionFailed } from './db-error.js';
-import { idsRepeat } from './new-id.js';
+import { sendUnder } from '../dynamodb/tracing.js';
+import { newId } from './new-id.js';
+import { NO_SCOPE, type RequestScope } from './request-scope.js';
 
 export interface TableContext {
   /** The Document client: conditional updates, scans, batch writes. */
@@ -26,15 +28,31 @@ const key = (id: string): Record<string, AttributeValue> => ({ id: { S: id } });
 
 /** What every table keyed by `id` can do; the per-resource stores add their writes. */
 export class Table<T extends { id: string }> {
+  protected scope: RequestScope = NO_SCOPE;
+
   constructor(
     protected readonly ctx: TableContext,
     readonly name: string,
   ) {}
 
-  /** Runs one SDK call, mapping DynamoDB's own failures to 503s. */
+  /**
+   * This table as one request sees it (its span, its id seed): a copy sharing all the rest.
+   * A copy of the same class and fields, not Object.create(this): every view then has the
+   * shared instance's shape, so the table's code stays monomorphic.
+   */
+  within(scope: RequestScope): this {
+    return Object.assign(Object.create(Object.getPrototypeOf(this) as object) as this, this, { scope });
+  }
+
+  /** An id for a new record (derived from the request's seed when it has one). */
+  newId(): string {
+    return newId(this.scope.ids);
+  }
+
+  /** Runs one SDK call (traced under the request's span), mapping DynamoDB's own failures to 503s. */
   protected async call<R>(fn: () => Promise<R>): Promise<R> {
     try {
-      return await fn();
+      return await sendUnder(this.scope.trace, fn);
     } catch (err) {
       throw dbError(err, this.ctx.target);
     }
@@ -49,7 +67,8 @@ export class Table<T extends { id: string }> {
       await this.call(() => this.ctx.client.send(new PutItemCommand({ TableName: this.name, Item: marshall(item, MARSHALL), ConditionExpression: 'attribute_not_exists(id)' })));
       return item;
     } catch (err) {
-      if (!isConditionFailed(err) || !idsRepeat()) throw err;
+      // new ids repeat across runs of a seeded request: an existing record is then our own
+      if (!isConditionFailed(err) || !this.scope.ids) throw err;
       const first = await this.get(item.id);
       if (!first) throw err;
       return first;

@@ -1,5 +1,4 @@
 import type { NewUser, User, UserPatch } from '../model.js';
-import { newId } from './new-id.js';
 import { Table, type TableContext } from './table.js';
 
 export class UserStore extends Table<User> {
@@ -8,7 +7,7 @@ export class UserStore extends Table<User> {
   }
 
   async create(input: NewUser, now = new Date().toISOString()): Promise<User> {
-    return this.insert({ id: newId(), ...input, createdAt: now, updatedAt: now });
+    return this.insert({ id: this.newId(), ...input, createdAt: now, updatedAt: now });
   }
 
   /** Applies the given fields; undefined when the user does not exist. */

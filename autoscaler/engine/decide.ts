@@ -131,6 +131,7 @@ function scaleIn(
   history: History,
 ): { rule: Rule; desired: number; detail: string } {
   const { now, config: cfg } = input;
+  if (input.incomplete) return { rule: 'listing-no-scale-in', desired: current, detail: input.incomplete };
   if (current > cfg.max) return { rule: 'max', desired: cfg.max, detail: '' };
   if (staleHold) return { rule: 'stale-hold', desired: current, detail: '' };
   if (c.stale.length > 0) {
@@ -162,6 +163,7 @@ function reasonText(rule: Rule, current: number, desired: number, launch: number
     'stale-hold': `hold ${current}: too many stale metrics`,
     'stale-no-scale-in': `hold ${current}: metrics ask for fewer (${why})`,
     'booting-no-scale-in': `hold ${current}: metrics ask for fewer (${why})`,
+    'listing-no-scale-in': `hold ${current}: metrics ask for fewer (${why})`,
     min: launch > 0 ? `launch ${launch} to keep the minimum of ${desired}` : `hold ${current}, the minimum: ${why}`,
     max:
       desired < current

@@ -69,6 +69,8 @@ export interface EngineInput {
   config: EngineConfig;
   servers: ServerInput[];
   proxies: ProxyInput[];
+  /** Why the provider's listing is incomplete (a new leader's first full listing under way): no scale-in on it. */
+  incomplete?: string;
 }
 
 /** What the engine carries from one decision to the next; the caller stores it and passes it back. */
@@ -124,6 +126,7 @@ export type Rule =
   | 'stale-hold'
   | 'stale-no-scale-in'
   | 'booting-no-scale-in'
+  | 'listing-no-scale-in'
   | 'min'
   | 'max'
   | 'back-off'

@@ -1,19 +1,24 @@
 import {
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
   DescribeLifecycleHooksCommand,
+  DescribeScalingActivitiesCommand,
   RecordLifecycleActionHeartbeatCommand,
   SetDesiredCapacityCommand,
   SetInstanceProtectionCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   type AutoScalingClient,
   type AutoScalingGroup,
+  type Instance as AsgInstance,
 } from '@aws-sdk/client-auto-scaling';
-import { paginateDescribeInstances, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Fleet } from '../../fleet/index.js';
 import { ConfigError, ShoalError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import { asgInstances, GROUP_TAG, newDesired, type GroupMember } from './asg-view.js';
+import { activityInstances, asgInstances, GROUP_TAG, newDesired, toWatch, type GroupMember } from './asg-view.js';
+import { listInstances } from './ec2-listing.js';
+import { InstanceBook, type Listed } from './instance-book.js';
 import type { Instance, Provider, Target } from './provider.js';
 
 export interface AsgProviderOptions {
@@ -27,6 +32,12 @@ export interface AsgProviderOptions {
   /** How often an instance held by the terminating hook gets a heartbeat while it drains. */
   heartbeatEveryMs: number;
   pollMs?: number;
+  /**
+   * How often the whole group is described and its instances listed (in the background); each
+   * tick in between follows the group's activities, EC2's instances not running and the members
+   * in motion. 0: the whole group every tick.
+   */
+  resyncMs?: number;
   /** `--server-tags`: on each adopted instance's registry entry (the Chaos Monkey's opt-in). */
   serverTags?: string[];
   log: Logger;
@@ -48,8 +59,43 @@ export class AsgProvider implements Provider {
   readonly listingLagMs = 30_000;
   private terminatingHook?: string;
   private readonly heartbeats = new Map<string, number>();
+  /** EC2's side: the instances tagged with the group's name, kept like the ec2 provider's fleet. */
+  private readonly book: InstanceBook;
+  /** The group's side: every member as last described (all of them at each full listing). */
+  private members = new Map<string, GroupMember>();
+  /** The newest scaling activity followed: each tick reads only the newer ones. */
+  private lastActivity?: string;
 
-  constructor(private readonly o: AsgProviderOptions) {}
+  constructor(private readonly o: AsgProviderOptions) {
+    const tagged = [{ Name: `tag:${GROUP_TAG}`, Values: [o.group] }];
+    this.book = new InstanceBook({ list: (what, notedAt, onPage) => this.listing(what, tagged, notedAt, onPage), resyncMs: o.resyncMs ?? 0, log: o.log, what: 'asg' });
+  }
+
+  /** False from taking the lead until a full listing (group and instances) started since is in. */
+  get complete(): boolean {
+    return this.book.complete;
+  }
+
+  /** The newest full listing's size and duration (bench:fleet prints it). */
+  get lastFullListing(): InstanceBook['lastFull'] {
+    return this.book.lastFull;
+  }
+
+  lead(tickEveryMs?: number): Promise<void> {
+    return this.book.lead(tickEveryMs);
+  }
+
+  /** A full listing describes the whole group first (the activity cursor read before it, so nothing between is missed), then its instances in EC2. */
+  private async listing(what: 'all' | 'not-running', tagged: { Name: string; Values: string[] }[], notedAt: number, onPage?: (page: readonly Listed[]) => Promise<void>): Promise<Listed[]> {
+    if (what === 'all') {
+      const cursor = await this.newestActivity();
+      const g = await this.describe();
+      if (!g) throw new ShoalError('SHOAL_ERR_ASG', `the Auto Scaling group ${this.o.group} is gone`);
+      this.members = new Map((g.Instances ?? []).map((i) => [i.InstanceId!, member(i)]));
+      this.lastActivity = cursor;
+    }
+    return listInstances(this.o.ec2, tagged, what, notedAt, onPage);
+  }
 
   /** The group must exist; its terminating lifecycle hook, if any, is what drains complete. */
   async init(): Promise<void> {
@@ -62,19 +108,54 @@ export class AsgProvider implements Provider {
     this.o.log.info({ group: this.o.group, min: g.MinSize, max: g.MaxSize, desired: g.DesiredCapacity, terminatingHook: this.terminatingHook ?? null }, 'auto scaling group found');
   }
 
-  private async describe(): Promise<AutoScalingGroup | undefined> {
-    const res = await this.o.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [this.o.group] }));
+  private async describe(includeInstances = true): Promise<AutoScalingGroup | undefined> {
+    const res = await this.o.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [this.o.group], IncludeInstances: includeInstances }));
     return res.AutoScalingGroups?.[0];
   }
 
-  private async members(): Promise<GroupMember[]> {
-    const g = await this.describe();
-    if (!g) throw new ShoalError('SHOAL_ERR_ASG', `the Auto Scaling group ${this.o.group} is gone`);
-    return (g.Instances ?? []).map((i) => ({ instanceId: i.InstanceId!, zone: i.AvailabilityZone ?? '', lifecycleState: i.LifecycleState ?? '', protectedFromScaleIn: i.ProtectedFromScaleIn ?? false }));
+  /** These instances as the group has them now (DescribeAutoScalingInstances, 50 per call); one not returned is no member. */
+  private async describeMembers(ids: readonly string[]): Promise<Map<string, GroupMember>> {
+    const out = new Map<string, GroupMember>();
+    for (let k = 0; k < ids.length; k += 50) {
+      const res = await this.o.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: ids.slice(k, k + 50) }));
+      for (const i of res.AutoScalingInstances ?? []) if (i.AutoScalingGroupName === this.o.group) out.set(i.InstanceId!, member(i));
+    }
+    return out;
   }
 
-  /** Raises the group's desired capacity by `count` over its live instances, then adopts the instances it starts. */
+  private async newestActivity(): Promise<string | undefined> {
+    const res = await this.o.autoscaling.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: this.o.group, MaxRecords: 1 }));
+    return res.Activities?.[0]?.ActivityId;
+  }
+
+  /** The instances the group's activities named since `after` (newest first, read until it); the newest activity id. */
+  private async activitiesSince(after: string | undefined): Promise<{ ids: string[]; newest?: string }> {
+    const descriptions: string[] = [];
+    let newest: string | undefined;
+    let token: string | undefined;
+    // A steady group has had no new activity: a first small page usually reaches the cursor.
+    let max = 10;
+    do {
+      const res = await this.o.autoscaling.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: this.o.group, MaxRecords: max, NextToken: token }));
+      max = 100;
+      for (const a of res.Activities ?? []) {
+        newest ??= a.ActivityId;
+        if (a.ActivityId === after) return { ids: activityInstances(descriptions), newest };
+        descriptions.push(a.Description ?? '');
+      }
+      token = res.NextToken;
+    } while (token && after !== undefined);
+    // The cursor aged out (or none yet): what was read is followed; the next full listing catches the rest.
+    return { ids: activityInstances(descriptions), newest: newest ?? after };
+  }
+
+  /**
+   * Raises the group's desired capacity by `count` over its live members (the group described
+   * whole: a rare call, and one that must count right), then adopts the instances it starts,
+   * found through its activities.
+   */
   async launch(count: number): Promise<string[]> {
+    const cursor = await this.newestActivity();
     const g = await this.describe();
     if (!g) throw new ShoalError('SHOAL_ERR_ASG', `the Auto Scaling group ${this.o.group} is gone`);
     const before = new Set((g.Instances ?? []).map((i) => i.InstanceId!));
@@ -86,12 +167,17 @@ export class AsgProvider implements Provider {
     }
     const wanted = Math.max(0, desired - live);
     const deadline = Date.now() + this.o.launchWaitMs;
-    let fresh: GroupMember[] = [];
+    const started = new Set<string>();
+    let after = cursor;
     while (Date.now() < deadline) {
-      fresh = (await this.members()).filter((m) => !before.has(m.instanceId) && !m.lifecycleState.startsWith('Terminating'));
-      if (fresh.length >= wanted) break;
+      const seen = await this.activitiesSince(after);
+      after = seen.newest;
+      for (const id of seen.ids) if (!before.has(id)) started.add(id);
+      if (started.size >= wanted) break;
       await new Promise((ok) => setTimeout(ok, this.o.pollMs ?? 250));
     }
+    const fresh = [...(await this.describeMembers([...started])).values()].filter((m) => !m.lifecycleState.startsWith('Terminating'));
+    for (const m of fresh) this.members.set(m.instanceId, m);
     await this.adopt(fresh.map((m) => ({ id: m.instanceId, instanceId: m.instanceId, state: 'pending', zone: m.zone, launchedAt: Date.now() })));
     return fresh.map((m) => m.instanceId);
   }
@@ -109,22 +195,40 @@ export class AsgProvider implements Provider {
     for (let k = 0; k < ids.length; k += 50) {
       await this.o.autoscaling.send(new SetInstanceProtectionCommand({ AutoScalingGroupName: this.o.group, InstanceIds: ids.slice(k, k + 50), ProtectedFromScaleIn: true }));
     }
+    for (const id of ids) {
+      const m = this.members.get(id);
+      if (m) this.members.set(id, { ...m, protectedFromScaleIn: true });
+    }
   }
 
   /**
    * The group's members with what EC2 says of them. Keeps the group's invariants on the way:
    * every live member protected from scale-in, and a heartbeat for each one the terminating
-   * hook holds while shoal drains it.
+   * hook holds while shoal drains it. Between full listings a tick asks the group only about
+   * the instances in motion (toWatch): a steady group of 1,000 costs a few small calls.
    */
   async list(): Promise<Instance[]> {
-    const members = await this.members();
-    const ec2 = [];
-    const pages = paginateDescribeInstances({ client: this.o.ec2, pageSize: 1000 }, { Filters: [{ Name: `tag:${GROUP_TAG}`, Values: [this.o.group] }] });
-    for await (const page of pages) for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) ec2.push(i);
-    const { instances, unprotected, held } = asgInstances(members, ec2, Date.now());
+    const ec2 = await this.book.list();
+    if (this.book.complete && (this.o.resyncMs ?? 0) > 0) await this.follow(ec2);
+    // Until the group is described whole, an instance it seems to lack may be a member: not listed as gone.
+    const { instances, unprotected, held } = asgInstances(this.members.values(), ec2, Date.now(), this.book.complete);
     if (unprotected.length) await this.protect(unprotected);
     await this.heartbeat(held);
     return instances;
+  }
+
+  /** Brings the members in motion up to date: named by new activities, not in service, or just launched. */
+  private async follow(ec2: readonly Instance[]): Promise<void> {
+    const { ids, newest } = await this.activitiesSince(this.lastActivity);
+    this.lastActivity = newest;
+    const watch = toWatch(this.members, ec2, ids);
+    if (!watch.length) return;
+    const now = await this.describeMembers(watch);
+    for (const id of watch) {
+      const m = now.get(id);
+      if (m) this.members.set(id, m);
+      else this.members.delete(id);
+    }
   }
 
   private async heartbeat(held: readonly string[]): Promise<void> {
@@ -148,7 +252,7 @@ export class AsgProvider implements Provider {
    * now, since the drain is done.
    */
   async terminate(targets: readonly Target[]): Promise<void> {
-    const members = new Map((await this.members()).map((m) => [m.instanceId, m]));
+    const members = await this.describeMembers(targets.map((t) => t.instanceId));
     for (const t of targets) {
       const m = members.get(t.instanceId);
       if (!m) {
@@ -156,7 +260,7 @@ export class AsgProvider implements Provider {
         continue;
       }
       if (!m.lifecycleState.startsWith('Terminating')) await this.leave(t.instanceId);
-      await this.complete(t.instanceId);
+      await this.completeLifecycle(t.instanceId);
     }
   }
 
@@ -173,9 +277,9 @@ export class AsgProvider implements Provider {
     }
   }
 
-  private async complete(id: string): Promise<void> {
+  private async completeLifecycle(id: string): Promise<void> {
     if (!this.terminatingHook) return;
-    const m = (await this.members()).find((x) => x.instanceId === id);
+    const m = (await this.describeMembers([id])).get(id);
     if (m?.lifecycleState !== 'Terminating:Wait') return;
     await this.o.autoscaling.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: this.o.group, LifecycleHookName: this.terminatingHook, InstanceId: id, LifecycleActionResult: 'CONTINUE' }));
     this.heartbeats.delete(id);
@@ -186,4 +290,8 @@ export class AsgProvider implements Provider {
     this.o.autoscaling.destroy();
     this.o.ec2.destroy();
   }
+}
+
+function member(i: Pick<AsgInstance, 'InstanceId' | 'AvailabilityZone' | 'ProtectedFromScaleIn'> & { LifecycleState?: string }): GroupMember {
+  return { instanceId: i.InstanceId!, zone: i.AvailabilityZone ?? '', lifecycleState: i.LifecycleState ?? '', protectedFromScaleIn: i.ProtectedFromScaleIn ?? false };
 }

@@ -14,9 +14,10 @@ import type { Fleet } from '../../fleet/index.js';
 import { ConfigError, ShoalError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { placeLaunches } from '../engine/zones.js';
-import { applyChanges, applyFull, NOT_RUNNING, type Listed } from './instance-book.js';
+import { EC2_STATES, listInstances, toInstance } from './ec2-listing.js';
+import { InstanceBook } from './instance-book.js';
 import { backoffMs, chooseMarket, launchErrorKind, launchPlan, type LaunchAttempt, type Subnet } from './ec2-plan.js';
-import type { Instance, InstanceState, Provider, Target } from './provider.js';
+import type { Instance, Provider, Target } from './provider.js';
 
 export const FLEET_TAG = 'shoal:fleet';
 export const ROLE_TAG = 'shoal:role';
@@ -55,18 +56,6 @@ export interface Ec2ProviderOptions {
   log: Logger;
 }
 
-/** Instances per page of a full listing: one page's parse (about 300 KB of XML) is the longest the event loop is held, so Redis replies and a concurrent tick never wait behind 3 MB. */
-const FULL_PAGE = 100;
-
-const STATES: Record<string, InstanceState> = {
-  pending: 'pending',
-  running: 'running',
-  'shutting-down': 'stopping',
-  stopping: 'stopping',
-  stopped: 'gone',
-  terminated: 'gone',
-};
-
 /**
  * App servers as EC2 instances. Every instance carries `shoal:fleet=<name>` and
  * `shoal:role=app` (volumes too), which is how it is listed, adopted by a new leader and
@@ -78,17 +67,28 @@ export class Ec2Provider implements Provider {
   /** DescribeInstances is eventually consistent: a just-launched instance may be missing for a while. */
   readonly listingLagMs = 30_000;
   private subnets: Subnet[] = [];
-  /** The last full listing, kept current by each tick's listing of the instances not running. */
-  private book = new Map<string, Listed>();
-  /** When the full listing in the book (or under way) started; undefined before the first. */
-  private fullStartedAt?: number;
-  /** A background full listing done but not yet in the book: list() takes it in before its own listing. */
-  private fresh?: { listed: Listed[]; startedAt: number };
-  private resyncing = false;
-  /** The newest full listing's size and duration (logged; bench:fleet prints it). */
-  lastFullListing?: { instances: number; ms: number; background: boolean };
+  /** The fleet between full listings (kept current by each tick's listing of what is not running). */
+  private readonly book: InstanceBook;
 
-  constructor(private readonly o: Ec2ProviderOptions) {}
+  constructor(private readonly o: Ec2ProviderOptions) {
+    const mine: Filter[] = [{ Name: `tag:${FLEET_TAG}`, Values: [o.fleetName] }, { Name: `tag:${ROLE_TAG}`, Values: ['app'] }];
+    this.book = new InstanceBook({ list: (what, notedAt, onPage) => listInstances(o.client, mine, what, notedAt, onPage), resyncMs: o.resyncMs ?? 0, log: o.log, what: 'ec2' });
+  }
+
+  /** The newest full listing's size and duration (bench:fleet prints it). */
+  get lastFullListing(): InstanceBook['lastFull'] {
+    return this.book.lastFull;
+  }
+
+  /** False from taking the lead until a full listing started since is in. */
+  get complete(): boolean {
+    return this.book.complete;
+  }
+
+  /** Taking the lead: a fresh full listing in the background (the tick does not wait for it). */
+  lead(tickEveryMs?: number): Promise<void> {
+    return this.book.lead(tickEveryMs);
+  }
 
   /** Learns each subnet's zone; a subnet that does not exist is a configuration error. */
   async init(): Promise<void> {
@@ -196,7 +196,7 @@ export class Ec2Provider implements Provider {
     const launchedAt = inst.LaunchTime ? inst.LaunchTime.getTime() : Date.now();
     const tags = this.o.serverTags?.length ? { tags: this.o.serverTags } : {};
     await this.o.fleet.registry.launching(id, { provider: this.name, instanceId: id, zone, ...tags }, launchedAt);
-    this.book.set(id, { instance: toInstance(inst), ec2State: inst.State?.Name ?? 'pending', notedAt: Date.now() });
+    this.book.noted({ instance: toInstance(inst), ec2State: inst.State?.Name ?? 'pending', notedAt: Date.now() });
     this.o.log.info({ id, zone, subnet: a.subnet.id, instanceType: inst.InstanceType }, 'launched app server');
     return id;
   }
@@ -205,61 +205,10 @@ export class Ec2Provider implements Provider {
    * Every instance of this fleet. Listing all of them through DescribeInstances each tick
    * costs about 3 KB of XML per instance to build and parse (most of a tick at 1,000), so,
    * like a controller's informer, the whole fleet is listed on its own slower cadence in the
-   * background and each tick lists (paginated) only the instances not running.
+   * background and each tick lists (paginated) only the instances not running (instance-book.ts).
    */
-  async list(now = Date.now()): Promise<Instance[]> {
-    const resyncMs = this.o.resyncMs ?? 0;
-    if (this.fullStartedAt === undefined || resyncMs === 0) {
-      const t0 = performance.now();
-      // Only a listing that succeeded counts: a failed first one is tried again next tick.
-      const listed = await this.describe([], FULL_PAGE, now);
-      this.fullStartedAt = now;
-      this.lastFullListing = { instances: listed.length, ms: performance.now() - t0, background: false };
-      this.book = applyFull(this.book, listed, now);
-      return this.instances();
-    }
-    if (this.fresh) {
-      this.book = applyFull(this.book, this.fresh.listed, this.fresh.startedAt);
-      this.fresh = undefined;
-    }
-    if (!this.resyncing && now - this.fullStartedAt >= resyncMs) this.resync(now);
-    const changing = await this.describe([{ Name: 'instance-state-name', Values: NOT_RUNNING }], 1000, Date.now());
-    this.book = applyChanges(this.book, changing, Date.now());
-    return this.instances();
-  }
-
-  private resync(now: number): void {
-    this.resyncing = true;
-    const previous = this.fullStartedAt;
-    this.fullStartedAt = now;
-    const t0 = performance.now();
-    this.describe([], FULL_PAGE, now)
-      .then((listed) => {
-        this.fresh = { listed, startedAt: now };
-        this.lastFullListing = { instances: listed.length, ms: performance.now() - t0, background: true };
-        this.o.log.debug(this.lastFullListing, 'full listing done');
-      })
-      .catch((err: Error) => {
-        this.fullStartedAt = previous;
-        this.o.log.warn({ err: err.message }, 'full listing failed: the next tick tries again');
-      })
-      .finally(() => (this.resyncing = false));
-  }
-
-  private instances(): Instance[] {
-    return [...this.book.values()].map((l) => l.instance);
-  }
-
-  private async describe(filters: Filter[], pageSize: number, notedAt: number): Promise<Listed[]> {
-    const out: Listed[] = [];
-    const pages = paginateDescribeInstances(
-      { client: this.o.client, pageSize },
-      { Filters: [{ Name: `tag:${FLEET_TAG}`, Values: [this.o.fleetName] }, { Name: `tag:${ROLE_TAG}`, Values: ['app'] }, ...filters] },
-    );
-    for await (const page of pages) {
-      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) out.push({ instance: toInstance(i), ec2State: i.State?.Name ?? '', notedAt });
-    }
-    return out;
+  list(now = Date.now()): Promise<Instance[]> {
+    return this.book.list(now);
   }
 
   /** Terminates only instances that carry this fleet's tag, checked with DescribeInstances first. */
@@ -272,7 +221,7 @@ export class Ec2Provider implements Provider {
       { Filters: [{ Name: 'instance-id', Values: wanted }, { Name: `tag:${FLEET_TAG}`, Values: [this.o.fleetName] }] },
     );
     for await (const page of pages) {
-      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) if (STATES[i.State?.Name ?? ''] !== 'gone') ours.add(i.InstanceId!);
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) if (EC2_STATES[i.State?.Name ?? ''] !== 'gone') ours.add(i.InstanceId!);
     }
     const refused = wanted.filter((id) => !ours.has(id));
     if (refused.length) this.o.log.warn({ refused, fleet: this.o.fleetName }, `not terminating: no ${FLEET_TAG}=${this.o.fleetName} tag (or already terminated)`);
@@ -284,16 +233,4 @@ export class Ec2Provider implements Provider {
   async close(): Promise<void> {
     this.o.client.destroy();
   }
-}
-
-function toInstance(i: Ec2Instance): Instance {
-  return {
-    id: i.InstanceId!,
-    instanceId: i.InstanceId!,
-    state: STATES[i.State?.Name ?? ''] ?? 'gone',
-    zone: i.Placement?.AvailabilityZone ?? '',
-    launchedAt: i.LaunchTime ? i.LaunchTime.getTime() : 0,
-    ...(i.InstanceType ? { instanceType: i.InstanceType } : {}),
-    market: i.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
-  };
 }

@@ -39,6 +39,10 @@ export interface Provider {
   adopt?(instances: readonly Instance[]): Promise<void>;
   /** Every server of this fleet the provider runs, whoever launched it. */
   list(): Promise<Instance[]>;
+  /** This autoscaler took the lead, and lists every `tickEveryMs`: a provider that keeps a book of the fleet refreshes it in the background (list() answers at once meanwhile). */
+  lead?(tickEveryMs: number): Promise<void>;
+  /** False while list() answers from a book no full listing has confirmed since lead(): the daemon judges nothing gone and scales nothing in on it. */
+  readonly complete?: boolean;
   /** Calls `onExit` as soon as the provider sees one of its servers end (a local child's exit). */
   watchExits?(onExit: (i: Instance) => void): void;
   /** On shutdown; app servers keep running (they are not tied to the autoscaler's life). */

@@ -47,7 +47,7 @@ export const providerFlags = {
   spotMaxShare: flag({ arg: '<fraction>', help: 'ec2: with --spot, the most of the fleet that may be Spot', default: '0.8', schema: z.coerce.number({ message: 'expected a fraction like 0.8' }).min(0, { message: 'expected a fraction 0-1' }).max(1, { message: 'expected a fraction 0-1' }) }),
   ec2Attempts: flag({ arg: '<n>', help: 'ec2: RunInstances tries per subnet and type on throttling or capacity errors', default: '3', schema: positiveInt }),
   ec2Backoff: flag({ arg: '<duration>', help: 'ec2: first back-off between those tries (doubling, jittered)', default: '1s', schema: duration }),
-  ec2Resync: flag({ arg: '<duration>', help: 'ec2: how often the whole fleet is listed (in the background); each tick lists only the instances not running; 0 = all, every tick', default: '30s', schema: duration }),
+  ec2Resync: flag({ arg: '<duration>', help: 'ec2, asg: how often the whole fleet (asg: and group) is listed in the background; each tick lists only what changed; 0 = all, every tick', default: '30s', schema: duration }),
 };
 
 type ProviderFlags = Values<typeof providerFlags> & {
@@ -110,6 +110,7 @@ export async function buildProvider(o: ProviderFlags, fleet: Fleet, log: Logger)
       launchWaitMs: 30_000,
       // Well inside AWS's shortest heartbeat timeout (30 s).
       heartbeatEveryMs: 10_000,
+      resyncMs: o.ec2Resync,
       log,
     });
     await provider.init();

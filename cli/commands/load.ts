@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { connectRedis, Fleet, type Redis } from '../../fleet/index.js';
 import type { LoadModel, LoadPart } from '../../load/run.js';
-import { constantRate, parseStages, plannedCount, truncatePlan } from '../../load/schedule.js';
+import { CONNECTION_LATENCY_MS, constantRate, openModelConnections, parseStages, plannedCount, truncatePlan } from '../../load/schedule.js';
 import { evaluateThresholds, parseThreshold, type Threshold } from '../../load/thresholds.js';
 import type { EntryLimits, RunHints, TestsFile } from '../../fuzzer/templates.js';
 import { readTestsFile } from '../../fuzzer/tests-file.js';
@@ -47,7 +47,6 @@ const Schema = z.object({
 type Options = z.infer<typeof Schema>;
 
 const DEFAULT_DURATION_MS = 30_000;
-const DEFAULT_CONNECTIONS = 16;
 
 /** The Redis, prefix and proxy of the stack `shoal up` recorded in the data dir. */
 async function readStackFile(dataDir: string): Promise<{ redisUrl: string; prefix: string; proxyUrl?: string; login?: { email: string; password: string } }> {
@@ -112,7 +111,7 @@ function entryPart(o: Options, file: TestsFile, e: EntryLimits): LoadPart {
 function buildParts(o: Options, file: TestsFile, hints: RunHints): LoadPart[] {
   if (hints.entries && o.rate === undefined && o.stages === undefined && o.users === undefined) return hints.entries.map((e) => entryPart(o, file, e));
   const model = buildModel(o);
-  const connections = o.connections ?? (model.kind === 'closed' ? model.users : (hints.connections ?? DEFAULT_CONNECTIONS));
+  const connections = o.connections ?? (model.kind === 'closed' ? model.users : (hints.connections ?? openModelConnections(model.plan)));
   return [{ file, model, connections, maxRequests: o.maxRequests ?? hints.maxRequests ?? defaultCap(model) }];
 }
 
@@ -127,7 +126,7 @@ export function registerLoad(program: Command): void {
     .addOption(opt('--users <n>', 'closed model: concurrent users, each waiting for its answer'))
     .addOption(opt('--think <duration>', 'closed model: pause between a user\'s requests').default('0s'))
     .addOption(opt('--duration <duration>', 'how long to send (default 30s, or the sum of --stages)'))
-    .addOption(opt('--connections <n>', `keep-alive connections (default ${DEFAULT_CONNECTIONS}; --users N for the closed model; a legacy entry's concurrency)`))
+    .addOption(opt('--connections <n>', `keep-alive connections (default: the peak rate × ${CONNECTION_LATENCY_MS} ms, at least 16; --users N for the closed model; a legacy entry's concurrency)`))
     .addOption(opt('--timeout <duration>', 'per-request timeout').default('10s'))
     .addOption(opt('--late <duration>', 'a send that reaches a socket later than this after its plan is a missed send').default('100ms'))
     .addOption(opt('--max-queue <n>', 'sends waiting for a busy connection beyond this are dropped (missed)').default('10000'))

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AUTH_MODES, COMPAT_AUTH_MODES, tablePrefix } from '../../app/config.js';
@@ -63,8 +64,10 @@ export const autoscalerReuse: Reuse<typeof autoscalerTier.flags> = {
   label: 'autoscaler',
   // --data-dir is the stack's own.
   omit: ['redis', 'redisSentinels', 'redisSentinelName', 'prefix', 'dynamodb', 'tablePrefix', 'dataDir', ...embeddedEc2Flags],
-  // A laptop-sized fleet that scales on request rate out of the box.
-  defaults: { max: '8', targetRps: '50' },
+  // A laptop-sized fleet that scales on request rate out of the box, at most one app server
+  // per core: on one machine more add no capacity, only start-up and background work that
+  // take the cores from the servers already serving (bench:laptop, docs/app.md).
+  defaults: { max: String(Math.max(2, availableParallelism())), targetRps: '50' },
 };
 
 export function registerUp(program: Command): void {

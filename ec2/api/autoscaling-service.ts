@@ -34,7 +34,7 @@ function instanceXml(g: Group, i: GroupInstance): XmlValue {
   };
 }
 
-function groupXml(region: string, g: Group): XmlValue {
+function groupXml(region: string, g: Group, withInstances = true): XmlValue {
   return {
     AutoScalingGroupName: g.name,
     AutoScalingGroupARN: arn(region, g),
@@ -48,7 +48,7 @@ function groupXml(region: string, g: Group): XmlValue {
     TargetGroupARNs: [],
     HealthCheckType: 'EC2',
     HealthCheckGracePeriod: g.healthCheckGracePeriodS,
-    Instances: g.instances.map((i) => instanceXml(g, i)),
+    ...(withInstances ? { Instances: g.instances.map((i) => instanceXml(g, i)) } : {}),
     CreatedTime: new Date(g.createdAt),
     SuspendedProcesses: [],
     VPCZoneIdentifier: g.subnets.map((s) => s.subnetId).join(','),
@@ -167,7 +167,22 @@ function describeGroups(asg: AutoScaling, cloud: Cloud): Action {
     if (max !== undefined && (max < 1 || max > 100)) throw new ApiError('ValidationError', `Value '${max}' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100`);
     const all = asg.groups().filter((g) => !names.length || names.includes(g.name));
     const { items, nextToken } = page(all, max ?? 50, q.str('NextToken'));
-    return { AutoScalingGroups: items.map((g) => groupXml(cloud.network.region, g)), NextToken: nextToken };
+    const withInstances = q.bool('IncludeInstances') ?? true;
+    return { AutoScalingGroups: items.map((g) => groupXml(cloud.network.region, g, withInstances)), NextToken: nextToken };
+  };
+}
+
+/** Newest first, as AWS lists them; ActivityIds picks some out. */
+function describeActivities(asg: AutoScaling): Action {
+  return (q) => {
+    const max = q.int('MaxRecords');
+    if (max !== undefined && (max < 1 || max > 100)) throw new ApiError('ValidationError', `Value '${max}' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100`);
+    const name = q.str('AutoScalingGroupName');
+    const ids = q.list('ActivityIds.member');
+    const groups = name ? [asg.get(name)] : asg.groups();
+    const all = groups.flatMap((g) => [...g.activities].reverse().filter((a) => !ids.length || ids.includes(a.activityId)).map((a) => ({ g, a }))).sort((x, y) => y.a.startTime - x.a.startTime);
+    const { items, nextToken } = page(all, max ?? 100, q.str('NextToken'));
+    return { Activities: items.map(({ g, a }) => activityXml(g, a)), NextToken: nextToken };
   };
 }
 
@@ -196,6 +211,7 @@ export function autoScalingService(asg: AutoScaling, cloud: Cloud): QueryService
     ['DeleteAutoScalingGroup', (q) => (asg.delete(q.required('AutoScalingGroupName'), q.bool('ForceDelete') ?? false), {})],
     ['DescribeAutoScalingGroups', describeGroups(asg, cloud)],
     ['DescribeAutoScalingInstances', describeInstances(asg)],
+    ['DescribeScalingActivities', describeActivities(asg)],
     ['SetDesiredCapacity', (q) => (asg.change(q.required('AutoScalingGroupName'), (g) => ({ group: setSizes(g, { desired: requiredInt(q, 'DesiredCapacity') }) })), {})],
     [
       'TerminateInstanceInAutoScalingGroup',

@@ -113,7 +113,7 @@ export class AutoScaling {
       const spec = mergeSpecs(v.spec, { securityGroupIds: [], subnetId: s.subnetId, tags: { instance: tags, volume: tags } });
       try {
         const [i] = this.cloud.launch({ spec, minCount: 1, maxCount: 1, fingerprint: '', launchTemplate: { id: t.id, version: v.number } });
-        this.save(added(this.get(name), { instanceId: i!.instanceId, zone: i!.zone, subnetId: i!.subnetId, instanceType: i!.instanceType, launchedAt: i!.launchTime }));
+        this.save(added(this.get(name), { instanceId: i!.instanceId, zone: i!.zone, subnetId: i!.subnetId, instanceType: i!.instanceType, launchedAt: i!.launchTime }, Date.now(), groupIds));
         this.o.log.info({ group: name, instanceId: i!.instanceId, zone: i!.zone }, 'group launched an instance');
         return;
       } catch (err) {

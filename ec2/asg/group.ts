@@ -88,7 +88,8 @@ export interface Ids {
   activity(): string;
 }
 
-const MAX_ACTIVITIES = 100;
+/** Activities kept per group (AWS keeps six weeks'): enough for a 1,000-instance fleet's churn between two readers' looks. */
+const MAX_ACTIVITIES = 2000;
 const live = (i: GroupInstance) => !i.lifecycleState.startsWith('Terminating') && i.healthStatus === 'Healthy';
 
 export function validateSizes(min: number, max: number, desired: number): void {
@@ -232,10 +233,12 @@ function finishAction(g: Group, i: GroupInstance, result: HookResult, now: numbe
   }
 }
 
-/** A new instance the shell launched for the group. */
-export function added(g: Group, i: Omit<GroupInstance, 'lifecycleState' | 'healthStatus' | 'protectedFromScaleIn'>): Group {
+/** A new instance the shell launched for the group, with its `Launching a new EC2 instance` activity. */
+export function added(g: Group, i: Omit<GroupInstance, 'lifecycleState' | 'healthStatus' | 'protectedFromScaleIn'>, now: number, ids: Ids): Group {
   const c = clone(g);
+  const before = c.instances.filter(live).length;
   c.instances.push({ ...i, lifecycleState: 'Pending', healthStatus: 'Healthy', protectedFromScaleIn: g.newInstancesProtectedFromScaleIn });
+  activity(c, ids, now, `Launching a new EC2 instance: ${i.instanceId}`, `an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${before} to ${before + 1}`);
   return c;
 }
 

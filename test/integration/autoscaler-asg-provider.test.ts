@@ -1,6 +1,6 @@
 // The asg provider in-process, through the real SDKs over HTTP against the embedded endpoint's
 // Auto Scaling group (instances without user data: idle processes, so the file stays quick).
-import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, PutLifecycleHookCommand, TerminateInstanceInAutoScalingGroupCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, PutLifecycleHookCommand, SetDesiredCapacityCommand, TerminateInstanceInAutoScalingGroupCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import t from 'tap';
 import { emptyReconcileHistory, reconcile } from '../../autoscaler/engine/reconcile.js';
@@ -17,7 +17,7 @@ const SUBNETS = ['subnet-0000000000000000a', 'subnet-0000000000000000b', 'subnet
 const CREDS = { accessKeyId: 'AKIDSHOALTEST', secretAccessKey: 'x' };
 type Teardown = { teardown: (fn: () => unknown) => void };
 
-async function setup(t: Teardown, hook = false) {
+async function setup(t: Teardown, hook = false, resyncMs = 0) {
   const ec2 = await testEc2(t.teardown, { asgTickMs: 100 });
   const rec = await ec2Recorder(t.teardown, ec2.endpoint.url);
   const redis = await testRedis(t.teardown);
@@ -34,6 +34,7 @@ async function setup(t: Teardown, hook = false) {
     launchWaitMs: 10_000,
     heartbeatEveryMs: 10_000,
     pollMs: 50,
+    resyncMs,
     log: createLogger('test', 'silent'),
   });
   t.teardown(() => p.close());
@@ -110,4 +111,45 @@ t.test("an instance lost behind the group's back is replaced by the group and ad
   t.same(rec.of('CompleteLifecycleAction').map((c) => [c.params.InstanceId, c.params.LifecycleActionResult]), [[replacement, 'CONTINUE']]);
   t.equal(rec.of('TerminateInstanceInAutoScalingGroup').length, 0, 'already leaving: not terminated twice');
   await waitFor(async () => ec2.endpoint.cloud.get(replacement)?.state === 'terminated', { what: 'terminated' });
+});
+
+t.test("between full listings a tick asks the group only about what moved: its own launches adopted and protected, an operator's termination held by the hook leaving at the next tick", async (t) => {
+  const { rec, admin, p, group } = await setup(t, true, 60_000);
+  const first = await waitFor(async () => {
+    const x = await group();
+    return x.Instances?.[0]?.LifecycleState === 'InService' ? x.Instances[0].InstanceId! : undefined;
+  }, { what: 'one in service' });
+  const lead = p.lead(100);
+  await p.list();
+  t.equal(p.complete, false, "a new leader's first tick: incomplete until its full listing is in");
+  await lead;
+  t.same((await p.list()).map((i) => i.id), [first], 'the full listing in: the group as it is');
+  t.equal(p.complete, true);
+  const described = rec.of('DescribeAutoScalingGroups').length;
+  const asked = rec.of('DescribeAutoScalingInstances').length;
+
+  await admin.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web', DesiredCapacity: 3 }));
+  const three = await waitFor(async () => {
+    const l = (await p.list()).filter((i) => i.state === 'pending' || i.state === 'running');
+    return l.length === 3 ? l : undefined;
+  }, { what: "the group's own launches followed" });
+  t.equal(rec.of('DescribeAutoScalingGroups').length, described, 'no whole-group describe between full listings');
+  const watched = rec.of('DescribeAutoScalingInstances').slice(asked).flatMap((c) => Object.entries(c.params).filter(([k]) => k.startsWith('InstanceIds.member.')).map(([, v]) => v));
+  t.ok(watched.length > 0, 'the new ones asked about');
+  t.notOk(watched.includes(first), 'the one in service, unmoved, never asked about');
+  await waitFor(async () => {
+    await p.list();
+    return ((await group()).Instances ?? []).every((i) => i.ProtectedFromScaleIn) || undefined;
+  }, { what: 'all three protected by the ticks' });
+
+  const victim = three.find((i) => i.id !== first)!.id;
+  await admin.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: victim, ShouldDecrementDesiredCapacity: true }));
+  t.match((await p.list()).find((i) => i.id === victim), { state: /pending|running/, leaving: true }, "the operator's termination, held by the hook: leaving at the next tick (its activity)");
+  await p.terminate([{ id: victim, instanceId: victim }]);
+  t.same(rec.of('CompleteLifecycleAction').map((c) => c.params.InstanceId), [victim], 'completed after the drain');
+  await waitFor(async () => {
+    const v = (await p.list()).find((i) => i.id === victim);
+    return !v || v.state === 'gone' || undefined;
+  }, { what: 'the victim out of the group, seen' });
+  t.equal(rec.of('DescribeAutoScalingGroups').length, described, 'still no whole-group describe');
 });

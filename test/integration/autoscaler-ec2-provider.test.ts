@@ -120,6 +120,25 @@ t.test('throttling and no capacity: back-off, then the next subnet, then the nex
   await t.rejects(p.launch(1, []), /no subnet and instance type could launch \(6 tried; last: InsufficientInstanceCapacity/);
 });
 
+t.test("a new leader's first ticks answer at once from an incomplete book, complete once its full listing is in", async (t) => {
+  const { p, sdk } = await provider(t, { resyncMs: 60_000 });
+  const r = await sdk.send(new RunInstancesCommand({ ImageId: AMI, MinCount: 3, MaxCount: 3, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'shoal:fleet', Value: 'blue' }, { Key: 'shoal:role', Value: 'app' }] }] }));
+  const ids = r.Instances!.map((i) => i.InstanceId!).sort();
+  await waitFor(async () => (await all(sdk)).every((i) => i.State?.Name === 'running'), { timeoutMs: 30_000, intervalMs: 100, what: 'the three running' });
+  const lead = p.lead();
+  await p.list();
+  t.equal(p.complete, false, 'the first tick does not wait for the full listing: incomplete');
+  await lead;
+  t.same((await p.list()).map((i) => i.id).sort(), ids, 'the full listing in: every instance, running ones included');
+  t.equal(p.complete, true, 'complete');
+  const again = p.lead();
+  await p.list();
+  t.equal(p.complete, false, 'leading again (after a standby spell): incomplete until a new full listing');
+  await again;
+  await p.list();
+  t.equal(p.complete, true);
+});
+
 t.test('terminate: only instances with this fleet tag', async (t) => {
   const { p, sdk } = await provider(t);
   const run = async (tags: { Key: string; Value: string }[]) => {
@@ -140,7 +159,9 @@ t.test('terminate: only instances with this fleet tag', async (t) => {
 t.test('list(): between full listings each tick sees what left running at once; one the provider did not launch is listed too (pending at a tick, or at the next full listing)', async (t) => {
   const { p, sdk } = await provider(t, { resyncMs: 300 });
   const [mine] = await p.launch(1, []);
-  t.same((await p.list()).map((i) => i.id), [mine], 'the first listing is the whole fleet');
+  await p.lead();
+  t.same((await p.list()).map((i) => i.id), [mine], "the first listing after the lead's full one is the whole fleet");
+  t.equal(p.complete, true, 'and complete');
   await sdk.send(new TerminateInstancesCommand({ InstanceIds: [mine!] }));
   t.match((await p.list()).find((i) => i.id === mine), { state: /stopping|gone/ }, 'terminated behind its back: seen at the next tick');
   const r = await sdk.send(new RunInstancesCommand({ ImageId: AMI, MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'shoal:fleet', Value: 'blue' }, { Key: 'shoal:role', Value: 'app' }] }] }));

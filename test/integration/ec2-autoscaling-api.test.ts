@@ -7,6 +7,7 @@ import {
   CreateAutoScalingGroupCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
+  DescribeScalingActivitiesCommand,
   PutLifecycleHookCommand,
   RecordLifecycleActionHeartbeatCommand,
   SetDesiredCapacityCommand,
@@ -75,6 +76,18 @@ t.test('a group launches from its template into its zones, keeps desired within 
   t.equal(g.DesiredCapacity, 3, 'desired unchanged: a replacement, not a scale-in');
   const details = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [g.Instances![0]!.InstanceId!] }));
   t.match(details.AutoScalingInstances, [{ AutoScalingGroupName: 'web', LifecycleState: 'InService', HealthStatus: 'Healthy' }]);
+
+  const acts = (await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'web' }))).Activities!;
+  const replacement = g.Instances!.find((i) => !launched.some((l) => l.InstanceId === i.InstanceId) && i.AvailabilityZone === 'us-east-1a')?.InstanceId;
+  t.match(acts[0], { Description: `Launching a new EC2 instance: ${replacement}`, AutoScalingGroupName: 'web' }, 'activities newest first: the replacement launched last');
+  t.ok(acts.some((a) => a.Description === `Terminating EC2 instance: ${lost}`), 'the lost one taken out');
+  t.equal(acts.filter((a) => a.Description?.startsWith('Launching')).length, 4, 'one launch activity each');
+  const firstPage = await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'web', MaxRecords: 2 }));
+  t.same(firstPage.Activities!.map((a) => a.ActivityId), acts.slice(0, 2).map((a) => a.ActivityId), 'paged: the two newest');
+  t.ok(firstPage.NextToken);
+  const bare = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'], IncludeInstances: false }))).AutoScalingGroups![0]!;
+  t.match(bare, { DesiredCapacity: 3 }, 'IncludeInstances=false: the group');
+  t.notOk(bare.Instances?.length, 'without its instances');
 });
 
 t.test('protection decides what the group may scale in; TerminateInstanceInAutoScalingGroup picks the instance; a terminating hook holds it', async (t) => {

@@ -6,7 +6,6 @@ import { openDynamo } from '../../app/dynamodb/client.js';
 import { fingerprint } from '../../app/http/idempotency.js';
 import { IdempotencyStore } from '../../app/store/idempotency.js';
 import { Stores, tableNames } from '../../app/store/index.js';
-import { withIdSeed } from '../../app/store/new-id.js';
 import { getJson, startProxy } from '../fixtures/backend.js';
 import { spawnShoal } from '../helpers/proc.js';
 import { testDynalite } from '../helpers/dynalite.js';
@@ -90,7 +89,7 @@ t.test('a server that died after storing the song but before the answer: a retry
   const dead = new IdempotencyStore({ doc: dynamo.doc, client: dynamo.client, target: dynamo.target }, tableNames(TABLES).idempotency, 1500);
   const claim = await dead.claim(key, fingerprint('POST', '/api/v1/music', '', song));
   if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
-  const written = await withIdSeed(claim.seed, () => stores.music.create(song));
+  const written = await stores.within({ ids: { seed: claim.seed, n: 0 } }).music.create(song);
 
   const during = await post(a.url, '/api/v1/music', song, key);
   t.match(during, { status: 409, body: { error: { code: 'SHOAL_ERR_IDEMPOTENCY_KEY_IN_PROGRESS' } } }, 'while the lease lasts');

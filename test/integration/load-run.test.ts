@@ -80,6 +80,18 @@ t.test('stages and the closed model', async (t) => {
   t.ok(s.requests.total >= 2 && s.requests.total <= 2 * 21, `${s.requests.total} requests from 2 users thinking 50 ms`);
 });
 
+t.test('the open model opens enough connections for its rate at 250 ms per answer, so a slow target does not cap the sends', async (t) => {
+  const srv = await testServer(t.teardown, { delayMs: 150 });
+  const out = join(tmpdir(), `load-connections-${process.pid}.json`);
+  // a tests file (a legacy file's own concurrency would set the connections)
+  const p = spawnShoal(t.teardown, ['load', '--tests', join(ROOT, 'test/fixtures/deploy-generatedTests.json'), '--target', srv.url, '--rate', '160', '--duration', '1s', '--json', out]);
+  t.equal(await p.exited(), 0, p.stderr());
+  const s = JSON.parse(await readFile(out, 'utf8'));
+  // 16 connections at 150 ms would carry at most ~107 req/s; 40 carry 266
+  t.match(s, { connections: 40, requests: { total: 160, planned: 160 } });
+  t.equal(srv.peakSockets, 40, 'the target saw all 40');
+});
+
 t.test('thresholds set the exit code; bad flags and remote targets exit 2', async (t) => {
   const srv = await testServer(t.teardown);
   const run = (...extra: string[]) => spawnShoal(t.teardown, ['load', '--tests', LEGACY, '--target', srv.url, '--rate', '20', '--duration', '500ms', ...extra]);

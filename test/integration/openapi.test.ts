@@ -31,8 +31,8 @@ function registered(router: Router): string[] {
 // Routes are registered without touching their dependencies: placeholders are enough to list them.
 const stub = {} as never;
 const routes = {
-  shoal: registered(shoalRouter({ stores: stub, readiness: stub, metrics: stub, auth: stub })),
-  compat: registered(compatRouter(stub, stub)),
+  shoal: registered(shoalRouter({ readiness: stub, metrics: stub, auth: stub })),
+  compat: registered(compatRouter(stub)),
 };
 
 function documented(doc: { paths: Record<string, Record<string, unknown>> }): string[] {

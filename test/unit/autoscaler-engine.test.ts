@@ -69,8 +69,8 @@ function proxy(offeredRps: number, heartbeatAge = 0): ProxyInput {
   };
 }
 
-function run(servers: ServerInput[], o: { proxies?: ProxyInput[]; history?: History; now?: number; config?: Partial<EngineSettings> } = {}) {
-  return decide({ now: o.now ?? NOW, config: cfg(o.config), servers, proxies: o.proxies ?? [] }, o.history ?? emptyHistory());
+function run(servers: ServerInput[], o: { proxies?: ProxyInput[]; history?: History; now?: number; config?: Partial<EngineSettings>; incomplete?: string } = {}) {
+  return decide({ now: o.now ?? NOW, config: cfg(o.config), servers, proxies: o.proxies ?? [], ...(o.incomplete ? { incomplete: o.incomplete } : {}) }, o.history ?? emptyHistory());
 }
 
 /** A history whose window holds `desired` recommended `agoMs` ago. */
@@ -196,6 +196,17 @@ t.test('scale-in: only after the stabilization window, to its highest recommenda
   t.equal(after.remove.length, 0);
   const wholeCut = run(low(), { history: recommended(4, 61_000), config: { scaleDown: { percent: 100, servers: 1, periodMs: 5000 } } }).decision;
   t.equal(wholeCut.desired, 1);
+});
+
+t.test("an incomplete listing (a new leader's book not yet confirmed) never scales in, even above max; it may scale out", async (t) => {
+  const idle = [srv('a', { rps: 1 }), srv('b', { rps: 1 }), srv('c', { rps: 1 })];
+  const history = recommended(1, 61_000);
+  t.match(run(idle, { history }).decision, { rule: 'scale-in', action: 'scale-in' }, 'complete: the idle fleet scales in');
+  const held = run(idle, { history, incomplete: 'the first full listing is under way' }).decision;
+  t.match(held, { rule: 'listing-no-scale-in', desired: 3, remove: [] }, 'incomplete: held');
+  t.match(held.reason, /first full listing is under way/, 'the reason says why');
+  t.match(run(idle, { incomplete: 'x', config: { max: 2 } }).decision, { rule: 'listing-no-scale-in', desired: 3 }, 'not even down to max');
+  t.match(run([srv('a', { rps: 250 })], { incomplete: 'x' }).decision, { rule: 'scale-out', desired: 5 }, 'a scale-out is decided on the registry');
 });
 
 t.test('scale-in removes the least-loaded newest servers, launching ones first, never foreign ones', async (t) => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import t from 'tap';
 import { appTier, registerApp } from '../../cli/commands/app.js';
@@ -91,7 +92,8 @@ t.test('flags > environment > defaults, in shoal up and in the tier alike', asyn
   }
   const up = await parsed(registerUp, 'up', [], env);
   t.equal(parseFlags(up, proxyTier, proxyReuse).balancer, 'round-robin');
-  t.same(childFlags(up, autoscalerTier, autoscalerReuse).args, ['--max', '8', '--target-rps', '50', '--tolerance', '0.3'], "the child gets up's own defaults and what was set (by flag or env), not the shared defaults");
+  const cores = String(Math.max(2, availableParallelism()));
+  t.same(childFlags(up, autoscalerTier, autoscalerReuse).args, ['--max', cores, '--target-rps', '50', '--tolerance', '0.3'], "the child gets up's own defaults (--max: one app server per core, at least 2) and what was set (by flag or env), not the shared defaults");
 });
 
 const parseUp = (cmd: Command) => {

@@ -14,7 +14,7 @@ function group(over: Partial<Group> = {}): Group {
 
 /** Applies a step's launches as the shell would: one instance per launch, ids i-1, i-2, … */
 function launchAll(g: Group, launch: { subnetId: string; zone: string }[], at: number): Group {
-  for (const w of launch) g = added(g, { instanceId: `i-${++n}`, zone: w.zone, subnetId: w.subnetId, instanceType: 't3.small', launchedAt: at });
+  for (const w of launch) g = added(g, { instanceId: `i-${++n}`, zone: w.zone, subnetId: w.subnetId, instanceType: 't3.small', launchedAt: at }, at, ids);
   return g;
 }
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { constantRate, meanRate, parseStages, peakRate, planDurationMs, plannedCount, plannedTimes, rateAt, truncatePlan } from '../../load/schedule.js';
+import { constantRate, meanRate, openModelConnections, parseStages, peakRate, planDurationMs, plannedCount, plannedTimes, rateAt, truncatePlan } from '../../load/schedule.js';
 import { parseDuration } from '../../lib/duration.js';
 
 const times = (plan: Parameters<typeof plannedTimes>[0]) => [...plannedTimes(plan)].map((x) => Math.round(x * 1000) / 1000);
@@ -60,6 +60,13 @@ t.test('bad stages say what is expected', async (t) => {
 t.test('peak rate of a plan', async (t) => {
   t.equal(peakRate(parseStages('30s:100,60s:100-500,30s:0', parseDuration)), 500);
   t.equal(peakRate(constantRate(42, 1000)), 42);
+});
+
+t.test('default connections of an open-model plan: its peak rate still goes out at 250 ms per answer', async (t) => {
+  t.equal(openModelConnections(constantRate(200, 60_000)), 50, '200 req/s × 0.25 s');
+  t.equal(openModelConnections(parseStages('30s:100,60s:100-500,30s:0', parseDuration)), 125, 'sized for the peak of a ramp');
+  t.equal(openModelConnections(constantRate(20, 1000)), 16, 'never fewer than 16');
+  t.equal(openModelConnections(constantRate(1_000_000, 1000)), 1000, 'nor more than 1000');
 });
 
 t.test('the planned rate at an instant: what the elasticity report calls offered', async (t) => {
