@@ -24,10 +24,14 @@ export function userSizedYoungGeneration(execArgv: readonly string[] = process.e
   return execArgv.some((a) => SIZING.test(a)) || SIZING.test(nodeOptions);
 }
 
-/** The young generation's capacity (both semi-spaces) in MiB. */
-function youngGenerationMb(): number {
+/**
+ * One semi-space's usable capacity in MiB (used + available: a little under its nominal
+ * size, for page headers). Not the committed size halved: V8 commits the second semi-space
+ * lazily, and half of one would read as a quarter of the young generation and overshoot.
+ */
+function semiSpaceMb(): number {
   const s = getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
-  return (s?.space_size ?? 0) / 2 ** 20;
+  return s ? (s.space_used_size + s.space_available_size) / 2 ** 20 : 0;
 }
 
 const growthFactor = (n: number) => setFlagsFromString(`--semi-space-growth-factor=${n}`);
@@ -48,7 +52,7 @@ export function capYoungGeneration(capMb = SEMI_SPACE_CAP_MB): void {
   if (userSizedYoungGeneration()) return;
   let factor = 1;
   const fit = () => {
-    const semiMb = youngGenerationMb() / 2;
+    const semiMb = semiSpaceMb();
     const want = semiMb > 0 && semiMb < capMb ? Math.max(1, Math.floor(capMb / semiMb)) : 1;
     if (want !== factor) growthFactor((factor = want));
   };
