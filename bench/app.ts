@@ -7,7 +7,8 @@
 // floor (Koa and the monitors, no I/O). The same dynalite (its own process) and Redis serve
 // every app.
 //   npm run bench:app -- [--boots 5] [--rounds 3] [--requests 2000] [--concurrency 8] [--songs 200] [--cpu-prof DIR]
-// --cpu-prof DIR writes a V8 CPU profile of every boot to DIR (open it in Chrome DevTools).
+// --cpu-prof DIR writes a V8 CPU profile of every boot, and one of the app that serves the
+// requests (written when it stops), to DIR (open them in Chrome DevTools).
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -108,9 +109,9 @@ async function main(): Promise<void> {
       await b.app.stop();
     }
     printBoots(timed);
-    if (profileDir) console.log(`  CPU profiles of each boot (until its exit) in ${profileDir}`);
+    if (profileDir) console.log(`  CPU profiles of each boot (until its exit) in ${profileDir}; the serving app's is written there when it stops`);
 
-    const { app } = await bootApp(common);
+    const { app } = await bootApp(common, nodeArgs);
     children.push(app);
     const token = await login(app.url);
     const auth = { ...JSON_HEADERS, authorization: `Bearer ${token}` };

@@ -74,11 +74,14 @@ export const sentinelFlags = {
     schema: z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(hostPort).min(1, { message: 'expected host:port,host:port (the Sentinels)' })).optional(),
   }),
   redisSentinelName: flag({ arg: '<name>', help: 'with --redis-sentinels: the primary (master name) they watch', env: 'REDIS_SENTINEL_NAME', default: 'shoal', schema: sentinelName }),
+  redisPassword: flag({ arg: '<password>', help: "with --redis-sentinels: Redis's password (a secret: give it in the environment)", env: 'REDIS_PASSWORD', secret: true, schema: z.string().min(1, { message: 'expected a password' }).optional() }),
 };
 
-/** Pure: the fleet's Redis URL — `redis-sentinel://…/<name>` when Sentinels are given, else --redis. */
-export function fleetRedisUrl(redis: string, o: { redisSentinels?: string[]; redisSentinelName: string }): string {
-  return o.redisSentinels?.length ? `redis-sentinel://${o.redisSentinels.join(',')}/${o.redisSentinelName}` : redis;
+/** Pure: the fleet's Redis URL — `redis-sentinel://[:password@]…/<name>` when Sentinels are given, else --redis. */
+export function fleetRedisUrl(redis: string, o: { redisSentinels?: string[]; redisSentinelName: string; redisPassword?: string }): string {
+  if (!o.redisSentinels?.length) return redis;
+  const auth = o.redisPassword ? `:${encodeURIComponent(o.redisPassword)}@` : '';
+  return `redis-sentinel://${auth}${o.redisSentinels.join(',')}/${o.redisSentinelName}`;
 }
 
 export const prefixFlag = flag({

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { parseSentinelUrl } from '../fleet/connect.js';
 
 /**
  * What the boot script needs. Either `redisUrl` (written into app.env; secret if it carries
- * a password) or `redisUrlParameter` (an SSM SecureString fetched at boot with the instance
+ * a password; a `redis-sentinel://[:password@]host:port,…/<name>` URL goes in as
+ * REDIS_SENTINELS, REDIS_SENTINEL_NAME and REDIS_PASSWORD, as every tier reads them) or `redisUrlParameter` (an SSM SecureString fetched at boot with the instance
  * profile, so no secret ever sits in the user data).
  */
 export const userDataOptions = z
@@ -10,7 +12,10 @@ export const userDataOptions = z
     region: z.string().min(1),
     fleet: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1-64 letters, digits or ._-' }),
     releaseUrl: z.string().regex(/^(https?:\/\/|s3:\/\/)\S+$/, { message: 'expected an https://, http:// or s3:// URL of the shoal release tarball' }),
-    redisUrl: z.string().refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), { message: 'expected redis://[user:pass@]host:port or rediss://…' }).optional(),
+    redisUrl: z
+      .string()
+      .refine((v) => (/^rediss?:\/\//.test(v) && URL.canParse(v)) || !!parseSentinelUrl(v), { message: 'expected redis://[user:pass@]host:port, rediss://… or redis-sentinel://[:pass@]host:port,host:port/<master name>' })
+      .optional(),
     redisUrlParameter: z.string().regex(/^[A-Za-z0-9_.\-/]{1,2048}$/, { message: 'expected an SSM parameter name like /shoal/redis-url' }).optional(),
     prefix: z.string().min(1).optional(),
     dynamodb: z.url().optional(),
@@ -25,7 +30,21 @@ export type UserDataOptions = z.input<typeof userDataOptions>;
 
 /** True when the URL carries a password: then the user data holds a secret. */
 export function hasSecret(redisUrl: string | undefined): boolean {
-  return !!redisUrl && new URL(redisUrl).password !== '';
+  if (!redisUrl) return false;
+  const sentinel = parseSentinelUrl(redisUrl);
+  return sentinel ? !!sentinel.password : new URL(redisUrl).password !== '';
+}
+
+/** app.env's Redis lines: the URL, or behind Sentinel the variables every tier reads (the password a secret in a 0600 file). */
+function redisEnv(url: string): [string, string][] {
+  const s = parseSentinelUrl(url);
+  if (!s) return [['REDIS_URL', url]];
+  const env: [string, string][] = [
+    ['REDIS_SENTINELS', s.sentinels.map((x) => `${x.host.includes(':') ? `[${x.host}]` : x.host}:${x.port}`).join(',')],
+    ['REDIS_SENTINEL_NAME', s.name],
+  ];
+  if (s.password) env.push(['REDIS_PASSWORD', s.password]);
+  return env;
 }
 
 /** One single-quoted shell word (also what systemd's EnvironmentFile reads). */
@@ -70,7 +89,7 @@ export function renderUserData(input: UserDataOptions): string {
   if (o.prefix) env.push(['SHOAL_PREFIX', o.prefix]);
   if (o.dynamodb) env.push(['DYNAMODB_ENDPOINT', o.dynamodb]);
   if (o.tablePrefix) env.push(['SHOAL_TABLE_PREFIX', o.tablePrefix]);
-  if (o.redisUrl) env.push(['REDIS_URL', o.redisUrl]);
+  if (o.redisUrl) env.push(...redisEnv(o.redisUrl));
   const envLines = env.map(([k, v]) => `${k}=${sq(v)}`).join('\n');
   const fetchRedis = o.redisUrlParameter
     ? `

@@ -8,6 +8,7 @@ import {
   SetDesiredCapacityCommand,
   SetInstanceProtectionCommand,
   TerminateInstanceInAutoScalingGroupCommand,
+  UpdateAutoScalingGroupCommand,
   type AutoScalingClient,
   type AutoScalingGroup,
   type Instance as AsgInstance,
@@ -38,6 +39,11 @@ export interface AsgProviderOptions {
    * in motion. 0: the whole group every tick.
    */
   resyncMs?: number;
+  /**
+   * `--spot`: the group launches Spot instances, up to this share above its On-Demand base
+   * (its MixedInstancesPolicy, set at start; the group's own launch template and types kept).
+   */
+  spot?: { maxShare: number; onDemandBase: number };
   /** `--server-tags`: on each adopted instance's registry entry (the Chaos Monkey's opt-in). */
   serverTags?: string[];
   log: Logger;
@@ -105,7 +111,28 @@ export class AsgProvider implements Provider {
     if (!g) throw new ConfigError(`invalid --group (SHOAL_AUTOSCALER_GROUP): no Auto Scaling group named ${this.o.group}`);
     const hooks = await this.o.autoscaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: this.o.group }));
     this.terminatingHook = hooks.LifecycleHooks?.find((h) => h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_TERMINATING')?.LifecycleHookName;
+    if (this.o.spot) await this.mixSpot(g, this.o.spot);
     this.o.log.info({ group: this.o.group, min: g.MinSize, max: g.MaxSize, desired: g.DesiredCapacity, terminatingHook: this.terminatingHook ?? null }, 'auto scaling group found');
+  }
+
+  /**
+   * The group's MixedInstancesPolicy from `--spot`: On-Demand for the base, then the
+   * On-Demand percentage that keeps Spot within the share cap (rounded up), Spot allocated
+   * price-capacity-optimized (AWS's recommendation: fewer interruptions). The group launches
+   * the split itself; its template and instance types stay as they were.
+   */
+  private async mixSpot(g: AutoScalingGroup, spot: { maxShare: number; onDemandBase: number }): Promise<void> {
+    const template = g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification ?? g.LaunchTemplate;
+    if (!template) throw new ConfigError(`invalid --spot: the Auto Scaling group ${this.o.group} has no launch template (a launch configuration cannot launch Spot by policy)`);
+    const distribution = { OnDemandBaseCapacity: spot.onDemandBase, OnDemandPercentageAboveBaseCapacity: onDemandPercent(spot.maxShare), SpotAllocationStrategy: 'price-capacity-optimized' };
+    const overrides = g.MixedInstancesPolicy?.LaunchTemplate?.Overrides;
+    await this.o.autoscaling.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: this.o.group,
+        MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: template.LaunchTemplateId, Version: template.Version }, ...(overrides?.length ? { Overrides: overrides } : {}) }, InstancesDistribution: distribution },
+      }),
+    );
+    this.o.log.info({ group: this.o.group, ...distribution }, 'Spot by the group: MixedInstancesPolicy set');
   }
 
   private async describe(includeInstances = true): Promise<AutoScalingGroup | undefined> {
@@ -134,7 +161,7 @@ export class AsgProvider implements Provider {
     let newest: string | undefined;
     let token: string | undefined;
     // A steady group has had no new activity: a first small page usually reaches the cursor.
-    let max = 10;
+    let max = 1;
     do {
       const res = await this.o.autoscaling.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: this.o.group, MaxRecords: max, NextToken: token }));
       max = 100;
@@ -294,4 +321,9 @@ export class AsgProvider implements Provider {
 
 function member(i: Pick<AsgInstance, 'InstanceId' | 'AvailabilityZone' | 'ProtectedFromScaleIn'> & { LifecycleState?: string }): GroupMember {
   return { instanceId: i.InstanceId!, zone: i.AvailabilityZone ?? '', lifecycleState: i.LifecycleState ?? '', protectedFromScaleIn: i.ProtectedFromScaleIn ?? false };
+}
+
+/** The On-Demand percentage above the base that keeps the Spot share within `maxShare`. */
+export function onDemandPercent(maxShare: number): number {
+  return Math.min(100, Math.max(0, Math.ceil(Math.round((1 - maxShare) * 1e6) / 1e4)));
 }

@@ -43,8 +43,9 @@ export const providerFlags = {
   userDataFile: flag({ arg: '<file>', help: "ec2: boot script (e.g. from `shoal ec2 user-data --out`) [default: the template's, or rendered with --release-url]", schema: z.string().min(1).optional() }),
   releaseUrl: flag({ arg: '<url>', help: 'ec2: render the user data for this release (https:// or s3:// tarball)', schema: z.string().optional() }),
   redisUrlParameter: flag({ arg: '<name>', help: 'ec2: with --release-url, the SSM parameter the instances read the Redis URL from (else --redis goes in the user data)', schema: z.string().optional() }),
-  spot: flag({ help: 'ec2: launch Spot instances (On-Demand when Spot has no capacity, and above --spot-max-share)', schema: z.boolean().optional() }),
-  spotMaxShare: flag({ arg: '<fraction>', help: 'ec2: with --spot, the most of the fleet that may be Spot', default: '0.8', schema: z.coerce.number({ message: 'expected a fraction like 0.8' }).min(0, { message: 'expected a fraction 0-1' }).max(1, { message: 'expected a fraction 0-1' }) }),
+  spot: flag({ help: "ec2: launch Spot instances (On-Demand when Spot has no capacity, and above --spot-max-share); asg: set the group's MixedInstancesPolicy so it does", schema: z.boolean().optional() }),
+  spotOnDemandBase: flag({ arg: '<n>', help: 'asg: with --spot, the On-Demand base capacity (the first n instances are never Spot)', default: '0', schema: nonNegativeInt }),
+  spotMaxShare: flag({ arg: '<fraction>', help: 'ec2, asg: with --spot, the most of the fleet (asg: above the base) that may be Spot', default: '0.8', schema: z.coerce.number({ message: 'expected a fraction like 0.8' }).min(0, { message: 'expected a fraction 0-1' }).max(1, { message: 'expected a fraction 0-1' }) }),
   ec2Attempts: flag({ arg: '<n>', help: 'ec2: RunInstances tries per subnet and type on throttling or capacity errors', default: '3', schema: positiveInt }),
   ec2Backoff: flag({ arg: '<duration>', help: 'ec2: first back-off between those tries (doubling, jittered)', default: '1s', schema: duration }),
   ec2Resync: flag({ arg: '<duration>', help: 'ec2, asg: how often the whole fleet (asg: and group) is listed in the background; each tick lists only what changed; 0 = all, every tick', default: '30s', schema: duration }),
@@ -111,6 +112,7 @@ export async function buildProvider(o: ProviderFlags, fleet: Fleet, log: Logger)
       // Well inside AWS's shortest heartbeat timeout (30 s).
       heartbeatEveryMs: 10_000,
       resyncMs: o.ec2Resync,
+      ...(o.spot ? { spot: { maxShare: o.spotMaxShare, onDemandBase: o.spotOnDemandBase } } : {}),
       log,
     });
     await provider.init();

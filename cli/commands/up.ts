@@ -30,6 +30,7 @@ export const upTier = tier({
     redisHa: flag({ help: 'embedded Redis as a primary, a replica and three redis-sentinel processes; every tier connects through Sentinel', schema: z.boolean().optional() }),
     redisSentinels: { ...sentinelFlags.redisSentinels, help: 'use the Redis behind these Sentinels instead of starting redis-server' },
     redisSentinelName: { ...sentinelFlags.redisSentinelName, help: 'the master name Sentinel watches (--redis-ha, --redis-sentinels)' },
+    redisPassword: sentinelFlags.redisPassword,
     readyTimeout: flag({ arg: '<duration>', help: 'how long each component may take to start', default: '60s', schema: duration }),
     // The app servers' auth modes: handed to them in the environment, through the autoscaler.
     auth: flag({ arg: '<mode>', help: 'bearer tokens for the API: off, writes (reads stay open) or all', default: 'writes', schema: z.enum(AUTH_MODES, { message: 'expected off, writes or all' }) }),
@@ -52,7 +53,7 @@ export const upTier = tier({
 // flags get a prefix because the autoscaler's admin port (the dashboard) is --admin-port.
 export const proxyReuse: Reuse<typeof proxyTier.flags> = {
   label: 'proxy',
-  omit: ['redis', 'redisSentinels', 'redisSentinelName', 'prefix', 'logLevel'],
+  omit: ['redis', 'redisSentinels', 'redisSentinelName', 'redisPassword', 'prefix', 'logLevel'],
   rename: { adminPort: 'proxyAdminPort', adminHost: 'proxyAdminHost', id: 'proxyId' },
 };
 /** With `--provider ec2` or `asg` the stack's embedded endpoint supplies these (supervisor.ts), so `shoal up` takes none of them (`--spot` it passes on). */
@@ -63,7 +64,7 @@ export const embeddedEc2Flags = [
 export const autoscalerReuse: Reuse<typeof autoscalerTier.flags> = {
   label: 'autoscaler',
   // --data-dir is the stack's own.
-  omit: ['redis', 'redisSentinels', 'redisSentinelName', 'prefix', 'dynamodb', 'tablePrefix', 'dataDir', ...embeddedEc2Flags],
+  omit: ['redis', 'redisSentinels', 'redisSentinelName', 'redisPassword', 'prefix', 'dynamodb', 'tablePrefix', 'dataDir', ...embeddedEc2Flags],
   // A laptop-sized fleet that scales on request rate out of the box, at most one app server
   // per core: on one machine more add no capacity, only start-up and background work that
   // take the cores from the servers already serving (bench:laptop, docs/app.md).

@@ -22,6 +22,44 @@ function templateXml(g: Group): XmlValue {
   return { LaunchTemplateId: g.launchTemplate.id, LaunchTemplateName: g.launchTemplate.name, Version: g.launchTemplate.version };
 }
 
+/** A group with a MixedInstancesPolicy shows its template there, not as LaunchTemplate (as AWS does). */
+function launchXml(g: Group): Record<string, XmlValue> {
+  if (!g.mixed) return { LaunchTemplate: templateXml(g) };
+  const d = g.mixed.distribution;
+  return {
+    MixedInstancesPolicy: {
+      LaunchTemplate: { LaunchTemplateSpecification: templateXml(g), Overrides: g.mixed.instanceTypes.map((t) => ({ InstanceType: t })) },
+      InstancesDistribution: { OnDemandAllocationStrategy: 'prioritized', OnDemandBaseCapacity: d.onDemandBase, OnDemandPercentageAboveBaseCapacity: d.onDemandPercentAbove, SpotAllocationStrategy: d.spotAllocationStrategy },
+    },
+  };
+}
+
+const SPOT_STRATEGIES = new Set(['lowest-price', 'capacity-optimized', 'capacity-optimized-prioritized', 'price-capacity-optimized']);
+
+/** MixedInstancesPolicy (Create/UpdateAutoScalingGroup): its template and split; undefined when not sent. */
+function mixedPolicy(q: QueryParams, cloud: Cloud, current?: Group): { launchTemplate: Group['launchTemplate']; mixed: NonNullable<Group['mixed']> } | undefined {
+  const m = q.struct('MixedInstancesPolicy');
+  if (!m) return undefined;
+  const spec = m.struct('LaunchTemplate.LaunchTemplateSpecification');
+  const launchTemplate = spec ? templateRef(spec, cloud) : current?.launchTemplate;
+  if (!launchTemplate) throw new ApiError('ValidationError', 'MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification is required');
+  const d = m.struct('InstancesDistribution');
+  const was = current?.mixed?.distribution;
+  const base = d?.int('OnDemandBaseCapacity') ?? was?.onDemandBase ?? 0;
+  const pct = d?.int('OnDemandPercentageAboveBaseCapacity') ?? was?.onDemandPercentAbove ?? 100;
+  const strategy = d?.str('SpotAllocationStrategy') ?? was?.spotAllocationStrategy ?? 'price-capacity-optimized';
+  if (base < 0) throw ApiError.invalidValue('OnDemandBaseCapacity', String(base), 'expected a value ≥ 0');
+  if (pct < 0 || pct > 100) throw new ApiError('ValidationError', `OnDemandPercentageAboveBaseCapacity must be between 0 and 100 (got ${pct})`);
+  if (!SPOT_STRATEGIES.has(strategy)) throw new ApiError('ValidationError', `Invalid SpotAllocationStrategy: ${strategy}`);
+  const overrides = m.struct('LaunchTemplate') ? m.structs('LaunchTemplate.Overrides.member').map((o) => o.required('InstanceType')) : (current?.mixed?.instanceTypes ?? []);
+  return { launchTemplate, mixed: { distribution: { onDemandBase: base, onDemandPercentAbove: pct, spotAllocationStrategy: strategy }, instanceTypes: overrides } };
+}
+
+function templateRef(lt: QueryParams, cloud: Cloud): Group['launchTemplate'] {
+  const t = findTemplate(cloud.store.launchTemplates.values(), { id: lt.str('LaunchTemplateId'), name: lt.str('LaunchTemplateName') });
+  return { id: t.id, name: t.name, version: lt.str('Version') ?? '$Default' };
+}
+
 function instanceXml(g: Group, i: GroupInstance): XmlValue {
   return {
     InstanceId: i.instanceId,
@@ -29,7 +67,7 @@ function instanceXml(g: Group, i: GroupInstance): XmlValue {
     AvailabilityZone: i.zone,
     LifecycleState: i.lifecycleState,
     HealthStatus: i.healthStatus,
-    LaunchTemplate: templateXml(g),
+    ...(g.mixed ? {} : { LaunchTemplate: templateXml(g) }),
     ProtectedFromScaleIn: i.protectedFromScaleIn,
   };
 }
@@ -38,7 +76,7 @@ function groupXml(region: string, g: Group, withInstances = true): XmlValue {
   return {
     AutoScalingGroupName: g.name,
     AutoScalingGroupARN: arn(region, g),
-    LaunchTemplate: templateXml(g),
+    ...launchXml(g),
     MinSize: g.min,
     MaxSize: g.max,
     DesiredCapacity: g.desired,
@@ -111,8 +149,8 @@ function createGroup(asg: AutoScaling, cloud: Cloud): Action {
     const name = q.required('AutoScalingGroupName');
     if (!/^[\x20-\x7e]{1,255}$/.test(name) || name.includes(':')) throw ApiError.invalidValue('AutoScalingGroupName', name, 'expected 1-255 printable characters without a colon');
     const lt = q.struct('LaunchTemplate');
-    if (!lt) throw new ApiError('ValidationError', 'Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.');
-    const t = findTemplate(cloud.store.launchTemplates.values(), { id: lt.str('LaunchTemplateId'), name: lt.str('LaunchTemplateName') });
+    const mixed = mixedPolicy(q, cloud);
+    if (!lt && !mixed) throw new ApiError('ValidationError', 'Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.');
     const min = requiredInt(q, 'MinSize');
     const max = requiredInt(q, 'MaxSize');
     const desired = q.int('DesiredCapacity') ?? min;
@@ -129,7 +167,8 @@ function createGroup(asg: AutoScaling, cloud: Cloud): Action {
     const g: Group = {
       name,
       createdAt: Date.now(),
-      launchTemplate: { id: t.id, name: t.name, version: lt.str('Version') ?? '$Default' },
+      launchTemplate: mixed?.launchTemplate ?? templateRef(lt!, cloud),
+      ...(mixed ? { mixed: mixed.mixed } : {}),
       min,
       max,
       desired,
@@ -148,13 +187,15 @@ function createGroup(asg: AutoScaling, cloud: Cloud): Action {
   };
 }
 
-function updateGroup(asg: AutoScaling): Action {
+function updateGroup(asg: AutoScaling, cloud: Cloud): Action {
   return (q) => {
     const name = q.required('AutoScalingGroupName');
     asg.change(name, (g) => {
       const next = setSizes(g, { min: q.int('MinSize'), max: q.int('MaxSize'), desired: q.int('DesiredCapacity') });
       const p = q.bool('NewInstancesProtectedFromScaleIn');
-      return { group: p === undefined ? next : { ...next, newInstancesProtectedFromScaleIn: p } };
+      const mixed = mixedPolicy(q, cloud, g);
+      const lt = q.struct('LaunchTemplate');
+      return { group: { ...next, ...(p === undefined ? {} : { newInstancesProtectedFromScaleIn: p }), ...(mixed ?? {}), ...(lt && !mixed ? { launchTemplate: templateRef(lt, cloud), mixed: undefined } : {}) } };
     });
     return {};
   };
@@ -207,7 +248,7 @@ function groupOf(asg: AutoScaling, instanceId: string): Group {
 export function autoScalingService(asg: AutoScaling, cloud: Cloud): QueryService {
   const actions = new Map<string, Action>([
     ['CreateAutoScalingGroup', createGroup(asg, cloud)],
-    ['UpdateAutoScalingGroup', updateGroup(asg)],
+    ['UpdateAutoScalingGroup', updateGroup(asg, cloud)],
     ['DeleteAutoScalingGroup', (q) => (asg.delete(q.required('AutoScalingGroupName'), q.bool('ForceDelete') ?? false), {})],
     ['DescribeAutoScalingGroups', describeGroups(asg, cloud)],
     ['DescribeAutoScalingInstances', describeInstances(asg)],

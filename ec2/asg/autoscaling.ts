@@ -100,24 +100,32 @@ export class AutoScaling {
     for (const where of work.launch) this.launchInto(name, where);
   }
 
-  /** One instance from the group's template into `where`, or another of its subnets when that zone has no capacity. */
-  private launchInto(name: string, where: { subnetId: string; zone: string }): void {
+  /**
+   * One instance from the group's template into `where` (Spot or On-Demand, as its
+   * MixedInstancesPolicy said), or the next of the policy's instance types, or another of its
+   * subnets, when that zone has no capacity.
+   */
+  private launchInto(name: string, where: Work['launch'][number]): void {
     const g = this.get(name);
     const t = findTemplate(this.cloud.store.launchTemplates.values(), { id: g.launchTemplate.id });
     const v = resolveVersion(t, g.launchTemplate.version);
     const tags: Record<string, string> = { [GROUP_TAG]: g.name };
     for (const tag of g.tags) if (tag.propagateAtLaunch) tags[tag.key] = tag.value;
     const order = [where, ...g.subnets.filter((s) => s.subnetId !== where.subnetId)];
+    const types: (string | undefined)[] = g.mixed?.instanceTypes.length ? g.mixed.instanceTypes : [undefined];
     let last = '';
     for (const s of order) {
-      const spec = mergeSpecs(v.spec, { securityGroupIds: [], subnetId: s.subnetId, tags: { instance: tags, volume: tags } });
-      try {
-        const [i] = this.cloud.launch({ spec, minCount: 1, maxCount: 1, fingerprint: '', launchTemplate: { id: t.id, version: v.number } });
-        this.save(added(this.get(name), { instanceId: i!.instanceId, zone: i!.zone, subnetId: i!.subnetId, instanceType: i!.instanceType, launchedAt: i!.launchTime }, Date.now(), groupIds));
-        this.o.log.info({ group: name, instanceId: i!.instanceId, zone: i!.zone }, 'group launched an instance');
-        return;
-      } catch (err) {
-        last = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
+      for (const instanceType of types) {
+        const spec = mergeSpecs(v.spec, { securityGroupIds: [], subnetId: s.subnetId, tags: { instance: tags, volume: tags }, ...(instanceType ? { instanceType } : {}), ...(where.market === 'spot' ? { market: 'spot' as const } : {}) });
+        try {
+          const [i] = this.cloud.launch({ spec, minCount: 1, maxCount: 1, fingerprint: '', launchTemplate: { id: t.id, version: v.number } });
+          const market = i!.lifecycle === 'spot' ? { market: 'spot' as const } : {};
+          this.save(added(this.get(name), { instanceId: i!.instanceId, zone: i!.zone, subnetId: i!.subnetId, instanceType: i!.instanceType, launchedAt: i!.launchTime, ...market }, Date.now(), groupIds));
+          this.o.log.info({ group: name, instanceId: i!.instanceId, zone: i!.zone, market: where.market }, 'group launched an instance');
+          return;
+        } catch (err) {
+          last = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
+        }
       }
     }
     this.o.log.warn({ group: name, error: last }, 'group launch failed: retried at the next step');

@@ -34,6 +34,8 @@ export interface GroupInstance {
   zone: string;
   subnetId: string;
   instanceType: string;
+  /** Launched as Spot (a MixedInstancesPolicy's share); absent: On-Demand. */
+  market?: 'spot';
   lifecycleState: LifecycleState;
   healthStatus: 'Healthy' | 'Unhealthy';
   protectedFromScaleIn: boolean;
@@ -55,10 +57,20 @@ export interface Activity {
   statusCode: 'InProgress' | 'Successful' | 'Failed';
 }
 
+/** A MixedInstancesPolicy's InstancesDistribution: how launches split between On-Demand and Spot. */
+export interface Distribution {
+  onDemandBase: number;
+  /** 0-100: the On-Demand share of the capacity above the base. */
+  onDemandPercentAbove: number;
+  spotAllocationStrategy: string;
+}
+
 export interface Group {
   name: string;
   createdAt: number;
   launchTemplate: { id: string; name: string; version: string };
+  /** With a MixedInstancesPolicy: the split, and the instance types to launch in order (empty: the template's). */
+  mixed?: { distribution: Distribution; instanceTypes: string[] };
   min: number;
   max: number;
   desired: number;
@@ -79,7 +91,7 @@ export type Ec2State = 'pending' | 'running' | 'shutting-down' | 'terminated' | 
 
 /** What the shell must do after a step: launch into these subnets, terminate these instances. */
 export interface Work {
-  launch: { subnetId: string; zone: string }[];
+  launch: { subnetId: string; zone: string; market: 'spot' | 'on-demand' }[];
   terminate: string[];
 }
 
@@ -203,7 +215,14 @@ export function step(input: Group, ec2: (id: string) => Ec2State, now: number, i
   if (alive.length < g.desired) {
     const counts = new Map<string, number>();
     for (const i of alive) counts.set(i.zone, (counts.get(i.zone) ?? 0) + 1);
-    for (let k = alive.length; k < g.desired; k++) work.launch.push(placeOne(g, counts));
+    let spot = alive.filter((i) => i.market === 'spot').length;
+    let onDemand = alive.length - spot;
+    for (let k = alive.length; k < g.desired; k++) {
+      const market = g.mixed ? marketFor(g.mixed.distribution, onDemand, spot) : 'on-demand';
+      if (market === 'spot') spot++;
+      else onDemand++;
+      work.launch.push({ ...placeOne(g, counts), market });
+    }
   } else if (alive.length > g.desired) {
     for (const v of chooseVictims(g, alive.length - g.desired)) {
       activity(g, ids, now, `Terminating EC2 instance: ${v.instanceId}`, `an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${alive.length} to ${g.desired}`);
@@ -211,6 +230,17 @@ export function step(input: Group, ec2: (id: string) => Ec2State, now: number, i
     }
   }
   return { group: g, work };
+}
+
+/**
+ * The market of the next launch under an InstancesDistribution: On-Demand up to the base, then
+ * the On-Demand percentage of what is above it (rounded in On-Demand's favour, as AWS does),
+ * Spot for the rest. Pure.
+ */
+export function marketFor(d: Distribution, onDemand: number, spot: number): 'spot' | 'on-demand' {
+  if (onDemand < d.onDemandBase) return 'on-demand';
+  const aboveAfter = onDemand - d.onDemandBase + spot + 1;
+  return onDemand - d.onDemandBase < Math.ceil((aboveAfter * d.onDemandPercentAbove) / 100) ? 'on-demand' : 'spot';
 }
 
 /** The end of a lifecycle action: a launch goes in service (or is abandoned), a termination proceeds. */

@@ -17,7 +17,7 @@ const SUBNETS = ['subnet-0000000000000000a', 'subnet-0000000000000000b', 'subnet
 const CREDS = { accessKeyId: 'AKIDSHOALTEST', secretAccessKey: 'x' };
 type Teardown = { teardown: (fn: () => unknown) => void };
 
-async function setup(t: Teardown, hook = false, resyncMs = 0) {
+async function setup(t: Teardown, hook = false, resyncMs = 0, spot?: { maxShare: number; onDemandBase: number }) {
   const ec2 = await testEc2(t.teardown, { asgTickMs: 100 });
   const rec = await ec2Recorder(t.teardown, ec2.endpoint.url);
   const redis = await testRedis(t.teardown);
@@ -35,6 +35,7 @@ async function setup(t: Teardown, hook = false, resyncMs = 0) {
     heartbeatEveryMs: 10_000,
     pollMs: 50,
     resyncMs,
+    ...(spot ? { spot } : {}),
     log: createLogger('test', 'silent'),
   });
   t.teardown(() => p.close());
@@ -152,4 +153,25 @@ t.test("between full listings a tick asks the group only about what moved: its o
     return !v || v.state === 'gone' || undefined;
   }, { what: 'the victim out of the group, seen' });
   t.equal(rec.of('DescribeAutoScalingGroups').length, described, 'still no whole-group describe');
+});
+
+t.test("--spot: the group's MixedInstancesPolicy from the share cap; the group launches the split itself, replaces an interrupted Spot instance, and the listing says which are Spot", async (t) => {
+  const { ec2, admin, p, group } = await setup(t, false, 0, { maxShare: 0.5, onDemandBase: 1 });
+  t.match((await group()).MixedInstancesPolicy, {
+    LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateName: 'app' } },
+    InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 50, SpotAllocationStrategy: 'price-capacity-optimized' },
+  }, 'set through UpdateAutoScalingGroup');
+  await admin.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web', DesiredCapacity: 5 }));
+  const five = await waitFor(async () => {
+    const l = (await p.list()).filter((i) => i.state === 'running');
+    return l.length === 5 ? l : undefined;
+  }, { what: 'five running' });
+  t.same(five.map((i) => i.market).sort(), ['on-demand', 'on-demand', 'on-demand', 'spot', 'spot'], 'base 1 On-Demand, then half of the rest (rounded to On-Demand)');
+  const victim = five.find((i) => i.market === 'spot')!.id;
+  ec2.endpoint.cloud.interrupt(victim, { noticeMs: 200 });
+  const after = await waitFor(async () => {
+    const l = (await p.list()).filter((i) => i.state === 'running');
+    return l.length === 5 && !l.some((i) => i.id === victim) ? l : undefined;
+  }, { what: 'the interrupted one replaced by the group' });
+  t.same(after.map((i) => i.market).sort(), ['on-demand', 'on-demand', 'on-demand', 'spot', 'spot'], 'replaced as Spot: the split kept');
 });

@@ -1,41 +1,25 @@
 // `shoal autoscaler --provider asg` end to end: the real SDKs over HTTP against the embedded
 // endpoint's Auto Scaling group, whose instances boot `shoal app --provider asg` from the
 // launch template's user data; traffic through a real proxy.
-import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, TerminateInstanceInAutoScalingGroupCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import t from 'tap';
-import { renderUserData } from '../../ec2/user-data.js';
 import { startProxy } from '../fixtures/backend.js';
 import { testEc2 } from '../helpers/ec2.js';
 import { ec2Recorder } from '../helpers/ec2-recorder.js';
 import { waitFor } from '../helpers/wait.js';
-import { autoscaler, drive, readyServers, stack } from './autoscaler-harness.js';
+import { appGroup, autoscaler, drive, readyServers, stack } from './autoscaler-harness.js';
 
 t.setTimeout(240_000);
 
-const SUBNETS = ['subnet-0000000000000000a', 'subnet-0000000000000000b', 'subnet-0000000000000000c'];
 const CREDS = { AWS_ACCESS_KEY_ID: 'AKIDSHOALTEST', AWS_SECRET_ACCESS_KEY: 'not-checked', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 t.test('shoal decides, the group launches: scale out and in by desired capacity, the drained instance is the one terminated, a hook completed only after the drain, replacements adopted, no failed request', async (t) => {
   const s = await stack(t.teardown);
   const ec2 = await testEc2(t.teardown, { asgTickMs: 200 });
   const rec = await ec2Recorder(t.teardown, ec2.endpoint.url);
-  const admin = new AutoScalingClient({ endpoint: ec2.endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
-  t.teardown(() => admin.destroy());
-  const userData = renderUserData({ region: 'us-east-1', fleet: 'blue', releaseUrl: 'https://releases.invalid/shoal.tgz', redisUrl: s.redis.url, prefix: s.redis.prefix, dynamodb: s.dynamodb, provider: 'asg' });
-  await ec2.client().send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'app', LaunchTemplateData: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.small', UserData: Buffer.from(userData).toString('base64') } }));
-  await admin.send(
-    new CreateAutoScalingGroupCommand({
-      AutoScalingGroupName: 'web',
-      LaunchTemplate: { LaunchTemplateName: 'app' },
-      MinSize: 1,
-      MaxSize: 4,
-      DesiredCapacity: 1,
-      VPCZoneIdentifier: SUBNETS.join(','),
-      LifecycleHookSpecificationList: [{ LifecycleHookName: 'drain', LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', HeartbeatTimeout: 60, DefaultResult: 'CONTINUE' }],
-    }),
-  );
-  const group = async (): Promise<AutoScalingGroup> => (await admin.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'] }))).AutoScalingGroups![0]!;
+  const { admin, group } = await appGroup(t.teardown, s, ec2, {
+    LifecycleHookSpecificationList: [{ LifecycleHookName: 'drain', LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', HeartbeatTimeout: 60, DefaultResult: 'CONTINUE' }],
+  });
   const proxy = await startProxy(t.teardown, s.redis, ['--expose-internal']);
   const flags = ['--provider', 'asg', '--group', 'web', '--region', 'us-east-1', '--autoscaling-endpoint', rec.url, '--ec2-endpoint', ec2.endpoint.url, '--min', '2', '--max', '3', '--interval', '1s', '--target-rps', '20', '--scale-down-window', '3s'];
   const a = await autoscaler(t.teardown, s, flags, CREDS);

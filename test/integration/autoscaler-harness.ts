@@ -3,10 +3,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, type AutoScalingGroup, type CreateAutoScalingGroupCommandInput } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { LocalState, localStateDir } from '../../autoscaler/providers/local-state.js';
+import { renderUserData } from '../../ec2/user-data.js';
 import type { DecisionRecord } from '../../autoscaler/record.js';
 import type { Fleet, Server } from '../../fleet/index.js';
 import { testDynalite } from '../helpers/dynalite.js';
+import type { TestEc2 } from '../helpers/ec2.js';
 import { pidAlive, spawnShoal, type Proc } from '../helpers/proc.js';
 import { testRedis, type TestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
@@ -143,4 +147,21 @@ export async function drive(url: string, rps: number, max: number, until: () => 
   }
   await Promise.all(pending);
   return { sent, failed, errors: [...new Set(errors)] };
+}
+
+export const SUBNETS = ['subnet-0000000000000000a', 'subnet-0000000000000000b', 'subnet-0000000000000000c'];
+
+/**
+ * An Auto Scaling group `web` on the embedded endpoint whose launch template boots
+ * `shoal app --provider asg` on this stack (the user data an operator would render); `group()`
+ * describes it through an admin client of its own.
+ */
+export async function appGroup(teardown: Teardown, s: Stack, ec2: TestEc2, over: Partial<CreateAutoScalingGroupCommandInput> = {}): Promise<{ admin: AutoScalingClient; group: () => Promise<AutoScalingGroup> }> {
+  const admin = new AutoScalingClient({ endpoint: ec2.endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  teardown(() => admin.destroy());
+  const userData = renderUserData({ region: 'us-east-1', fleet: 'blue', releaseUrl: 'https://releases.invalid/shoal.tgz', redisUrl: s.redis.url, prefix: s.redis.prefix, dynamodb: s.dynamodb, provider: 'asg' });
+  await ec2.client().send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'app', LaunchTemplateData: { ImageId: 'ami-0123456789abcdef0', InstanceType: 't3.small', UserData: Buffer.from(userData).toString('base64') } }));
+  await admin.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'web', LaunchTemplate: { LaunchTemplateName: 'app' }, MinSize: 1, MaxSize: 4, DesiredCapacity: 1, VPCZoneIdentifier: SUBNETS.join(','), ...over }));
+  const group = async (): Promise<AutoScalingGroup> => (await admin.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'] }))).AutoScalingGroups![0]!;
+  return { admin, group };
 }

@@ -62,7 +62,7 @@ t.test('shoal up accepts every proxy and autoscaler flag and hands it to that ti
 });
 
 t.test('every tier flag has one env name: shared or SHOAL_<TIER>_<FLAG>', async (t) => {
-  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID', 'AWS_REGION', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'SHOAL_ENABLE_FAULTS', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME']);
+  const shared = new Set(['REDIS_URL', 'SHOAL_PREFIX', 'SHOAL_LOG_LEVEL', 'DYNAMODB_ENDPOINT', 'SHOAL_TABLE_PREFIX', 'SHOAL_DATA_DIR', 'SHOAL_SERVER_ID', 'AWS_REGION', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_AUTO_SCALING', 'SHOAL_ENABLE_FAULTS', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_PASSWORD']);
   for (const tier of [proxyTier, autoscalerTier, upTier] as unknown as Tier<Flags>[]) {
     for (const [key, f] of Object.entries(tier.flags)) {
       const env = envName(tier.name, key, f);
@@ -127,6 +127,10 @@ t.test('REDIS_SENTINELS and REDIS_SENTINEL_NAME: every tier builds the redis-sen
     t.same(parseSentinelUrl(want)?.sentinels.map((x) => x.port), [26379, 26380, 26381], `${name}: the URL is one the connection factory reads`);
     const plain = parseFlags(await parsed(register as Register, name, []), tier as unknown as Tier<Flags>) as typeof o;
     t.equal(fleetRedisUrl(plain.redis, plain), 'redis://127.0.0.1:6379', `${name}: without them, --redis`);
+    const withPassword = parseFlags(await parsed(register as Register, name, [], { ...env, REDIS_PASSWORD: 'p@ss word' }), tier as unknown as Tier<Flags>) as typeof o;
+    const secured = fleetRedisUrl(withPassword.redis, withPassword);
+    t.equal(secured, 'redis-sentinel://:p%40ss%20word@10.0.0.1:26379,[::1]:26380,sentinel-3.internal:26381/fleet-a', `${name}: REDIS_PASSWORD goes in the URL`);
+    t.equal(parseSentinelUrl(secured)?.password, 'p@ss word', `${name}: and the connection factory reads it back`);
     for (const bad of ['10.0.0.1', '10.0.0.1:0', 'h:99999', 'a b:1', ',']) {
       const cmd = await parsed(register as Register, name, ['--redis-sentinels', bad]);
       t.throws(() => parseFlags(cmd, tier as unknown as Tier<Flags>), { message: /^invalid --redis-sentinels \(REDIS_SENTINELS\): expected host:port,host:port/ }, `${name} --redis-sentinels ${bad}`);

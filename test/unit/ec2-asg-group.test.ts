@@ -1,5 +1,6 @@
 import t from 'tap';
-import { added, completeAction, heartbeat, putHook, setProtection, setSizes, step, terminateInstance, type Ec2State, type Group } from '../../ec2/asg/group.js';
+import { onDemandPercent } from '../../autoscaler/providers/asg.js';
+import { added, completeAction, heartbeat, marketFor, putHook, setProtection, setSizes, step, terminateInstance, type Ec2State, type Group } from '../../ec2/asg/group.js';
 
 let n = 0;
 const ids = { token: () => `tok-${++n}`, activity: () => `act-${++n}` };
@@ -60,4 +61,31 @@ t.test('an instance EC2 lost leaves the group and is replaced; one shutting down
   t.same(r.group.instances.map((i) => [i.instanceId, i.healthStatus, i.lifecycleState]), [[b, 'Unhealthy', 'Terminating']]);
   t.equal(r.work.launch.length, 2, 'both replaced');
   t.equal(r.group.desired, 2);
+});
+
+t.test("a MixedInstancesPolicy's split: On-Demand up to the base, then its percentage of the rest (rounded up), Spot for the others", async (t) => {
+  const d = { onDemandBase: 1, onDemandPercentAbove: 50, spotAllocationStrategy: 'price-capacity-optimized' };
+  const seq = (n: number, dist = d) => {
+    let od = 0;
+    let spot = 0;
+    const out: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const m = marketFor(dist, od, spot);
+      if (m === 'spot') spot++;
+      else od++;
+      out.push(m === 'spot' ? 'S' : 'O');
+    }
+    return out.join('');
+  };
+  t.equal(seq(5), 'OOSOS', 'base 1, then half of the rest On-Demand (rounded in its favour)');
+  t.equal(seq(5, { ...d, onDemandBase: 0, onDemandPercentAbove: 0 }), 'SSSSS', 'all Spot');
+  t.equal(seq(5, { ...d, onDemandBase: 0, onDemandPercentAbove: 20 }), 'OSSSS', '20 % On-Demand: the first, then Spot');
+  t.equal(seq(3, { ...d, onDemandBase: 0, onDemandPercentAbove: 100 }), 'OOO', 'no Spot');
+  t.same([1, 0.8, 0.75, 0.5, 0].map(onDemandPercent), [0, 20, 25, 50, 100], '--spot-max-share → the On-Demand percentage');
+
+  let g = setSizes(group({ mixed: { distribution: d, instanceTypes: [] } }), { desired: 3 });
+  const r = step(g, () => 'running', 0, ids);
+  t.same(r.work.launch.map((w) => w.market), ['on-demand', 'on-demand', 'spot'], "the group's own launches follow the split");
+  g = launchAll(r.group, r.work.launch, 0);
+  t.equal(g.instances.length, 3);
 });
