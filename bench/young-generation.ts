@@ -61,7 +61,7 @@ try {
   console.log('| shoal proxy | rps | CPU µs/request | young generation after MiB | RSS after MB |');
   console.log('|---|---:|---:|---:|---:|');
   for (const x of targets) {
-    const m = await (await fetch(`http://${x.admin}/metrics`)).text();
+    const m = await (await fetch(`${x.admin}/metrics`)).text();
     const young = Number(/shoal_nodejs_heap_space_size_total_bytes\{space="new"[^}]*\} (\d+)/.exec(m)?.[1] ?? NaN) / 2 ** 20;
     const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${x.t.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
     console.log(`| ${x.name} | ${median(x.rps).toFixed(0)} | ${median(x.cpu).toFixed(1)} (${spread(x.cpu, 1)}) | ${young.toFixed(0)} | ${rss.toFixed(0)} |`);

@@ -7,8 +7,8 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 // proxy must not need the user to pass them. One flag V8 reads at every growth can be set from
 // inside a running process: --semi-space-growth-factor (SemiSpaceNewSpace::Grow multiplies
 // the capacity by it; 1 means the young generation stays as it is). So the proxy holds it at
-// its initial 1 MiB semi-spaces while it starts, lets it grow in one step to the cap once it
-// serves, and stops it there.
+// its initial 1 MiB semi-spaces while it starts, and once it serves lets it grow by steps
+// that land at most on the cap.
 
 /**
  * Each of the two semi-spaces at most this big (Node's default cap is 16). In an A/B at peak
@@ -24,10 +24,14 @@ export function userSizedYoungGeneration(execArgv: readonly string[] = process.e
   return execArgv.some((a) => SIZING.test(a)) || SIZING.test(nodeOptions);
 }
 
-/** The young generation's capacity (both semi-spaces) in MiB. */
-function youngGenerationMb(): number {
+/**
+ * One semi-space's usable capacity in MiB (used + available: a little under its nominal
+ * size, for page headers). Not the committed size halved: V8 commits the second semi-space
+ * lazily, and half of one would read as a quarter of the young generation and overshoot.
+ */
+function semiSpaceMb(): number {
   const s = getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
-  return (s?.space_size ?? 0) / 2 ** 20;
+  return s ? (s.space_used_size + s.space_available_size) / 2 ** 20 : 0;
 }
 
 const growthFactor = (n: number) => setFlagsFromString(`--semi-space-growth-factor=${n}`);
@@ -38,19 +42,20 @@ export function holdYoungGeneration(): void {
 }
 
 /**
- * Serving: the next growth takes the semi-spaces from their current size to the cap in one
- * step, and the first GC observed at the cap stops further growth. GC entries arrive on the
- * next turn of the event loop, long before enough survives another scavenge to grow again.
+ * Serving: the young generation may grow, each step landing at most on the cap, and no
+ * further once there. Checked after every GC, not once: V8 shrinks the young generation
+ * again when the proxy goes quiet (its memory reducer), and it must be able to regrow. GC
+ * entries arrive on the next turn of the event loop, long before enough survives another
+ * scavenge to grow again.
  */
 export function capYoungGeneration(capMb = SEMI_SPACE_CAP_MB): void {
   if (userSizedYoungGeneration()) return;
-  const semiMb = youngGenerationMb() / 2;
-  if (semiMb <= 0 || semiMb >= capMb) return;
-  const gc = new PerformanceObserver(() => {
-    if (youngGenerationMb() / 2 < capMb) return;
-    growthFactor(1);
-    gc.disconnect();
-  });
-  gc.observe({ entryTypes: ['gc'] });
-  growthFactor(Math.ceil(capMb / semiMb));
+  let factor = 1;
+  const fit = () => {
+    const semiMb = semiSpaceMb();
+    const want = semiMb > 0 && semiMb < capMb ? Math.max(1, Math.floor(capMb / semiMb)) : 1;
+    if (want !== factor) growthFactor((factor = want));
+  };
+  new PerformanceObserver(fit).observe({ entryTypes: ['gc'] });
+  fit();
 }
