@@ -9,9 +9,8 @@ import t from 'tap';
 import { startProxy } from '../fixtures/backend.js';
 import { testEc2 } from '../helpers/ec2.js';
 import { ec2Recorder } from '../helpers/ec2-recorder.js';
-import { spawnShoal } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
-import { appGroup, autoscaler, drive, readyServers, stack } from './autoscaler-harness.js';
+import { appGroup, autoscaler, readyServers, spotInterruptionUnderLoad, stack } from './autoscaler-harness.js';
 
 t.setTimeout(240_000);
 
@@ -36,23 +35,9 @@ t.test('a Spot interruption of a group instance under 100 req/s: drained, replac
   t.same(await lifecycle(first.map((x) => x.id)), ['spot', 'spot'], 'the group launched them as Spot');
 
   const noticeMs = 45_000;
-  const victim = first[0]!;
-  let replacedAt = 0;
-  const load = drive(proxy.url, 100, 20_000, async () => replacedAt > 0);
-  await new Promise((ok) => setTimeout(ok, 1000));
-  const issuedAt = Date.now();
-  const cli = spawnShoal(t.teardown, ['ec2', 'interrupt', victim.id, '--endpoint', ec2.endpoint.url, '--notice', `${noticeMs / 1000}s`]);
-  t.equal(await cli.exited(), 0, 'shoal ec2 interrupt');
-  const drainingAt = await waitFor(async () => ((await s.fleet.registry.get(victim.id))?.state !== 'ready' ? Date.now() : undefined), { timeoutMs: noticeMs, intervalMs: 100, what: 'the app drains itself' });
-  const replacement = await waitFor(async () => {
-    const r = await readyServers(s.fleet);
-    const fresh = r.find((x) => !first.some((f) => f.id === x.id));
-    return fresh && (await routed(2)) ? fresh : undefined;
-  }, { timeoutMs: noticeMs, intervalMs: 100, what: 'a replacement ready and routed' });
-  replacedAt = Date.now();
-  const r = await load;
-  t.comment(`asg Spot interruption under 100 req/s: notice ${noticeMs / 1000} s; the app left the pool after ${drainingAt - issuedAt} ms; replacement ${replacement.id} ready and routed after ${replacedAt - issuedAt} ms; ${r.sent} requests, ${r.failed} failed`);
-  t.ok(replacedAt - issuedAt < noticeMs, 'the replacement is ready before the notice ends');
+  const { victim, replacement, drainingMs, replacedMs, load: r } = await spotInterruptionUnderLoad(t.teardown, { fleet: s.fleet, proxy, endpointUrl: ec2.endpoint.url, first, noticeMs });
+  t.comment(`asg Spot interruption under 100 req/s: notice ${noticeMs / 1000} s; the app left the pool after ${drainingMs} ms; replacement ${replacement.id} ready and routed after ${replacedMs} ms; ${r.sent} requests, ${r.failed} failed`);
+  t.ok(replacedMs < noticeMs, 'the replacement is ready before the notice ends');
   t.equal(r.failed, 0, `no failed request (${r.sent} sent) ${r.errors.join('; ')}`);
   t.same(await lifecycle([replacement.id]), ['spot'], 'the replacement is Spot too');
   t.equal(replacement.provider, 'asg');

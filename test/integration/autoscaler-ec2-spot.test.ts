@@ -8,10 +8,9 @@ import { Ec2Provider } from '../../autoscaler/providers/ec2.js';
 import { createLogger } from '../../lib/log.js';
 import { startProxy } from '../fixtures/backend.js';
 import { testEc2 } from '../helpers/ec2.js';
-import { spawnShoal } from '../helpers/proc.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { autoscaler, drive, readyServers, stack } from './autoscaler-harness.js';
+import { autoscaler, readyServers, spotInterruptionUnderLoad, stack } from './autoscaler-harness.js';
 
 t.setTimeout(240_000);
 
@@ -56,24 +55,10 @@ t.test('an interruption notice under 100 req/s: the app drains itself, the repla
   t.same((await described(ec2.client(), first.map((x) => x.id))).map((i) => i.InstanceLifecycle), ['spot', 'spot']);
 
   const noticeMs = 45_000;
-  const victim = first[0]!;
-  let replacedAt = 0;
-  const load = drive(proxy.url, 100, 20_000, async () => replacedAt > 0);
-  await new Promise((ok) => setTimeout(ok, 1000));
-  const issuedAt = Date.now();
-  const cli = spawnShoal(t.teardown, ['ec2', 'interrupt', victim.id, '--endpoint', ec2.endpoint.url, '--notice', `${noticeMs / 1000}s`]);
-  t.equal(await cli.exited(), 0, 'shoal ec2 interrupt');
-  t.match(cli.stdout(), new RegExp(`${victim.id}: interruption notice issued, terminating at`));
-  const drainingAt = await waitFor(async () => ((await s.fleet.registry.get(victim.id))?.state !== 'ready' ? Date.now() : undefined), { timeoutMs: noticeMs, intervalMs: 100, what: 'the app drains itself' });
-  const replacement = await waitFor(async () => {
-    const r = await readyServers(s.fleet);
-    const fresh = r.find((x) => x.id !== victim.id && !first.some((f) => f.id === x.id));
-    return fresh && (await routed(2)) ? fresh : undefined;
-  }, { timeoutMs: noticeMs, intervalMs: 100, what: 'a replacement ready and routed' });
-  replacedAt = Date.now();
-  const r = await load;
-  t.comment(`Spot interruption under 100 req/s: notice ${noticeMs / 1000} s; the app left the pool after ${drainingAt - issuedAt} ms; replacement ${replacement.id} (${replacement.zone}) ready and routed after ${replacedAt - issuedAt} ms; ${r.sent} requests, ${r.failed} failed`);
-  t.ok(replacedAt - issuedAt < noticeMs, 'the replacement is ready before the notice ends');
+  const { victim, replacement, drainingMs, replacedMs, cliOut, load: r } = await spotInterruptionUnderLoad(t.teardown, { fleet: s.fleet, proxy, endpointUrl: ec2.endpoint.url, first, noticeMs });
+  t.match(cliOut, new RegExp(`${victim.id}: interruption notice issued, terminating at`), 'shoal ec2 interrupt says what it did');
+  t.comment(`Spot interruption under 100 req/s: notice ${noticeMs / 1000} s; the app left the pool after ${drainingMs} ms; replacement ${replacement.id} (${replacement.zone}) ready and routed after ${replacedMs} ms; ${r.sent} requests, ${r.failed} failed`);
+  t.ok(replacedMs < noticeMs, 'the replacement is ready before the notice ends');
   t.equal(r.failed, 0, `no failed request (${r.sent} sent) ${r.errors.join('; ')}`);
   await waitFor(async () => (await described(ec2.client(), [victim.id]))[0]!.State!.Name !== 'running', { timeoutMs: noticeMs, what: 'the interrupted instance terminated (drained, by the autoscaler)' });
 });

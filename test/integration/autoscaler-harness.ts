@@ -165,3 +165,46 @@ export async function appGroup(teardown: Teardown, s: Stack, ec2: TestEc2, over:
   const group = async (): Promise<AutoScalingGroup> => (await admin.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web'] }))).AutoScalingGroups![0]!;
   return { admin, group };
 }
+
+export interface SpotInterruption {
+  victim: Server;
+  replacement: Server;
+  /** From the notice to the app leaving the pool (it drains itself). */
+  drainingMs: number;
+  /** From the notice to a replacement ready and routed. */
+  replacedMs: number;
+  /** What `shoal ec2 interrupt` printed. */
+  cliOut: string;
+  load: { sent: number; failed: number; errors: string[] };
+}
+
+/**
+ * A Spot interruption rehearsed as an operator would, on either provider: 100 req/s through
+ * the proxy, `shoal ec2 interrupt` on the first of two routed servers, then the app draining
+ * itself and a replacement ready and routed; the load stops once it is.
+ */
+export async function spotInterruptionUnderLoad(
+  teardown: Teardown,
+  o: { fleet: Fleet; proxy: { url: string; pool(): Promise<{ members: { state: string; up: boolean }[] }> }; endpointUrl: string; first: Server[]; noticeMs: number },
+): Promise<SpotInterruption> {
+  const routed = async (n: number) => (await o.proxy.pool()).members.filter((m) => m.state === 'ready' && m.up).length === n;
+  const victim = o.first[0]!;
+  let replacedAt = 0;
+  let checks = 0;
+  const load = drive(o.proxy.url, 100, 20_000, async () => {
+    checks++;
+    return replacedAt > 0;
+  });
+  // the notice lands on a fleet already serving: drive() checks its stop condition every 200 ms of sending
+  await waitFor(() => checks >= 2, { what: 'the load under way' });
+  const issuedAt = Date.now();
+  const cli = spawnShoal(teardown, ['ec2', 'interrupt', victim.id, '--endpoint', o.endpointUrl, '--notice', `${o.noticeMs / 1000}s`]);
+  if ((await cli.exited()) !== 0) throw new Error(`shoal ec2 interrupt failed: ${cli.stderr()}`);
+  const drainingAt = await waitFor(async () => ((await o.fleet.registry.get(victim.id))?.state !== 'ready' ? Date.now() : undefined), { timeoutMs: o.noticeMs, intervalMs: 100, what: 'the app drains itself' });
+  const replacement = await waitFor(async () => {
+    const fresh = (await readyServers(o.fleet)).find((x) => !o.first.some((f) => f.id === x.id));
+    return fresh && (await routed(2)) ? fresh : undefined;
+  }, { timeoutMs: o.noticeMs, intervalMs: 100, what: 'a replacement ready and routed' });
+  replacedAt = Date.now();
+  return { victim, replacement, drainingMs: drainingAt - issuedAt, replacedMs: replacedAt - issuedAt, cliOut: cli.stdout(), load: await load };
+}
