@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { ShoalError } from './errors.js';
 import { freePort } from './free-port.js';
 
@@ -37,14 +38,27 @@ export interface EmbeddedRedisOptions {
 export async function startRedisServer(opts: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   const port = opts.port || (await freePort());
   const bin = opts.bin ?? process.env.SHOAL_REDIS_SERVER ?? 'redis-server';
-  const persistence = opts.dir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', opts.dir] : ['--appendonly', 'no'];
+  // Without a data dir, a private scratch dir, never the caller's cwd: Redis loads any
+  // dump.rdb it finds in its dir at start, and a replica's full sync writes one there — so a
+  // replica started from a checkout left a dump.rdb that every later Redis started there
+  // loaded ("restarted empty" was not).
+  const scratch = opts.dir ? undefined : mkdtempSync(join(tmpdir(), 'shoal-redis-'));
+  const persistence = opts.dir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', opts.dir] : ['--appendonly', 'no', '--dir', scratch!];
   if (opts.dir) mkdirSync(opts.dir, { recursive: true });
   // `-` reads more configuration from stdin, after the arguments: the password goes there.
   const args = ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes', '--loglevel', 'warning'];
   if (opts.replicaOf) args.push('--replicaof', '127.0.0.1', String(opts.replicaOf));
   // a replica promoted by Sentinel needs the password to talk to the others
   const secret = opts.password ? `requirepass "${opts.password.replace(/["\\]/g, '\\$&')}"\nmasterauth "${opts.password.replace(/["\\]/g, '\\$&')}"\n` : '';
-  return spawnRedis(bin, args, port, secret, opts);
+  const removeScratch = () => scratch && rmSync(scratch, { recursive: true, force: true });
+  try {
+    const redis = await spawnRedis(bin, args, port, secret, opts);
+    void redis.exited.then(removeScratch);
+    return redis;
+  } catch (err) {
+    removeScratch();
+    throw err;
+  }
 }
 
 /**
@@ -76,7 +90,7 @@ export async function spawnRedis(bin: string, args: string[], port: number, stdi
     });
     void exited.then((code) => reject(new ShoalError('SHOAL_ERR_REDIS_EXIT', `${bin} exited with ${code}: ${(output || tail(opts.logFile)).trim()}`)));
   });
-  await Promise.race([waitForPing(port, opts.password), failed]);
+  await Promise.race([waitForOwnServer(port, child.pid!, opts.password), failed]);
   child.stdout!.removeListener('data', collect);
   child.stderr!.removeListener('data', collect);
   child.stdout!.resume();
@@ -107,7 +121,13 @@ function tail(file: string | undefined): string {
   }
 }
 
-async function waitForPing(port: number, password: string | undefined, timeoutMs = 10_000): Promise<void> {
+/**
+ * Waits until the server on `port` answers and is our child: `INFO server`'s process_id is
+ * its pid. A PING alone can be answered by another Redis that took the port (a free port
+ * picked, then taken by someone else before our child bound it), and our child, failing to
+ * bind, would be taken for started — its clients quietly talking to someone else's data.
+ */
+async function waitForOwnServer(port: number, pid: number, password: string | undefined, timeoutMs = 10_000): Promise<void> {
   const { createConnection } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -116,12 +136,18 @@ async function waitForPing(port: number, password: string | undefined, timeoutMs
       s.setTimeout(500, () => s.destroy());
       const auth = password ? `AUTH ${JSON.stringify(password)}\r\n` : '';
       let answer = '';
-      s.once('connect', () => s.write(`${auth}PING\r\n`));
+      s.once('connect', () => s.write(`${auth}INFO server\r\n`));
       s.on('data', (d) => {
         answer += d.toString();
-        if (answer.split('\r\n').length <= (auth ? 2 : 1)) return; // one reply line per command
+        // an error reply (-LOADING, -NOAUTH …): not ready yet
+        if (/(^|\r\n)-/.test(answer)) {
+          s.destroy();
+          return resolve(false);
+        }
+        const m = /\r\nprocess_id:(\d+)\r\n/.exec(answer);
+        if (!m) return;
         s.destroy();
-        resolve(answer.endsWith('+PONG\r\n'));
+        resolve(Number(m[1]) === pid);
       });
       s.once('error', () => resolve(false));
       s.once('close', () => resolve(false));
@@ -129,5 +155,5 @@ async function waitForPing(port: number, password: string | undefined, timeoutMs
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new ShoalError('SHOAL_ERR_REDIS_START', `redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+  throw new ShoalError('SHOAL_ERR_REDIS_START', `redis-server on port ${port} (pid ${pid}) did not answer within ${timeoutMs} ms`);
 }
