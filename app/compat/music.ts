@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { notFound } from '../errors.js';
-import { body } from '../http/validate.js';
+import { acceptsBody, acceptsNoBody } from '../http/accepts.js';
 import { storesOf } from '../http/request-stores.js';
 import type { MusicStore } from '../store/music.js';
 import { listAll } from './list-all.js';
@@ -9,6 +9,8 @@ import { compatId, compatSong, compatSongPatch, items, songItem } from './shapes
 /** The course's music service: `/api/v1/music/` and `/api/v1/music/<id>`. */
 export function compatMusicRoutes(): Router {
   const r = new Router({ prefix: '/music' });
+  const create = acceptsBody(compatSong);
+  const update = acceptsBody(compatSongPatch);
   const find = async (music: MusicStore, raw: string | undefined) => {
     const id = compatId(raw);
     const song = id && (await music.get(id));
@@ -21,8 +23,8 @@ export function compatMusicRoutes(): Router {
     ctx.body = items((await listAll((limit, cursor) => music.page(limit, cursor))).map(songItem));
   });
 
-  r.post('/', async (ctx) => {
-    const { Artist, SongTitle } = body(compatSong, ctx.state.body);
+  r.post('/', create, async (ctx) => {
+    const { Artist, SongTitle } = create.of(ctx);
     const song = await storesOf(ctx).music.create({ artist: Artist, title: SongTitle });
     ctx.body = { music_id: song.id };
   });
@@ -31,15 +33,15 @@ export function compatMusicRoutes(): Router {
     ctx.body = items([songItem(await find(storesOf(ctx).music, ctx.params.id))]);
   });
 
-  r.put('/:id', async (ctx) => {
-    const { Artist, SongTitle } = body(compatSongPatch, ctx.state.body);
+  r.put('/:id', update, async (ctx) => {
+    const { Artist, SongTitle } = update.of(ctx);
     const { music } = storesOf(ctx);
     const song = await music.update((await find(music, ctx.params.id)).id, { artist: Artist, title: SongTitle });
     if (!song) throw notFound('song', ctx.params.id!);
     ctx.body = items([songItem(song)]);
   });
 
-  r.delete('/:id', async (ctx) => {
+  r.delete('/:id', acceptsNoBody, async (ctx) => {
     const { music } = storesOf(ctx);
     const song = await find(music, ctx.params.id);
     if (!(await music.delete(song.id))) throw notFound('song', song.id);

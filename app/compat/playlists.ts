@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { badRequest, notFound } from '../errors.js';
-import { body } from '../http/validate.js';
+import { accepts, acceptsBody, acceptsNoBody } from '../http/accepts.js';
 import { storesOf } from '../http/request-stores.js';
 import type { PlaylistStore, SongEdit } from '../store/playlists.js';
 import { listAll } from './list-all.js';
@@ -22,13 +22,12 @@ export function compatPlaylistRoutes(): Router {
     if (edit.kind === 'missing') throw notFound('playlist', String(raw));
     return items([playlistItem(edit.playlist, shape)]);
   };
-  const addSong = async (playlists: PlaylistStore, raw: string | undefined, b: unknown) => {
-    const { music_id } = body(songRef, b);
+  const song = acceptsBody(songRef);
+  const addSong = async (playlists: PlaylistStore, raw: string | undefined, music_id: string) => {
     const { playlist, shape } = await find(playlists, raw);
     return answer(await playlists.addSong(playlist.id, music_id), raw, shape);
   };
-  const removeSong = async (playlists: PlaylistStore, raw: string | undefined, b: unknown) => {
-    const { music_id } = body(songRef, b);
+  const removeSong = async (playlists: PlaylistStore, raw: string | undefined, music_id: string) => {
     const { playlist, shape } = await find(playlists, raw);
     return answer(await playlists.removeSong(playlist.id, music_id), raw, shape);
   };
@@ -39,24 +38,29 @@ export function compatPlaylistRoutes(): Router {
     ctx.body = items(all.map((p) => playlistItem(p.playlist, p.shape)));
   });
 
-  r.post('/', async (ctx) => {
-    const { shape, name, songs } = parsePlaylist(ctx.state.body);
-    if (name === undefined) throw badRequest(`${shape} is required`, 'SHOAL_ERR_VALIDATION');
+  const create = accepts((raw) => {
+    const input = parsePlaylist(raw);
+    if (input.name === undefined) throw badRequest(`${input.shape} is required`, 'SHOAL_ERR_VALIDATION');
+    return { ...input, name: input.name };
+  });
+
+  r.post('/', create, async (ctx) => {
+    const { shape, name, songs } = create.of(ctx);
     const playlist = await storesOf(ctx).playlists.create({ name, songs: songs ?? [], shape });
     ctx.body = { playlist_id: playlist.id };
   });
 
-  r.put('/add_song_to_list/:id', async (ctx) => {
-    ctx.body = await addSong(storesOf(ctx).playlists, ctx.params.id, ctx.state.body);
+  r.put('/add_song_to_list/:id', song, async (ctx) => {
+    ctx.body = await addSong(storesOf(ctx).playlists, ctx.params.id, song.of(ctx).music_id);
   });
-  r.put('/delete_song_from_list/:id', async (ctx) => {
-    ctx.body = await removeSong(storesOf(ctx).playlists, ctx.params.id, ctx.state.body);
+  r.put('/delete_song_from_list/:id', song, async (ctx) => {
+    ctx.body = await removeSong(storesOf(ctx).playlists, ctx.params.id, song.of(ctx).music_id);
   });
-  r.post('/:id/add', async (ctx) => {
-    ctx.body = await addSong(storesOf(ctx).playlists, ctx.params.id, ctx.state.body);
+  r.post('/:id/add', song, async (ctx) => {
+    ctx.body = await addSong(storesOf(ctx).playlists, ctx.params.id, song.of(ctx).music_id);
   });
-  r.post('/:id/delete', async (ctx) => {
-    ctx.body = await removeSong(storesOf(ctx).playlists, ctx.params.id, ctx.state.body);
+  r.post('/:id/delete', song, async (ctx) => {
+    ctx.body = await removeSong(storesOf(ctx).playlists, ctx.params.id, song.of(ctx).music_id);
   });
 
   r.get('/:id', async (ctx) => {
@@ -64,8 +68,9 @@ export function compatPlaylistRoutes(): Router {
     ctx.body = items([playlistItem(playlist, shape)]);
   });
 
-  // Renames and/or replaces the song list, in the shape the playlist was made in.
-  r.put('/:id', async (ctx) => {
+  // Renames and/or replaces the song list, in the shape the playlist was made in (known
+  // only once the playlist is read, so its body is checked in the handler).
+  r.put('/:id', acceptsNoBody, async (ctx) => {
     const { playlists } = storesOf(ctx);
     const { playlist, shape } = await find(playlists, ctx.params.id);
     const change = parsePlaylist(ctx.state.body, isShape(shape) ? shape : 'Name');
@@ -79,7 +84,7 @@ export function compatPlaylistRoutes(): Router {
     ctx.body = items([playlistItem(current, shape)]);
   });
 
-  r.delete('/:id', async (ctx) => {
+  r.delete('/:id', acceptsNoBody, async (ctx) => {
     const { playlists } = storesOf(ctx);
     const { playlist } = await find(playlists, ctx.params.id);
     if (!(await playlists.delete(playlist.id))) notFoundPlaylist(playlist.id);

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { notFound } from '../errors.js';
 import type { TokenService } from '../auth/tokens.js';
-import { body } from '../http/validate.js';
+import { acceptsBody, acceptsNoBody } from '../http/accepts.js';
 import { storesOf } from '../http/request-stores.js';
 import type { UserStore } from '../store/users.js';
 import { listAll } from './list-all.js';
@@ -10,6 +10,10 @@ import { compatId, compatUser, compatUserPatch, items, loginBody, logoffBody, us
 /** The course's user service, with its `/login` (a token for a user id) and `/logoff`. */
 export function compatUserRoutes(tokens: TokenService): Router {
   const r = new Router({ prefix: '/user' });
+  const logIn = acceptsBody(loginBody);
+  const logOff = acceptsBody(logoffBody);
+  const create = acceptsBody(compatUser);
+  const update = acceptsBody(compatUserPatch);
   const find = async (users: UserStore, raw: string | undefined) => {
     const id = compatId(raw);
     const user = id && (await users.get(id));
@@ -18,16 +22,16 @@ export function compatUserRoutes(tokens: TokenService): Router {
   };
 
   // Before `/:id`, which would otherwise take "login" for an id.
-  r.put('/login', async (ctx) => {
-    const { uid } = body(loginBody, ctx.state.body);
+  r.put('/login', logIn, async (ctx) => {
+    const { uid } = logIn.of(ctx);
     const user = await find(storesOf(ctx).users, uid);
     // The original answered the bare token as the body; its clients read it as text.
     ctx.type = 'text/plain';
     ctx.body = (await tokens.issue(user.id, 'shoal-compat')).token;
   });
 
-  r.put('/logoff', async (ctx) => {
-    const { jwt } = body(logoffBody, ctx.state.body);
+  r.put('/logoff', logOff, async (ctx) => {
+    const { jwt } = logOff.of(ctx);
     // The original accepted any value; a token that verifies is revoked as well.
     const session = await tokens.verify(jwt, ['shoal-compat', 'shoal']).catch(() => undefined);
     if (session) await tokens.revoke(session);
@@ -39,8 +43,8 @@ export function compatUserRoutes(tokens: TokenService): Router {
     ctx.body = items((await listAll((limit, cursor) => users.page(limit, cursor))).map(userItem));
   });
 
-  r.post('/', async (ctx) => {
-    const user = await storesOf(ctx).users.create(body(compatUser, ctx.state.body));
+  r.post('/', create, async (ctx) => {
+    const user = await storesOf(ctx).users.create(create.of(ctx));
     ctx.body = { user_id: user.id };
   });
 
@@ -48,15 +52,15 @@ export function compatUserRoutes(tokens: TokenService): Router {
     ctx.body = items([userItem(await find(storesOf(ctx).users, ctx.params.id))]);
   });
 
-  r.put('/:id', async (ctx) => {
-    const patch = body(compatUserPatch, ctx.state.body);
+  r.put('/:id', update, async (ctx) => {
+    const patch = update.of(ctx);
     const { users } = storesOf(ctx);
     const user = await users.update((await find(users, ctx.params.id)).id, patch);
     if (!user) throw notFound('user', ctx.params.id!);
     ctx.body = items([userItem(user)]);
   });
 
-  r.delete('/:id', async (ctx) => {
+  r.delete('/:id', acceptsNoBody, async (ctx) => {
     const { users } = storesOf(ctx);
     const user = await find(users, ctx.params.id);
     if (!(await users.delete(user.id))) throw notFound('user', user.id);

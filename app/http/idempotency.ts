@@ -33,57 +33,79 @@ function answerOf(ctx: Context): StoredAnswer {
   return { status: ctx.status, headers, body };
 }
 
+/** What `idempotencyKey` leaves for the write step: the request's key and what storing its answer needs. */
+interface KeyedRequest {
+  key: string;
+  stores: Stores;
+  log: Logger;
+}
+
 /**
- * `Idempotency-Key` on POST/PUT/PATCH/DELETE: the first request with a key claims it and
- * runs; its answer (2xx-4xx but 401/403/408/429) is stored for 24 h and a repeat gets that answer again, marked
- * `Idempotent-Replayed: true`. The same key with another request is a 409; a repeat while
- * the first still runs is a 409 with Retry-After. A 5xx or a request no route answered
- * releases the key, so a retry runs afresh. Runs after the body is parsed, before the routes.
+ * Reads `Idempotency-Key` on POST/PUT/PATCH/DELETE: a malformed key is a 400 at once; a good
+ * one is left on the request for `idempotent`, which the write routes run once their input is
+ * checked (see accepts). Nothing is claimed here: a request that is refused (no route, 401,
+ * a bad body) never touches the idempotency table, so a retry with a fixed body runs normally.
  */
-export function idempotency(stores: Stores, log: Logger): Middleware {
-  return async (ctx, next) => {
+export function idempotencyKey(stores: Stores, log: Logger): Middleware {
+  return (ctx, next) => {
     if (!METHODS.has(ctx.method)) return next();
     const key = ctx.get('idempotency-key');
     if (!key) return next();
     if (!KEY.test(key)) throw invalidIdempotencyKey();
-
-    const store = storesOf(ctx).idempotency;
-    const claim = await store.claim(key, fingerprint(ctx.method, ctx.url, ctx.get('authorization'), ctx.state.body));
-    if (claim.kind === 'mismatch') throw idempotencyKeyReused();
-    if (claim.kind === 'in-progress') {
-      ctx.set('Retry-After', String(claim.retryAfterS));
-      throw idempotencyKeyInProgress();
-    }
-    if (claim.kind === 'replay') {
-      const a = claim.answer;
-      ctx.status = a.status;
-      for (const [k, v] of Object.entries(a.headers)) ctx.set(k, v);
-      ctx.set('Idempotent-Replayed', 'true');
-      if (a.body !== null) ctx.body = a.body;
-      return;
-    }
-
-    // Store what the client is about to get. A failure to store is logged, not the
-    // client's problem: the work is done, and a repeat after the lease runs it again safely.
-    const settle = async (answer: StoredAnswer | undefined) => {
-      try {
-        const keep = answer && answer.status < 500 && !NOT_KEPT.has(answer.status) && Buffer.byteLength(answer.body ?? '') <= MAX_ANSWER_BYTES;
-        if (!keep) await store.release(key, claim.token);
-        else if (!(await store.complete(key, claim.token, answer))) log.warn({ ...traceFields(ctx), key }, 'idempotency claim was taken over before the answer was stored');
-      } catch (err) {
-        log.warn({ ...traceFields(ctx), key, err: (err as Error).message }, 'could not store the answer for an Idempotency-Key');
-      }
-    };
-    try {
-      // the request's new ids derive from the claim's seed (see newId)
-      ctx.state.stores = stores.within({ trace: traceOf(ctx), ids: { seed: claim.seed, n: 0 } });
-      await next();
-    } catch (thrown) {
-      const err = toHttpError(thrown);
-      await settle({ status: err.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(errorBody(err)) });
-      throw thrown;
-    }
-    // no body and not a 204: no route answered (404/405 are written further out)
-    await settle(ctx.body == null && ctx.status !== 204 ? undefined : answerOf(ctx));
+    ctx.state.idempotency = { key, stores, log } satisfies KeyedRequest;
+    return next();
   };
+}
+
+/**
+ * The write itself under its `Idempotency-Key`, when the request has one: the first request
+ * with a key claims it and runs; its answer (2xx-4xx but 401/403/408/429) is stored for 24 h
+ * and a repeat gets that answer again, marked `Idempotent-Replayed: true`. The same key with
+ * another request is a 409; a repeat while the first still runs is a 409 with Retry-After.
+ * A 5xx releases the key, so a retry runs afresh.
+ */
+export async function idempotent(ctx: Context, next: () => Promise<unknown>): Promise<void> {
+  const keyed = ctx.state.idempotency as KeyedRequest | undefined;
+  if (!keyed) {
+    await next();
+    return;
+  }
+  const { key, stores, log } = keyed;
+  const store = storesOf(ctx).idempotency;
+  const claim = await store.claim(key, fingerprint(ctx.method, ctx.url, ctx.get('authorization'), ctx.state.body));
+  if (claim.kind === 'mismatch') throw idempotencyKeyReused();
+  if (claim.kind === 'in-progress') {
+    ctx.set('Retry-After', String(claim.retryAfterS));
+    throw idempotencyKeyInProgress();
+  }
+  if (claim.kind === 'replay') {
+    const a = claim.answer;
+    ctx.status = a.status;
+    for (const [k, v] of Object.entries(a.headers)) ctx.set(k, v);
+    ctx.set('Idempotent-Replayed', 'true');
+    if (a.body !== null) ctx.body = a.body;
+    return;
+  }
+
+  // Store what the client is about to get. A failure to store is logged, not the
+  // client's problem: the work is done, and a repeat after the lease runs it again safely.
+  const settle = async (answer: StoredAnswer) => {
+    try {
+      const keep = answer.status < 500 && !NOT_KEPT.has(answer.status) && Buffer.byteLength(answer.body ?? '') <= MAX_ANSWER_BYTES;
+      if (!keep) await store.release(key, claim.token);
+      else if (!(await store.complete(key, claim.token, answer))) log.warn({ ...traceFields(ctx), key }, 'idempotency claim was taken over before the answer was stored');
+    } catch (err) {
+      log.warn({ ...traceFields(ctx), key, err: (err as Error).message }, 'could not store the answer for an Idempotency-Key');
+    }
+  };
+  try {
+    // the request's new ids derive from the claim's seed (see newId)
+    ctx.state.stores = stores.within({ trace: traceOf(ctx), ids: { seed: claim.seed, n: 0 } });
+    await next();
+  } catch (thrown) {
+    const err = toHttpError(thrown);
+    await settle({ status: err.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(errorBody(err)) });
+    throw thrown;
+  }
+  await settle(answerOf(ctx));
 }

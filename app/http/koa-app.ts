@@ -19,7 +19,7 @@ import { userRoutes } from '../routes/users.js';
 import type { Stores } from '../store/index.js';
 import { errorMapper } from './error-mapper.js';
 import { routeFallback } from './fallback.js';
-import { idempotency } from './idempotency.js';
+import { idempotencyKey } from './idempotency.js';
 import { jsonBody } from './json-body.js';
 import type { HttpMetrics } from './metrics.js';
 import { requestStores } from './request-stores.js';
@@ -109,7 +109,7 @@ export function createKoaApp(deps: KoaAppDeps): Koa {
   app.use(errorMapper(deps.log));
   app.use(routeFallback());
   app.use(jsonBody(deps.bodyLimitBytes));
-  app.use(idempotency(deps.stores, deps.log));
+  app.use(idempotencyKey(deps.stores, deps.log));
   app.use(routes(deps));
   return app;
 }

@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import { notFound } from '../errors.js';
 import { newSong } from '../model.js';
 import { storesOf } from '../http/request-stores.js';
-import { body, pathId, query } from '../http/validate.js';
+import { acceptsBody, acceptsNoBody } from '../http/accepts.js';
+import { pathId, query } from '../http/validate.js';
 import { pageQuery } from './page-query.js';
 import { similarSongs } from '../similar-songs.js';
 import { z } from 'zod';
@@ -19,14 +20,15 @@ const similarQuery = z.object({
 
 export function musicRoutes(): Router {
   const r = new Router({ prefix: '/music' });
+  const create = acceptsBody(newSong);
 
   r.get('/', async (ctx) => {
     const { limit, cursor } = query(pageQuery, ctx.query);
     ctx.body = await storesOf(ctx).music.page(limit, cursor);
   });
 
-  r.post('/', async (ctx) => {
-    const song = await storesOf(ctx).music.create(body(newSong, ctx.state.body));
+  r.post('/', create, async (ctx) => {
+    const song = await storesOf(ctx).music.create(create.of(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v1/music/${song.id}`);
     ctx.body = song;
@@ -47,7 +49,7 @@ export function musicRoutes(): Router {
     ctx.body = await similarSongs(stores, id, limit);
   });
 
-  r.delete('/:id', async (ctx) => {
+  r.delete('/:id', acceptsNoBody, async (ctx) => {
     const id = pathId(ctx.params.id, 'song id');
     if (!(await storesOf(ctx).music.delete(id))) throw notFound('song', id);
     ctx.status = 204;

@@ -4,11 +4,15 @@ import { newPlaylist, playlistPatch, playlistSong } from '../model.js';
 import type { SongEdit } from '../store/playlists.js';
 import type { Stores } from '../store/index.js';
 import { storesOf } from '../http/request-stores.js';
-import { body, pathId, query } from '../http/validate.js';
+import { acceptsBody, acceptsNoBody } from '../http/accepts.js';
+import { pathId, query } from '../http/validate.js';
 import { pageQuery } from './page-query.js';
 
 export function playlistRoutes(): Router {
   const r = new Router({ prefix: '/playlists' });
+  const create = acceptsBody(newPlaylist);
+  const patch = acceptsBody(playlistPatch);
+  const addSong = acceptsBody(playlistSong);
 
   // Referenced users and songs must exist when the playlist is written.
   const checkOwner = async ({ users }: Stores, owner: string | undefined) => {
@@ -30,8 +34,8 @@ export function playlistRoutes(): Router {
     ctx.body = await storesOf(ctx).playlists.page(limit, cursor);
   });
 
-  r.post('/', async (ctx) => {
-    const input = body(newPlaylist, ctx.state.body);
+  r.post('/', create, async (ctx) => {
+    const input = create.of(ctx);
     const songs = input.songs ?? [];
     const stores = storesOf(ctx);
     await Promise.all([checkOwner(stores, input.owner), checkSongs(stores, songs)]);
@@ -48,30 +52,30 @@ export function playlistRoutes(): Router {
     ctx.body = playlist;
   });
 
-  r.patch('/:id', async (ctx) => {
+  r.patch('/:id', patch, async (ctx) => {
     const id = pathId(ctx.params.id, 'playlist id');
-    const { name } = body(playlistPatch, ctx.state.body);
+    const { name } = patch.of(ctx);
     const playlist = await storesOf(ctx).playlists.rename(id, name);
     if (!playlist) throw notFound('playlist', id);
     ctx.body = playlist;
   });
 
-  r.delete('/:id', async (ctx) => {
+  r.delete('/:id', acceptsNoBody, async (ctx) => {
     const id = pathId(ctx.params.id, 'playlist id');
     if (!(await storesOf(ctx).playlists.delete(id))) throw notFound('playlist', id);
     ctx.status = 204;
   });
 
-  r.post('/:id/songs', async (ctx) => {
+  r.post('/:id/songs', addSong, async (ctx) => {
     const id = pathId(ctx.params.id, 'playlist id');
-    const { songId } = body(playlistSong, ctx.state.body);
+    const { songId } = addSong.of(ctx);
     const stores = storesOf(ctx);
     if (!(await stores.playlists.get(id))) throw notFound('playlist', id);
     await checkSongs(stores, [songId]);
     ctx.body = edited(id, await stores.playlists.addSong(id, songId));
   });
 
-  r.delete('/:id/songs/:songId', async (ctx) => {
+  r.delete('/:id/songs/:songId', acceptsNoBody, async (ctx) => {
     const id = pathId(ctx.params.id, 'playlist id');
     const songId = pathId(ctx.params.songId, 'song id');
     const edit = await storesOf(ctx).playlists.removeSong(id, songId);

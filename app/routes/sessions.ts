@@ -7,7 +7,7 @@ import { requireSession } from '../auth/middleware.js';
 import { dummyHash, verifyPassword } from '../auth/password.js';
 import type { TokenService } from '../auth/tokens.js';
 import { storesOf } from '../http/request-stores.js';
-import { body } from '../http/validate.js';
+import { acceptsBody, acceptsNoBody } from '../http/accepts.js';
 
 const login = z.strictObject({
   email: z.string({ error: 'email is required' }).min(1, { message: 'email is required' }).max(254, { message: 'email must be at most 254 characters' }),
@@ -17,9 +17,10 @@ const login = z.strictObject({
 /** Logging in (a signed bearer token for an email and password) and logging out (revoking it). */
 export function sessionRoutes(tokens: TokenService, guard: LoginGuard): Router {
   const r = new Router({ prefix: '/sessions' });
+  const logIn = acceptsBody(login);
 
-  r.post('/', async (ctx) => {
-    const { email, password } = body(login, ctx.state.body);
+  r.post('/', logIn, async (ctx) => {
+    const { email, password } = logIn.of(ctx);
     const address = clientAddress(ctx);
     const verdict = await guard.check(email, address);
     if (!verdict.allowed) {
@@ -40,7 +41,7 @@ export function sessionRoutes(tokens: TokenService, guard: LoginGuard): Router {
     ctx.body = { token, tokenType: 'Bearer', expiresAt: new Date(expiresAt).toISOString(), userId: cred.userId };
   });
 
-  r.delete('/current', async (ctx) => {
+  r.delete('/current', acceptsNoBody, async (ctx) => {
     await tokens.revoke(await requireSession(ctx, tokens));
     ctx.status = 204;
   });

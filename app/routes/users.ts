@@ -4,7 +4,8 @@ import { notFound } from '../errors.js';
 import { hashPassword } from '../auth/password.js';
 import { newUser, userPatch } from '../model.js';
 import { storesOf } from '../http/request-stores.js';
-import { body, pathId, query } from '../http/validate.js';
+import { acceptsBody, acceptsNoBody } from '../http/accepts.js';
+import { pathId, query } from '../http/validate.js';
 import { pageQuery } from './page-query.js';
 
 /** Sign-up: a user, optionally with a password to log in with (never stored in the user). */
@@ -14,15 +15,17 @@ const signUp = newUser.extend({
 
 export function userRoutes(): Router {
   const r = new Router({ prefix: '/users' });
+  const create = acceptsBody(signUp);
+  const patch = acceptsBody(userPatch);
 
   r.get('/', async (ctx) => {
     const { limit, cursor } = query(pageQuery, ctx.query);
     ctx.body = await storesOf(ctx).users.page(limit, cursor);
   });
 
-  r.post('/', async (ctx) => {
+  r.post('/', create, async (ctx) => {
     const { users, credentials } = storesOf(ctx);
-    const { password, ...input } = body(signUp, ctx.state.body);
+    const { password, ...input } = create.of(ctx);
     const hash = password === undefined ? undefined : await hashPassword(password);
     const user = await users.create(input);
     if (hash) {
@@ -43,12 +46,12 @@ export function userRoutes(): Router {
     ctx.body = (await storesOf(ctx).users.get(id)) ?? notFoundError(id);
   });
 
-  r.patch('/:id', async (ctx) => {
+  r.patch('/:id', patch, async (ctx) => {
     const id = pathId(ctx.params.id, 'user id');
-    ctx.body = (await storesOf(ctx).users.update(id, body(userPatch, ctx.state.body))) ?? notFoundError(id);
+    ctx.body = (await storesOf(ctx).users.update(id, patch.of(ctx))) ?? notFoundError(id);
   });
 
-  r.delete('/:id', async (ctx) => {
+  r.delete('/:id', acceptsNoBody, async (ctx) => {
     const id = pathId(ctx.params.id, 'user id');
     const { users, credentials } = storesOf(ctx);
     const user = await users.get(id);

@@ -67,6 +67,24 @@ t.test('a repeat gets the first answer; another body or path with the same key i
   t.match(await post(a.url, '/api/v1/music', song, 'two words'), { status: 400, body: { error: { code: 'SHOAL_ERR_INVALID_IDEMPOTENCY_KEY' } } });
 });
 
+t.test('a body that fails validation is refused without touching the key: a retry with a fixed body runs as the first', async (t) => {
+  const key = randomUUID();
+  const song = { artist: 'Idem', title: `fixed-${key}` };
+  const bad = await post(a.url, '/api/v1/music', { artist: 'Idem' }, key);
+  t.match(bad, { status: 400, body: { error: { code: 'SHOAL_ERR_VALIDATION' } } }, 'song missing title');
+  t.equal(bad.headers['idempotent-replayed'], undefined);
+  t.equal(await stores.idempotency.get(key), undefined, 'no idempotency record: nothing claimed, nothing stored');
+
+  const fixed = await post(b.url, '/api/v1/music', song, key);
+  t.equal(fixed.status, 201, 'the same key with a valid body creates the song');
+  t.equal(fixed.headers['idempotent-replayed'], undefined, 'and is not a replay');
+  const replay = await post(a.url, '/api/v1/music', song, key);
+  t.match(replay, { status: 201, headers: { 'idempotent-replayed': 'true' } }, 'a repeat gets the stored answer');
+  t.same(replay.body, fixed.body);
+  t.equal((await songsTitled(song.title)).length, 1, 'exactly one song stored');
+  t.match(await stores.idempotency.get(key), { state: 'done', answer: { status: 201 } });
+});
+
 t.test('concurrent duplicates: one runs, the others are told it is in progress or get its answer', async (t) => {
   const key = randomUUID();
   const song = { artist: 'Idem', title: `race-${key}` };
