@@ -8,7 +8,10 @@
 // It also reads every process's CPU time during the load (/proc: the proxy, each app server,
 // dynalite, redis, the autoscaler, the load generator) and the whole machine's, so a run says
 // whether the stack, the load generator or the rest of the machine was the limit.
-//   npm run bench:laptop -- [--rate 200] [--duration 60s] [--boot-nice N] [--connections N] [--max N]
+// --seconds N shows the run's first N seconds one by one: the load's sends and corrected
+// latency, and each tier's CPU (share of one core) in that second, the seconds before the
+// load's clock started (its login, id pools, connections, warm-up) included.
+//   npm run bench:laptop -- [--rate 200] [--duration 60s] [--boot-nice N] [--connections N] [--max N] [--seconds N]
 // Targets (issue 19): corrected p99 ≤ 250 ms and ≥ 99 % under 100 ms through the scale-out.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,10 +27,10 @@ import { ROOT } from './lib/child-process.js';
 import { load1, positiveInt } from './lib/stats.js';
 import { machineCpu, machineShares } from './lib/machine-cpu.js';
 import { QUIET_ENV, SHOAL, startShoalUp, type UpStack } from './lib/shoal-up.js';
-import { TreeCpuSampler, type ProcessCpu } from './lib/tree-cpu-sampler.js';
+import { TreeCpuSampler, type CpuTick, type ProcessCpu } from './lib/tree-cpu-sampler.js';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60s' }, 'boot-nice': { type: 'string' }, connections: { type: 'string' }, max: { type: 'string' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60s' }, 'boot-nice': { type: 'string' }, connections: { type: 'string' }, max: { type: 'string' }, seconds: { type: 'string', default: '0' } } });
 const bad = (msg: string): never => {
   console.error(`bench:laptop: ${msg}`);
   process.exit(2);
@@ -38,6 +41,8 @@ if (seconds < 1 || seconds > 600) bad('--duration: expected 1s to 600s');
 const bootNice = values['boot-nice'];
 const max = values.max === undefined ? undefined : positiveInt('max', values.max, bad);
 const connections = values.connections === undefined ? undefined : positiveInt('connections', values.connections, bad);
+/** How many of the run's first seconds to show one by one (latency and each tier's CPU), 0: none. */
+const firstSeconds = values.seconds === '0' ? 0 : positiveInt('seconds', values.seconds!, bad);
 buildOrExit('bench:laptop');
 const loadAtStart = load1();
 const upFlags = [...(bootNice !== undefined ? ['--boot-nice', bootNice] : []), ...(max ? ['--max', String(max)] : [])];
@@ -112,6 +117,39 @@ function printCpu(s: Summary, procs: ProcessCpu[], machine: ReturnType<typeof ma
   }
 }
 
+/**
+ * The run's first seconds one by one: what the load sent and its corrected latency (its
+ * timeline, second 0 = its clock's start), beside each tier's CPU in that second as a share
+ * of one core ("(new)": started during the run, its start-up included) and the machine's
+ * busy share. Seconds before 0 are the load generator's setup (login, id pools, connecting,
+ * warm-up) and show CPU only.
+ */
+function printSeconds(s: Summary, ticks: readonly CpuTick[], n: number): void {
+  const t0 = Date.parse(s.startedAt);
+  const buckets = new Map<number, { byRole: Map<string, number>; busy: number[] }>();
+  for (const tick of ticks) {
+    const sec = Math.floor((tick.at - t0) / 1000);
+    const b = buckets.get(sec) ?? { byRole: new Map<string, number>(), busy: [] };
+    for (const [role, cpu] of tick.byRole) b.byRole.set(role, (b.byRole.get(role) ?? 0) + cpu);
+    b.busy.push(tick.machineBusy);
+    buckets.set(sec, b);
+  }
+  const roles = ['app', 'app (new)', 'dynalite', 'proxy', 'load (new)'];
+  const from = Math.max(-5, Math.min(...buckets.keys()));
+  console.log(`
+the first ${n} seconds (latency corrected, from the load's timeline; CPU: % of one core per tier, from /proc once a second):`);
+  console.log(`     s   sent  p50 ms    p99 ms  ${roles.map((r) => r.padStart(10)).join(' ')}      other  machine`);
+  for (let sec = from; sec < n; sec++) {
+    const line = s.timeline[sec];
+    const b = buckets.get(sec);
+    const cpu = (role: string) => (b ? `${(100 * (b.byRole.get(role) ?? 0)).toFixed(0)} %` : '');
+    const other = b ? [...b.byRole].filter(([r]) => !roles.includes(r)).reduce((a, [, c]) => a + c, 0) : 0;
+    const busy = b && b.busy.length ? `${((100 * b.busy.reduce((a, x) => a + x, 0)) / b.busy.length).toFixed(0)} %` : '';
+    const lat = line ? `${String(line.sent).padStart(6)}  ${line.p50.toFixed(1).padStart(6)}  ${line.p99.toFixed(1).padStart(8)}` : `${''.padStart(6)}  ${''.padStart(6)}  ${''.padStart(8)}`;
+    console.log(`  ${String(sec).padStart(4)} ${lat}  ${roles.map((r) => cpu(r).padStart(10)).join(' ')} ${(b ? `${(100 * other).toFixed(0)} %` : '').padStart(10)}  ${busy.padStart(7)}`);
+  }
+}
+
 async function main(up: UpStack): Promise<void> {
   const { stack, dir } = up;
   const proxy = stack.proxy!.url;
@@ -120,7 +158,7 @@ async function main(up: UpStack): Promise<void> {
 
   const summaryFile = join(dir, 'summary.json');
   const loadArgs = ['load', '--tests', tests, '--rate', String(rate), '--duration', `${seconds}s`, '--data-dir', dir, '--json', summaryFile, ...(connections ? ['--connections', String(connections)] : [])];
-  const sampler = new TreeCpuSampler([up.pid]);
+  const sampler = new TreeCpuSampler([up.pid], firstSeconds > 0 ? 250 : 1000);
   const machineAtStart = machineCpu();
   const runStart = Date.now();
   const load = execFile(process.execPath, [SHOAL, ...loadArgs], { cwd: ROOT, env, timeout: (seconds + 120) * 1000, maxBuffer: 1 << 24 });
@@ -144,6 +182,7 @@ async function main(up: UpStack): Promise<void> {
     const boots = servers.map((sv) => ({ id: sv.id, launchedAt: sv.launchedAt, state: sv.state, bootMs: sv.state === 'ready' ? sv.stateChangedAt - sv.launchedAt : undefined }));
     printReport(summary, up.args, runStart, decisions, boots);
     printCpu(summary, cpu, machine, (runEnd - runStart) / 1000);
+    if (firstSeconds > 0) printSeconds(summary, sampler.ticks(), firstSeconds);
   } finally {
     redis.disconnect();
   }

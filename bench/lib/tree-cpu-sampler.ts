@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { machineCpu, machineShares, type MachineCpu } from './machine-cpu.js';
 import { cpuSeconds } from './proc-cpu.js';
 
 /** One process the sampler saw: what it is, and the CPU it used while sampled. */
@@ -9,6 +10,16 @@ export interface ProcessCpu {
   cpuS: number;
   /** Seen at the first reading (false: started while sampled, so its start-up is included). */
   fromStart: boolean;
+}
+
+/** CPU seconds each role used between two readings, and the machine's busy share then. */
+export interface CpuTick {
+  /** When the reading was taken (ms since the epoch). */
+  at: number;
+  /** Role → CPU seconds since the reading before; a process first seen here counts from zero, its start-up included ("app (new)"). */
+  byRole: Map<string, number>;
+  /** The whole machine's busy share (all cores) since the reading before. */
+  machineBusy: number;
 }
 
 /** What a command line is, in a stack started by `shoal up` (and the load generator beside it). */
@@ -63,6 +74,8 @@ export class TreeCpuSampler {
   private readonly last = new Map<number, number>();
   private readonly roles = new Map<number, string>();
   private readonly roots: number[] = [];
+  private readonly tickList: CpuTick[] = [];
+  private machine: MachineCpu = machineCpu();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(roots: readonly number[], everyMs = 1000) {
@@ -78,6 +91,11 @@ export class TreeCpuSampler {
     this.read(false);
   }
 
+  /** Each reading's CPU per role since the one before (the per-second view of a run). */
+  ticks(): readonly CpuTick[] {
+    return this.tickList;
+  }
+
   /** Takes a last reading and stops. */
   stop(): ProcessCpu[] {
     clearInterval(this.timer);
@@ -86,15 +104,21 @@ export class TreeCpuSampler {
   }
 
   private read(initial: boolean): void {
+    const byRole = new Map<string, number>();
     for (const pid of descendants(this.roots)) {
       try {
         const cpu = cpuSeconds(pid);
         if (!this.roles.has(pid)) this.roles.set(pid, roleOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()));
         if (initial) this.first.set(pid, cpu);
+        const role = this.roles.get(pid)! + (this.first.has(pid) ? '' : ' (new)');
+        byRole.set(role, (byRole.get(role) ?? 0) + cpu - (this.last.get(pid) ?? 0));
         this.last.set(pid, cpu);
       } catch {
         // gone meanwhile: its last reading stands
       }
     }
+    const machine = machineCpu();
+    if (!initial) this.tickList.push({ at: Date.now(), byRole, machineBusy: machineShares(this.machine, machine).busy });
+    this.machine = machine;
   }
 }
