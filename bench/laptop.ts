@@ -10,8 +10,10 @@
 // whether the stack, the load generator or the rest of the machine was the limit.
 // --seconds N shows the run's first N seconds one by one: the load's sends and corrected
 // latency, and each tier's CPU (share of one core) in that second, the seconds before the
-// load's clock started (its login, id pools, connections, warm-up) included.
-//   npm run bench:laptop -- [--rate 200] [--duration 60s] [--boot-nice N] [--connections N] [--max N] [--seconds N]
+// load's clock started (its login, id pools, connections, warm-up) included. --warm Ns, a
+// control, first runs an unmeasured load of N seconds on the same stack, so the measured
+// run's first seconds are those of warm servers.
+//   npm run bench:laptop -- [--rate 200] [--duration 60s] [--boot-nice N] [--connections N] [--max N] [--seconds N] [--warm Ns]
 // Targets (issue 19): corrected p99 ≤ 250 ms and ≥ 99 % under 100 ms through the scale-out.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -30,7 +32,7 @@ import { QUIET_ENV, SHOAL, startShoalUp, type UpStack } from './lib/shoal-up.js'
 import { TreeCpuSampler, type CpuTick, type ProcessCpu } from './lib/tree-cpu-sampler.js';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60s' }, 'boot-nice': { type: 'string' }, connections: { type: 'string' }, max: { type: 'string' }, seconds: { type: 'string', default: '0' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60s' }, 'boot-nice': { type: 'string' }, connections: { type: 'string' }, max: { type: 'string' }, seconds: { type: 'string', default: '0' }, warm: { type: 'string' } } });
 const bad = (msg: string): never => {
   console.error(`bench:laptop: ${msg}`);
   process.exit(2);
@@ -43,6 +45,8 @@ const max = values.max === undefined ? undefined : positiveInt('max', values.max
 const connections = values.connections === undefined ? undefined : positiveInt('connections', values.connections, bad);
 /** How many of the run's first seconds to show one by one (latency and each tier's CPU), 0: none. */
 const firstSeconds = values.seconds === '0' ? 0 : positiveInt('seconds', values.seconds!, bad);
+/** A control: a load of this many seconds at --rate before the measured one, so the measured run starts on warm servers. */
+const warmS = values.warm === undefined ? 0 : /^(\d+)s$/.exec(values.warm) ? Number(values.warm.slice(0, -1)) : bad(`--warm: expected seconds like 15s (got ${JSON.stringify(values.warm)})`);
 buildOrExit('bench:laptop');
 const loadAtStart = load1();
 const upFlags = [...(bootNice !== undefined ? ['--boot-nice', bootNice] : []), ...(max ? ['--max', String(max)] : [])];
@@ -156,6 +160,11 @@ async function main(up: UpStack): Promise<void> {
   const tests = join(dir, 'generatedTests.json');
   await run(process.execPath, [join(ROOT, 'dist/cli/urlfuzzer.js'), '--target', proxy, '--out', tests, '--seed', '1'], { cwd: ROOT, env, timeout: 120_000 });
 
+  if (warmS > 0) {
+    console.log(`bench:laptop: --warm: ${warmS} s of load first (not measured)…`);
+    // exit 1 (thresholds or errors) is no failure here: the warm-up's answers are not measured
+    await run(process.execPath, [SHOAL, 'load', '--tests', tests, '--rate', String(rate), '--duration', `${warmS}s`, '--data-dir', dir], { cwd: ROOT, env, timeout: (warmS + 120) * 1000, maxBuffer: 1 << 24 }).catch(() => undefined);
+  }
   const summaryFile = join(dir, 'summary.json');
   const loadArgs = ['load', '--tests', tests, '--rate', String(rate), '--duration', `${seconds}s`, '--data-dir', dir, '--json', summaryFile, ...(connections ? ['--connections', String(connections)] : [])];
   const sampler = new TreeCpuSampler([up.pid], firstSeconds > 0 ? 250 : 1000);
