@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Logger } from '../lib/log.js';
 
 // A kept-alive client between two requests holds all of node:http's per-connection state:
@@ -88,7 +88,8 @@ export function idleParker(server: Listening, log: Logger): Parker | undefined {
       return false;
     }
     NODE_LISTENERS.forEach(([event], i) => socket.removeListener(event, found[i] as (...a: unknown[]) => void));
-    for (const k of WRAPPED) delete (socket as unknown as Record<string, unknown>)[k];
+    // the prototype's back, as node:http puts them back itself (assigned: `delete` would turn every parked socket into a slow dictionary-mode object)
+    for (const k of WRAPPED) (socket as unknown as Record<string, unknown>)[k] = Socket.prototype[k];
     freeParser(parser, null, socket); // stops the parser reading the socket and removes it from the server's connection list
     // node:http consumes a socket's handle only once ("never been consumed before"): let it again
     if (socket._handle) socket._handle._consumed = false;
