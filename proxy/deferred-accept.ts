@@ -31,6 +31,9 @@ interface Deferred {
   parked: Map<Socket, number>;
 }
 
+/** How often idle kept-alive connections are looked for and parked. */
+const PARK_EVERY_MS = 50;
+
 const kDeferred = Symbol('shoal.deferredAccept');
 type Tagged = Listening & { [kDeferred]?: Deferred };
 /** net.Server sets `server` on every socket it accepts. */
@@ -75,9 +78,18 @@ export function deferUntilData(server: Listening, o: DeferOptions): Waiting | un
     for (const socket of due(d.pending, now - o.headerMs)) expire(server, socket, o.answer);
     // a parked socket is an idle keep-alive connection: closed without a word, as node:http closes one
     for (const socket of due(d.parked, now - server.keepAliveTimeout)) socket.destroy();
-    for (const socket of parker?.parkIdle() ?? []) wait(d.parked, socket, now);
   }, o.sweepMs).unref();
-  server.once('close', () => clearInterval(sweep));
+  // Parked soon after its answer, a connection's HTTP state dies young: scavenged, never
+  // promoted to the old generation (or growing the young one) as it would be if it survived
+  // a few scavenges first. Node's list holds only connections not parked yet, so a pass is short.
+  const parking = parker && setInterval(() => {
+    const now = Date.now();
+    for (const socket of parker.parkIdle()) wait(d.parked, socket, now);
+  }, PARK_EVERY_MS).unref();
+  server.once('close', () => {
+    clearInterval(sweep);
+    clearInterval(parking);
+  });
 
   return {
     counts: () => ({ silent: d.pending.size, parked: d.parked.size }),
