@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import t, { type Test } from 'tap';
+import { WebSocket } from 'undici';
 import { getJson, startBackend, startProxy, type ProxyProc } from '../fixtures/backend.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
@@ -87,6 +88,31 @@ for (const tls of [false, true]) t.test(`${tls ? 'HTTPS' : 'HTTP'}: a parked kep
   t.ok(both.indexOf('n=4') > 0 && both.indexOf('n=4') < both.indexOf('n=5'), 'two pipelined requests after parking: both answered, in order');
   t.equal(c.socket.localPort, port, 'the same connection throughout');
   t.notOk(c.socket.destroyed, 'still open');
+});
+
+t.test('a WebSocket connection is never parked: it goes on echoing while an idle client beside it is', async (t) => {
+  const r = await testRedis(t.teardown);
+  await startBackend(t.teardown, r, 'b1');
+  const p = await startProxy(t.teardown, r);
+  await waitFor(async () => (await p.pool()).members.length === 1, { what: 'the backend in the pool' });
+  const ws = new WebSocket(`${p.url.replace('http', 'ws')}/ws`);
+  t.teardown(() => ws.close());
+  const got: string[] = [];
+  ws.addEventListener('message', (e) => got.push(String(e.data)));
+  await new Promise((resolve, reject) => {
+    ws.addEventListener('open', resolve);
+    ws.addEventListener('error', reject);
+  });
+  ws.send('one');
+  await waitFor(() => got.length === 1, { what: 'the first echo' });
+  const c = await Client.open(p.url);
+  t.teardown(() => c.socket.destroy());
+  await c.ask('/echo');
+  await waitFor(async () => (await parked(p)) === 1, { what: 'the plain idle client parked' });
+  t.equal(await parked(p), 1, 'only the plain client is parked, not the WebSocket open since before it');
+  ws.send('two');
+  await waitFor(() => got.length === 2, { what: 'the second echo' });
+  t.same(got, ['b1:one', 'b1:two'], 'the WebSocket still echoes');
 });
 
 t.test('a parked socket is closed after the keep-alive timeout, without an answer', async (t) => {
