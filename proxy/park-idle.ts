@@ -100,7 +100,8 @@ export function idleParker(server: Listening, log: Logger): Parker | undefined {
   return {
     resume: connectionListener,
     parkIdle() {
-      if (broken || !server.listening) return [];
+      // without a keep-alive timeout Node keeps idle connections open for good: nothing to park them against
+      if (broken || !server.listening || !(server.keepAliveTimeout > 0)) return [];
       connections ??= connectionsOf(server);
       const list = connections?.();
       if (!list) {
