@@ -69,6 +69,21 @@ export class ProxyMetrics {
     });
   }
 
+  /** Client sockets waiting for their next bytes: silent since they connected, or kept alive and parked between requests. */
+  waitingClients(counts: () => { silent: number; parked: number }): void {
+    new Gauge({
+      name: 'shoal_proxy_waiting_client_sockets',
+      help: 'Client sockets holding no HTTP state while they wait for bytes: silent since connecting, or parked between kept-alive requests',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const c = counts();
+        this.set({ state: 'silent' }, c.silent);
+        this.set({ state: 'parked' }, c.parked);
+      },
+    });
+  }
+
   /** The proxy's fleet id, known once it listens: the `server` label of every series. */
   identify(server: string): void {
     this.registry.setDefaultLabels({ service: 'proxy', server });

@@ -9,7 +9,7 @@ import { FaultState, faultRoutes } from '../lib/fault-admin.js';
 import type { ProxyConfig } from './config.js';
 import { upstreamConnector } from './connector.js';
 import { ControlPlane, endpoints, formatHost, type RunningProxy } from './control.js';
-import { deferUntilData } from './deferred-accept.js';
+import { deferUntilData, type Waiting } from './deferred-accept.js';
 import { DemandCounters } from './demand.js';
 import { createForwarder, type ForwarderOptions } from './forward.js';
 import { ActiveChecker } from './health.js';
@@ -83,9 +83,9 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     const srv = cfg.tls ? createHttpsServer({ ...sOpts, ...readKeyPair(cfg.tls) }, handler) : createHttpServer(sOpts, handler);
     applyLimits(srv, cfg, log);
     if (cfg.tls) srv.on('tlsClientError', () => {}); // failed handshakes are the client's problem, not an exception
-    // a client that connected and said nothing costs a socket, not an HTTP connection
-    const dropSilent = deferUntilData(srv, { headerMs: cfg.timeouts.headerMs, sweepMs: sOpts.connectionsCheckingInterval, answer: !cfg.tls });
-    return { server: srv, dropSilent };
+    // a client that connected and said nothing, or waits kept alive between requests, costs a socket, not an HTTP connection
+    const waiting = deferUntilData(srv, { headerMs: cfg.timeouts.headerMs, sweepMs: sOpts.connectionsCheckingInterval, answer: !cfg.tls, park: log });
+    return { server: srv, waiting };
   };
   const listener = makeServer(false);
   const server = listener.server;
@@ -96,6 +96,11 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   const compatListener = cfg.compatPort === undefined ? undefined : makeServer(true);
   const compatServer = compatListener?.server;
   if (compatServer) await listen(compatServer, cfg.host, cfg.compatPort!);
+  const waiting = [listener, compatListener].flatMap((l) => l?.waiting ?? []);
+  metrics.waitingClients(() => waiting.reduce((sum, w) => {
+    const c = w.counts();
+    return { silent: sum.silent + c.silent, parked: sum.parked + c.parked };
+  }, { silent: 0, parked: 0 }));
   const ends = endpoints(cfg, port, compatServer && (compatServer.address() as AddressInfo).port);
 
   if (cfg.tls) {
@@ -147,17 +152,17 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   };
 }
 
-/** A client-facing server and what closes its clients that have not spoken yet. */
+/** A client-facing server and its clients waiting for their next bytes (silent or parked). */
 interface Listener {
   server: Server | HttpsServer;
-  dropSilent?: () => void;
+  waiting?: Waiting;
 }
 
 /** Stops accepting and closes idle keep-alive and silent sockets; busy ones get until `ms` to finish. */
-async function drain({ server, dropSilent }: Listener, ms: number): Promise<void> {
+async function drain({ server, waiting }: Listener, ms: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  dropSilent?.();
+  waiting?.close();
   const timer = setTimeout(() => server.closeAllConnections(), ms);
   await closed;
   clearTimeout(timer);
