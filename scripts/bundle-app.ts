@@ -10,6 +10,7 @@
 //   node --import tsx scripts/bundle-app.ts
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { patchPlugin } from './bundle-patches.js';
 
 const dist = fileURLToPath(new URL('../dist/cli/', import.meta.url));
 
@@ -34,6 +35,8 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   charset: 'ascii',
+  // start-up work in packages that costs every boot for nothing (scripts/bundle-patches.ts)
+  plugins: [patchPlugin()],
   logLevel: 'warning',
   legalComments: 'none',
 });
