@@ -5,31 +5,60 @@
 import type { Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 
+export interface Edit {
+  find: string;
+  replace: string;
+}
+
 export interface BundlePatch {
   /** The package file, as its path ends. */
   file: string;
-  find: string;
-  replace: string;
+  edits: Edit[];
   why: string;
 }
+
+// Node defines the fetch globals (Response, ReadableStream) lazily: the first read of
+// `Response` compiles and runs Node's whole fetch implementation (~40 ms of CPU). Koa tests
+// every response body against them, so the first JSON answer — /readyz — paid it. Genuine
+// instances carry the class's Symbol.toStringTag, so testing the tag first gives the same
+// answer and leaves the globals alone for bodies that are not one.
+const tagged = (v: string, cls: string) => `(${v} != null && ${v}[Symbol.toStringTag] === '${cls}' && ${v} instanceof ${cls})`;
 
 export const PATCHES: BundlePatch[] = [
   {
     file: 'node_modules/ioredis/built/utils/Commander.js',
-    find: 'commands.forEach(function (commandName) {',
     // Deleting a property turns the prototype into a dictionary, where adding is cheap; V8
     // makes it fast again when it is first used as a prototype.
-    replace: 'Commander.prototype.__shoalSlow = 0;\ndelete Commander.prototype.__shoalSlow;\ncommands.forEach(function (commandName) {',
-    why:
-      "ioredis adds two methods per Redis command (~570) to a class prototype at import; on a fast-mode prototype V8 copies its descriptor array on every addition, quadratic: ~40 ms of CPU and 3 MB of garbage per boot",
+    edits: [{ find: 'commands.forEach(function (commandName) {', replace: 'Commander.prototype.__shoalSlow = 0;\ndelete Commander.prototype.__shoalSlow;\ncommands.forEach(function (commandName) {' }],
+    why: 'ioredis adds two methods per Redis command (~570) to a class prototype at import; on a fast-mode prototype V8 copies its descriptor array on every addition, quadratic: ~40 ms of CPU and 3 MB of garbage per boot',
+  },
+  {
+    file: 'node_modules/koa/lib/response.js',
+    edits: [
+      { find: 'if (val instanceof ReadableStream) {', replace: `if ${tagged('val', 'ReadableStream')} {` },
+      { find: 'if (val instanceof Response) {', replace: `if ${tagged('val', 'Response')} {` },
+    ],
+    why: "setting a JSON body read Node's lazy fetch globals (see `tagged`)",
+  },
+  {
+    file: 'node_modules/koa/lib/application.js',
+    edits: [
+      { find: 'else if (body instanceof ReadableStream)', replace: `else if ${tagged('body', 'ReadableStream')}` },
+      { find: 'else if (body instanceof Response)', replace: `else if ${tagged('body', 'Response')}` },
+    ],
+    why: "answering with a JSON body read Node's lazy fetch globals (see `tagged`)",
   },
 ];
 
-/** `source` with `patch` applied; throws when the text it expects is not there. */
+/** `source` with `patch`'s edits made; throws when the text an edit expects is not there exactly once. */
 export function applyPatch(source: string, patch: BundlePatch): string {
-  const at = source.indexOf(patch.find);
-  if (at < 0 || source.indexOf(patch.find, at + 1) >= 0) throw new Error(`bundle patch for ${patch.file}: expected one ${JSON.stringify(patch.find)}`);
-  return source.slice(0, at) + patch.replace + source.slice(at + patch.find.length);
+  let out = source;
+  for (const { find, replace } of patch.edits) {
+    const at = out.indexOf(find);
+    if (at < 0 || out.indexOf(find, at + 1) >= 0) throw new Error(`bundle patch for ${patch.file}: expected one ${JSON.stringify(find)}`);
+    out = out.slice(0, at) + replace + out.slice(at + find.length);
+  }
+  return out;
 }
 
 /** The esbuild plugin that applies PATCHES as the files load. */
