@@ -8,6 +8,7 @@ import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
 import { ConfigError } from '../lib/errors.js';
 import { edgeServerOptions, guardEdges, refuseHttp09 } from '../lib/http-edges.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { PARSE_ONCE } from '../lib/parse-once.js';
 import { redisUpGauge } from '../lib/metrics.js';
 import { MemoryMonitor } from '../monitors/memory-monitor.js';
 import { MonitorMetrics } from '../monitors/metrics.js';
@@ -74,7 +75,7 @@ function waitForRedis(redis: Redis, ms: number): Promise<void> {
 
 /** Starts one app server: DynamoDB, HTTP, monitors, registry entry. */
 export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promise<AppHandle> {
-  const config = appConfig.parse(input);
+  const config = appConfig.parse(input, PARSE_ONCE);
   const log = deps.log ?? createLogger('app');
   if (!config.advertise && ['0.0.0.0', '::'].includes(config.host)) {
     throw new ConfigError(`invalid --advertise (SHOAL_APP_ADVERTISE): --host ${config.host} listens on every interface; name the host:port others reach this server at`);

@@ -48,6 +48,22 @@ export const PATCHES: BundlePatch[] = [
     ],
     why: "answering with a JSON body read Node's lazy fetch globals (see `tagged`)",
   },
+  {
+    file: 'node_modules/koa/lib/request.js',
+    // accepts (with its own copies of mime-types and mime-db, and negotiator) serves
+    // ctx.accepts*, which no route of ours calls: loaded on the first call instead.
+    edits: [{ find: "const accepts = require('accepts')", replace: "const accepts = (req) => require('accepts')(req)" }],
+    why: 'Koa loads content negotiation at import for every app; ~8 ms of a boot that never negotiates',
+  },
+  {
+    file: 'node_modules/koa/lib/context.js',
+    // ctx.assert is http-assert (with its own copy of http-errors), read on first use
+    edits: [
+      { find: "const httpAssert = require('http-assert')\n", replace: '' },
+      { find: '  assert: httpAssert,', replace: "  get assert () { return require('http-assert') }," },
+    ],
+    why: 'Koa loads http-assert at import for ctx.assert, which no route of ours calls',
+  },
 ];
 
 /** `source` with `patch`'s edits made; throws when the text an edit expects is not there exactly once. */

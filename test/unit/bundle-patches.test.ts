@@ -43,16 +43,20 @@ const lazy = (name) => typeof Object.getOwnPropertyDescriptor(globalThis, name).
   const app = new Koa();
   app.use((ctx) => {
     if (ctx.path === '/json') ctx.body = { ok: true };
+    else if (ctx.path === '/accepts') ctx.body = { type: ctx.accepts('html', 'json') };
+    else if (ctx.path === '/assert') ctx.assert(false, 418, 'a teapot');
     else if (ctx.path === '/response') ctx.body = new Response('from a Response', { status: 202, headers: { 'x-from': 'response' } });
     else ctx.body = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('from a stream')); c.close(); } });
   });
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const http = require('node:http');
-  const get = (path) => new Promise((ok, fail) => http.get({ host: '127.0.0.1', port: server.address().port, path }, (res) => {
+  const get = (path) => new Promise((ok, fail) => http.get({ host: '127.0.0.1', port: server.address().port, path, headers: { accept: 'application/json' } }, (res) => {
     let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => ok({ status: res.statusCode, type: res.headers['content-type'], from: res.headers['x-from'], body }));
   }).on('error', fail));
   const out = { json: await get('/json'), lazyAfterJson: lazy('Response') && lazy('ReadableStream') };
+  out.accepts = await get('/accepts');
+  out.assert = await get('/assert');
   out.response = await get('/response');
   out.stream = await get('/stream');
   server.close();
@@ -60,7 +64,7 @@ const lazy = (name) => typeof Object.getOwnPropertyDescriptor(globalThis, name).
 })();
 `;
 
-t.test('Koa bundled with the patches answers JSON without loading the fetch globals, and still serves Response and ReadableStream bodies', async (t) => {
+t.test('Koa bundled with the patches answers JSON without loading the fetch globals, and still serves Response and ReadableStream bodies, ctx.accepts and ctx.assert', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'shoal-bundle-patches-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'entry.cjs'), KOA_CHECK);
@@ -68,6 +72,8 @@ t.test('Koa bundled with the patches answers JSON without loading the fetch glob
   const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'out.cjs')], { encoding: 'utf8', timeout: 30_000 })) as Record<string, { status: number; type: string; from?: string; body: string }> & { lazyAfterJson: boolean };
   t.same(out.json, { status: 200, type: 'application/json; charset=utf-8', body: '{"ok":true}' });
   t.equal(out.lazyAfterJson, true, 'Response and ReadableStream still unloaded after a JSON answer');
+  t.match(out.accepts, { status: 200, body: '{"type":"json"}' }, 'ctx.accepts still negotiates (accepts loaded on first use)');
+  t.match(out.assert, { status: 418, body: 'a teapot' }, 'ctx.assert still throws its HTTP error (http-assert loaded on first use)');
   t.match(out.response, { status: 202, from: 'response', body: 'from a Response' });
   t.match(out.stream, { status: 200, type: 'application/octet-stream', body: 'from a stream' });
 });
