@@ -100,6 +100,9 @@ function printReport(s: Summary, runStart: number, decisions: DecisionRecord[], 
     console.log('\nphases of the scale-out (corrected):');
     for (const p of s.phases) console.log(`  ${p.phase.padEnd(7)} ${p.fromS.toFixed(0).padStart(3)}–${p.toS.toFixed(0).padEnd(3)} s  ${String(p.requests).padStart(6)} requests  p50 ${p.p50} ms  p99 ${p.p99} ms`);
   }
+  const over = s.templates.reduce((a, x) => a + x.over100ms, 0);
+  console.log(`\nwhere the ${over} answers of 100 ms or more came from (per template, corrected; the first 12 of ${s.templates.length}, the rest in the summary):`);
+  for (const x of s.templates.slice(0, 12)) console.log(`  ${x.id.padEnd(6)} ${x.name.slice(0, 40).padEnd(40)} ${String(x.total).padStart(6)} sent  ${String(x.over100ms).padStart(5)} ≥100 ms  p50 ${x.latency.p50} ms  p99 ${x.latency.p99} ms  ${x.method} ${x.route.slice(0, 50)}`);
   console.log('\nscaling actions during the run (autoscaler decisions that launched or drained):');
   const acts = decisions.filter((d) => d.acted.launched.length > 0 || d.acted.draining.length > 0);
   if (acts.length === 0) console.log('  none');

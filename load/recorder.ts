@@ -22,6 +22,20 @@ export interface ClassRecord {
   corrected: Histogram;
 }
 
+/** One template (or chain step): how often it ran and how long it took, corrected. */
+export interface TemplateRecord {
+  id: string;
+  name: string;
+  class: TemplateClass;
+  method: string;
+  route: string;
+  total: number;
+  ok: number;
+  errors: number;
+  under100: number;
+  corrected: Histogram;
+}
+
 export interface SecondRecord {
   sent: number;
   ok: number;
@@ -40,6 +54,10 @@ export function isFinding(cls: TemplateClass, status: number): boolean {
   return cls === 'valid' ? status >= 400 && status < 500 : status >= 500;
 }
 
+function emptyTemplate(t: Pick<TemplateRecord, 'id' | 'name' | 'class' | 'method' | 'route'>): TemplateRecord {
+  return { id: t.id, name: t.name, class: t.class, method: t.method, route: t.route, total: 0, ok: 0, errors: 0, under100: 0, corrected: latencyHistogram(2) };
+}
+
 /**
  * Everything a run collects, in memory: the hot path increments counters and records two
  * histogram values; the report is computed from this afterwards.
@@ -48,6 +66,8 @@ export class Recorder {
   readonly corrected = latencyHistogram();
   readonly raw = latencyHistogram();
   readonly classes = new Map<TemplateClass, ClassRecord>();
+  /** Per template id (a chain step's is `chainId#step`), so a report can say which requests hold the tail. */
+  readonly templates = new Map<string, TemplateRecord>();
   /** Response status (or error code) → count, over every request. */
   readonly statuses = new Map<string, number>();
   /** `class status` → count, over the errors only. */
@@ -128,14 +148,21 @@ export class Recorder {
     if (!cls) this.classes.set(req.class, (cls = { total: 0, ok: 0, errors: 0, corrected: latencyHistogram() }));
     cls.total++;
     recordMs(cls.corrected, correctedMs);
+    let tpl = this.templates.get(req.id);
+    if (!tpl) this.templates.set(req.id, (tpl = emptyTemplate(req)));
+    tpl.total++;
+    recordMs(tpl.corrected, correctedMs);
+    if (correctedMs < 100) tpl.under100++;
     if (o.status && isExpected(req.class, o.status)) {
       this.ok++;
       cls.ok++;
+      tpl.ok++;
       sec.ok++;
       return;
     }
     this.errors++;
     cls.errors++;
+    tpl.errors++;
     sec.errors++;
     const ek = `${req.class} ${key}`;
     this.errorsByClass.set(ek, (this.errorsByClass.get(ek) ?? 0) + 1);
@@ -163,6 +190,15 @@ export class Recorder {
         o.ok += c.ok;
         o.errors += c.errors;
         o.corrected.add(c.corrected);
+      }
+      for (const [id, x] of r.templates) {
+        let o = out.templates.get(id);
+        if (!o) out.templates.set(id, (o = emptyTemplate(x)));
+        o.total += x.total;
+        o.ok += x.ok;
+        o.errors += x.errors;
+        o.under100 += x.under100;
+        o.corrected.add(x.corrected);
       }
       addTo(out.statuses, r.statuses);
       addTo(out.errorsByClass, r.errorsByClass);

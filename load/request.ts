@@ -8,6 +8,8 @@ export interface CompiledRequest {
   name: string;
   class: TemplateClass;
   method: string;
+  /** The path as the file spells it, placeholders and all: the route a report names. */
+  route: string;
   path: Part[];
   body: Part[] | null;
   headers: [string, Part[]][];
@@ -43,6 +45,7 @@ export function compile(
     name: spec.name,
     class: spec.class,
     method: spec.method,
+    route: spec.path,
     path: parseParts(spec.path),
     body: spec.body === null ? null : parseParts(spec.body),
     headers: Object.entries(headers).map(([k, v]) => [k, parseParts(v)]),

@@ -74,6 +74,24 @@ export interface ClassSummary {
   latency: LatencyStats;
 }
 
+/** One template or chain step's share of the run; the rows add up to the run's answered requests. */
+export interface TemplateSummary {
+  id: string;
+  name: string;
+  class: TemplateClass;
+  method: string;
+  /** The path as the tests file spells it (placeholders unexpanded). */
+  route: string;
+  total: number;
+  ok: number;
+  errors: number;
+  /** Answers that took 100 ms or more from their planned send: this template's part of the tail. */
+  over100ms: number;
+  percentUnder100ms: number;
+  /** Corrected latency, ms. */
+  latency: { p50: number; p90: number; p99: number; max: number };
+}
+
 export interface SecondSummary {
   t: number;
   sent: number;
@@ -120,6 +138,8 @@ export interface Summary {
   statuses: Record<string, number>;
   errors: { byStatus: Record<string, number>; byClass: Record<string, Record<string, number>> };
   classes: Partial<Record<TemplateClass, ClassSummary>>;
+  /** Per template and chain step, most answers over 100 ms first (then the highest p99). */
+  templates: TemplateSummary[];
   chains: { completed: number; aborted: number };
   findings: Finding[];
   sockets: { peak: number } | null;
@@ -169,6 +189,16 @@ export function summarizePart(rec: Recorder, part: LoadPart, reason: EndReason):
     ended: ending(reason),
     latency: { p50: lat.p50, p99: lat.p99 },
   };
+}
+
+/** Pure: each template's corrected latency, the ones holding most of the tail first. */
+export function templateRows(rec: Pick<Recorder, 'templates'>): TemplateSummary[] {
+  return [...rec.templates.values()]
+    .map((x) => {
+      const l = latencyStats(x.corrected);
+      return { id: x.id, name: x.name, class: x.class, method: x.method, route: x.route, total: x.total, ok: x.ok, errors: x.errors, over100ms: x.total - x.under100, percentUnder100ms: pct(x.under100, x.total), latency: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max } };
+    })
+    .sort((a, b) => b.over100ms - a.over100ms || b.latency.p99 - a.latency.p99 || a.id.localeCompare(b.id));
 }
 
 /** Pure: the recorder's data and the run's facts → the summary every report shows. */
@@ -238,6 +268,7 @@ export function summarize(rec: Recorder, meta: RunMeta): Summary {
     statuses: sortedRecord(rec.statuses),
     errors: { byStatus: sortedRecord(byStatus), byClass },
     classes,
+    templates: templateRows(rec),
     chains: meta.chains,
     findings,
     sockets: meta.noWait ? { peak: rec.maxSockets } : null,

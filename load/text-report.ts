@@ -33,6 +33,19 @@ function phaseRows(phases: Summary['phases']): string[] {
   return out;
 }
 
+/** Every template's line, the tail's holders first, and a total that the rows add up to. */
+function templateTable(rows: Summary['templates']): string[] {
+  const out = ['', 'by template (corrected latency; most answers over 100 ms first)'];
+  out.push(`  ${'template'.padEnd(8)} ${'name'.padEnd(44)} ${'requests'.padStart(8)} ${'≥100ms'.padStart(7)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(10)}  route`);
+  for (const r of rows) {
+    const name = r.name.length > 44 ? `${r.name.slice(0, 43)}…` : r.name;
+    out.push(`  ${r.id.padEnd(8)} ${name.padEnd(44)} ${n(r.total).padStart(8)} ${n(r.over100ms).padStart(7)} ${ms(r.latency.p50).padStart(10)} ${ms(r.latency.p99).padStart(10)} ${ms(r.latency.max).padStart(10)}  ${r.method} ${r.route.length > 60 ? `${r.route.slice(0, 59)}…` : r.route}`);
+  }
+  const sum = (f: (r: Summary['templates'][number]) => number) => n(rows.reduce((a, r) => a + f(r), 0));
+  out.push(`  ${'total'.padEnd(8)} ${`${rows.length} templates and chain steps`.padEnd(44)} ${sum((r) => r.total).padStart(8)} ${sum((r) => r.over100ms).padStart(7)}`);
+  return out;
+}
+
 function elasticityRows(e: NonNullable<Summary['elasticity']>): string[] {
   const out = [''];
   out.push(`elasticity (SPEC RG; demand = ${e.definition} servers, offered = the planned arrival rate at the sample (measured sends for --users), target = ${n(e.targetRps)} req/s per server; ${e.samples} samples)`);
@@ -100,6 +113,7 @@ export function renderText(s: Summary): string {
     for (const [cls, c] of Object.entries(s.classes)) {
       out.push(row(cls, `${n(c.total)} requests, ${n(c.ok)} ok (${c.percentOk}%), ${n(c.errors)} errors, p50 ${ms(c.latency.p50)}, p99 ${ms(c.latency.p99)}`));
     }
+    if (s.templates.length > 0) out.push(...templateTable(s.templates));
     out.push('');
     out.push('responses by status');
     out.push('  ' + (Object.entries(s.statuses).map(([k, v]) => `${k}: ${n(v)}`).join(', ') || 'none'));

@@ -35,6 +35,8 @@ export interface PoolView {
   members: MemberView[];
   /** The HAProxy process shoal runs (data plane haproxy, not attached). */
   haproxyPid?: number;
+  /** Node data plane: no ready server passes its checks, so requests go to them anyway. */
+  failOpen?: boolean;
 }
 
 /** How a data plane joins the fleet once it listens (ControlPlane.publish). */

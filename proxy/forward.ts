@@ -9,6 +9,7 @@ import { ProxyErrorCode, sendError, statusFor } from './errors.js';
 import { clientHeaders, requestIdFor, upstreamHeaders } from './headers.js';
 import type { FaultRules } from '../lib/fault-rules.js';
 import { isInternalPath } from './internal-paths.js';
+import { lingerAfterAnswer } from './limits.js';
 import type { ProxyMetrics } from './metrics.js';
 import { classifyFailure, shouldRetry, type FailureKind, type RetryBudget } from './retry.js';
 import { endForwardSpan, startForwardSpan, withTraceparent } from './tracing.js';
@@ -208,7 +209,9 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.abort?.(new ClientGoneError());
       return false;
     }
-    // an early answer (413, 415 …) leaves the client's body unread: close rather than parse it as the next request
+    // an early answer (413, 415 …) leaves the client's body unread: close rather than parse it
+    // as the next request, but let the client finish sending before the socket goes
+    if (!this.req.complete) lingerAfterAnswer(this.req);
     const h = clientHeaders(rawHeaders, this.requestId, this.o.closing() || !this.req.complete);
     this.res.writeHead(statusCode, statusMessage || undefined, h);
     return true;
@@ -280,7 +283,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.span) endForwardSpan(this.span, statusFor(code), `${code}: ${message}`);
     if (this.clientGone) return;
     // an unread body would otherwise be parsed as the next request: answer, then close
-    if (!this.req.complete) this.res.setHeader('connection', 'close');
+    if (!this.req.complete) {
+      this.res.setHeader('connection', 'close');
+      lingerAfterAnswer(this.req);
+    }
     sendError(this.res, code, message, this.requestId);
   }
 

@@ -62,6 +62,7 @@ export interface UpstreamSetOptions {
 export class UpstreamSet {
   private readonly byId = new Map<string, Upstream>();
   private synced = false;
+  private open = false;
 
   constructor(private readonly o: UpstreamSetOptions) {}
 
@@ -110,19 +111,54 @@ export class UpstreamSet {
    */
   candidates(now: number, tried?: readonly Upstream[], out: Upstream[] = []): Upstream[] {
     out.length = 0;
+    let anyUp = false;
     for (const u of this.byId.values()) {
-      if (u.state !== 'ready' || !u.health.up || u.inflight >= this.o.maxPending) continue;
-      if (tried?.includes(u) || stillEjected(u.health, now)) continue;
+      if (u.state !== 'ready' || stillEjected(u.health, now)) continue;
+      if (!u.health.up) continue;
+      anyUp = true;
+      if (u.inflight >= this.o.maxPending || tried?.includes(u)) continue;
       u.weight = slowStartWeight(now - u.health.admittedAt, this.o.slowStartMs);
       out.push(u);
     }
+    if (!anyUp) this.failOpen(now, out, tried);
+    else if (this.open) {
+      this.open = false;
+      this.o.log.info('pool: a server passes its health checks again; fail open is over');
+    }
     return out;
+  }
+
+  /**
+   * No ready server passes its active checks: requests go to the ready ones anyway, as an ELB
+   * target group fails open (Envoy's panic mode). A check timing out on an overloaded machine,
+   * or a dependency every /readyz shares, is then likelier than every server being dead, and
+   * a 503 for every request is the worst answer; retries and passive ejection still guard
+   * each request.
+   */
+  private failOpen(now: number, out: Upstream[], tried?: readonly Upstream[]): void {
+    let failing = 0;
+    for (const u of this.byId.values()) {
+      if (u.state !== 'ready' || stillEjected(u.health, now)) continue;
+      failing++;
+      if (u.inflight >= this.o.maxPending || tried?.includes(u)) continue;
+      u.weight = 1;
+      out.push(u);
+    }
+    if (failing > 0 && !this.open) {
+      this.open = true;
+      this.o.log.warn({ servers: failing }, 'pool: every ready server fails its health checks; routing to them anyway (fail open)');
+    }
+  }
+
+  /** True while no ready server passes its active checks and requests go to them anyway. */
+  get failingOpen(): boolean {
+    return this.open;
   }
 
   /** Why `candidates` came back empty: nothing ready and healthy, or everything full. */
   allFull(now: number): boolean {
     for (const u of this.byId.values()) {
-      if (u.state === 'ready' && u.health.up && !stillEjected(u.health, now)) return true;
+      if (u.state === 'ready' && (u.health.up || this.open) && !stillEjected(u.health, now)) return true;
     }
     return false;
   }

@@ -6,7 +6,7 @@ import { findTemplate } from '../launch-template.js';
 import { ACCOUNT_ID } from '../network.js';
 import type { QueryParams } from '../query.js';
 import { element, escapeXml, XML_DECLARATION, type XmlValue } from '../xml.js';
-import { page } from './paging.js';
+import { byTime, byTimeNewestFirst, page } from './paging.js';
 import type { Action, QueryService } from './service.js';
 
 export const AUTOSCALING_VERSION = '2011-01-01';
@@ -207,7 +207,7 @@ function describeGroups(asg: AutoScaling, cloud: Cloud): Action {
     const max = q.int('MaxRecords');
     if (max !== undefined && (max < 1 || max > 100)) throw new ApiError('ValidationError', `Value '${max}' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100`);
     const all = asg.groups().filter((g) => !names.length || names.includes(g.name));
-    const { items, nextToken } = page(all, max ?? 50, q.str('NextToken'));
+    const { items, nextToken } = page(all, (g) => g.name, max ?? 50, q.str('NextToken'));
     const withInstances = q.bool('IncludeInstances') ?? true;
     return { AutoScalingGroups: items.map((g) => groupXml(cloud.network.region, g, withInstances)), NextToken: nextToken };
   };
@@ -221,8 +221,8 @@ function describeActivities(asg: AutoScaling): Action {
     const name = q.str('AutoScalingGroupName');
     const ids = q.list('ActivityIds.member');
     const groups = name ? [asg.get(name)] : asg.groups();
-    const all = groups.flatMap((g) => [...g.activities].reverse().filter((a) => !ids.length || ids.includes(a.activityId)).map((a) => ({ g, a }))).sort((x, y) => y.a.startTime - x.a.startTime);
-    const { items, nextToken } = page(all, max ?? 100, q.str('NextToken'));
+    const all = groups.flatMap((g) => [...g.activities].reverse().filter((a) => !ids.length || ids.includes(a.activityId)).map((a) => ({ g, a })));
+    const { items, nextToken } = page(all, ({ a }) => byTimeNewestFirst(a.startTime, a.activityId), max ?? 100, q.str('NextToken'));
     return { Activities: items.map(({ g, a }) => activityXml(g, a)), NextToken: nextToken };
   };
 }
@@ -233,7 +233,7 @@ function describeInstances(asg: AutoScaling): Action {
     const max = q.int('MaxRecords');
     if (max !== undefined && (max < 1 || max > 50)) throw new ApiError('ValidationError', `Value '${max}' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 50`);
     const all = asg.groups().flatMap((g) => g.instances.filter((i) => !ids.length || ids.includes(i.instanceId)).map((i) => ({ g, i })));
-    const { items, nextToken } = page(all, max ?? 50, q.str('NextToken'));
+    const { items, nextToken } = page(all, ({ g, i }) => `${g.name}\n${byTime(i.launchedAt, i.instanceId)}`, max ?? 50, q.str('NextToken'));
     return { AutoScalingInstances: items.map(({ g, i }) => ({ ...(instanceXml(g, i) as Record<string, XmlValue>), AutoScalingGroupName: g.name })), NextToken: nextToken };
   };
 }

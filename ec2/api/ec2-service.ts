@@ -10,7 +10,7 @@ import type { QueryParams } from '../query.js';
 import { children, element, escapeXml, XML_DECLARATION } from '../xml.js';
 import { instanceXml, launchTemplateXml, reservationsXml, stateXml } from './render.js';
 import type { Action, QueryService } from './service.js';
-import { page } from './paging.js';
+import { byTime, page } from './paging.js';
 
 export const EC2_VERSION = '2016-11-15';
 const XMLNS = `http://ec2.amazonaws.com/doc/${EC2_VERSION}/`;
@@ -73,7 +73,7 @@ function describeInstances(cloud: Cloud): Action {
       all = all.filter((i) => wanted.has(i.instanceId));
     }
     const match = instanceMatcher(filters(q));
-    const { items, nextToken } = page(all.filter(match), maxResults, q.str('NextToken'));
+    const { items, nextToken } = page(all.filter(match), (i) => byTime(i.launchTime, i.instanceId), maxResults, q.str('NextToken'));
     return { reservationSet: reservationsXml(items, cloud.network), nextToken };
   };
 }
@@ -119,7 +119,7 @@ function describeSubnets(cloud: Cloud): Action {
     const subnets = cloud.network.subnets.filter((s) => (!ids.length || ids.includes(s.subnetId)) && match(s));
     const maxResults = q.int('MaxResults');
     if (maxResults !== undefined && (maxResults < 5 || maxResults > 1000)) throw ApiError.invalidValue('MaxResults', String(maxResults), 'MaxResults must be between 5 and 1000');
-    const { items, nextToken } = page(subnets, maxResults, q.str('NextToken'));
+    const { items, nextToken } = page(subnets, (s) => String(cloud.network.subnets.indexOf(s)).padStart(6, '0'), maxResults, q.str('NextToken'));
     return {
       subnetSet: items.map((s) => ({
         subnetId: s.subnetId,

@@ -108,6 +108,57 @@ t.test('an upload the app refused early: 413 with Connection: close, then the pr
   t.pass('the proxy closed the connection');
 });
 
+/**
+ * One upload as many clients send it: the head and the whole 2 MiB body first (in 64 KiB
+ * writes a few ms apart), reading the answer only once the body is written (or the write failed). Resolves when the answer is
+ * read to its last byte, or with what was read and the socket's error when it closed first.
+ */
+function upload(url: string): Promise<{ answer: string; error: string | undefined }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = connect({ host: hostname, port: Number(port) });
+    const t0 = Date.now();
+    let answer = '';
+    let error: string | undefined;
+    const whole = () => {
+      const m = /\r\ncontent-length: (\d+)\r\n[^]*?\r\n\r\n/i.exec(answer);
+      return m !== null && answer.length >= m.index + m[0].length + Number(m[1]);
+    };
+    s.pause();
+    s.on('data', (d: Buffer) => {
+      answer += d.toString();
+      if (whole()) {
+        s.destroy();
+        resolve({ answer, error: undefined });
+      }
+    });
+    s.on('error', (err: NodeJS.ErrnoException) => (error ??= err.code ?? err.message));
+    s.on('close', () => resolve({ answer, error: error ?? `closed after ${Date.now() - t0} ms` }));
+    s.setTimeout(8000, () => s.destroy());
+    s.once('connect', () => {
+      s.write(`POST /api/v1/music HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${TWO_MIB}\r\n\r\n`);
+      // slowly enough that the app's 413 comes back before the upload is done; no end(): a
+      // half-close reads to Node as the client giving up on its request
+      const gen = chunks(TWO_MIB, 64 * 1024);
+      const next = (err?: Error | null) => {
+        const c = gen.next();
+        if (err || c.done) return s.resume();
+        s.write(c.value, (e) => setTimeout(next, 5, e));
+      };
+      next();
+    });
+  });
+}
+
+t.test('a client that reads only after sending its upload gets the 413 in full, every time (no reset under it)', async (t) => {
+  const bad: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const { answer, error } = await upload(proxy.url);
+    if (!/^HTTP\/1\.1 413 [^]*"code":"SHOAL_ERR_BODY_TOO_LARGE"/.test(answer) || error) bad.push(`#${i + 1}: ${error}, read ${answer.length} bytes`);
+  }
+  t.same(bad, [], '20 uploads in a row, each answered 413 and read to its last byte');
+});
+
 t.test('every invalid fuzzer template gets a 4xx through the proxy, never a 5xx', async (t) => {
   const seen = new Map<string, ReturnType<typeof compile>>();
   for (const seed of [1, 2, 3, 4, 5, 6]) {

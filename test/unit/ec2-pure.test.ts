@@ -1,5 +1,5 @@
 import t from 'tap';
-import { page } from '../../ec2/api/paging.js';
+import { byTime, byTimeNewestFirst, page } from '../../ec2/api/paging.js';
 import { ApiError } from '../../ec2/errors.js';
 import { Faults } from '../../ec2/faults.js';
 import { instanceMatcher } from '../../ec2/filters.js';
@@ -86,15 +86,28 @@ t.test('filters: AND across filters, OR across values, wildcards, tags; unknown 
   t.throws(() => instanceMatcher([{ name: 'colour', values: ['x'] }]), { code: 'InvalidParameterValue' });
 });
 
-t.test('paging: offset tokens, a last page without one, bad tokens refused', async (t) => {
+t.test('paging: a token names the last item returned, so items leaving between pages skip nobody', async (t) => {
   const items = Array.from({ length: 12 }, (_, i) => i);
-  const a = page(items, 5, undefined);
+  const key = (i: number) => String(i).padStart(3, '0');
+  const a = page(items, key, 5, undefined);
   t.same(a.items, [0, 1, 2, 3, 4]);
-  const b = page(items, 5, a.nextToken);
-  const c = page(items, 5, b.nextToken);
-  t.same(c, { items: [10, 11] });
-  t.same(page(items, undefined, undefined).items.length, 12);
-  t.throws(() => page(items, 5, 'garbage'), ApiError);
+  const b = page(items, key, 5, a.nextToken);
+  t.same(b.items, [5, 6, 7, 8, 9]);
+  t.same(page(items, key, 5, b.nextToken), { items: [10, 11] }, 'the last page has no token');
+  t.same(page(items, key, undefined, undefined).items.length, 12, 'no MaxResults: everything');
+  t.same(page([...items].reverse(), key, 5, undefined).items, [0, 1, 2, 3, 4], 'in key order whatever the order given');
+  // items 0–4 age out (and 5, the next one) after the first page: an offset would skip 5–9
+  const fewer = items.filter((i) => i > 5);
+  t.same(page(fewer, key, 5, a.nextToken).items, [6, 7, 8, 9, 10], 'resumes after the last item seen');
+  // an item added after the first page with a later key shows on a later page
+  t.same(page([...items, 12], key, 100, b.nextToken).items, [10, 11, 12]);
+  t.throws(() => page(items, key, 5, 'garbage'), ApiError);
+});
+
+t.test('paging keys: by time oldest first, or newest first, ties by id', async (t) => {
+  const sorted = (keys: string[]) => [...keys].sort();
+  t.same(sorted([byTime(20, 'a'), byTime(3, 'b'), byTime(3, 'a')]), [byTime(3, 'a'), byTime(3, 'b'), byTime(20, 'a')]);
+  t.same(sorted([byTimeNewestFirst(3, 'a'), byTimeNewestFirst(20, 'b')]), [byTimeNewestFirst(20, 'b'), byTimeNewestFirst(3, 'a')]);
 });
 
 t.test('instance states: forward only, terminal is final, reasons kept', async (t) => {

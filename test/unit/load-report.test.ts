@@ -116,6 +116,29 @@ t.test('the JSON summary has every figure the text report shows', async (t) => {
   }
 });
 
+t.test('per template: corrected latency and the answers over 100 ms, rows adding up to the run', async (t) => {
+  const s = summarize(recorded(), meta);
+  t.same(
+    s.templates.map((x) => [x.id, x.name, x.method, x.route, x.total, x.ok, x.errors, x.over100ms]),
+    [
+      ['t1', 'get song', 'GET', '/api/v1/music/{{song}}', 94, 91, 3, 2],
+      ['t2', 'user wrong types', 'POST', '/api/v1/users', 6, 5, 1, 0],
+    ],
+    'the template holding the tail first',
+  );
+  t.equal(s.templates.reduce((a, x) => a + x.total, 0), s.requests.total, 'rows sum to the total');
+  t.ok(s.templates[0]!.latency.p99 >= 600, "the late send is in its own template's p99");
+  t.ok(s.templates[1]!.latency.p99 < 100);
+  const text = renderText(s);
+  t.match(text, /by template \(corrected latency; most answers over 100 ms first\)/);
+  t.match(text, /t1 +get song +94 +2 .* GET \/api\/v1\/music\/\{\{song\}\}/);
+  t.match(text, /t2 +user wrong types +6 +0 .* POST \/api\/v1\/users/);
+  t.match(text, /total +2 templates and chain steps +100 +2/, 'the table adds up to the total');
+  // a run split in parts (a legacy file) merges per template too
+  const merged = summarize(Recorder.merge([recorded(), recorded()]), meta);
+  t.same(merged.templates.map((x) => [x.id, x.total, x.over100ms]), [['t1', 188, 4], ['t2', 12, 0]]);
+});
+
 t.test('the HTML report is one self-contained page with inline SVG charts', async (t) => {
   const html = renderHtml(summarize(recorded(), meta));
   t.match(html, /^<!doctype html>/);
