@@ -4,6 +4,7 @@
 // installed packages, so an upgrade that moves it fails there instead of going quietly slow.
 import type { Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 export interface Edit {
   find: string;
@@ -11,7 +12,7 @@ export interface Edit {
 }
 
 export interface BundlePatch {
-  /** The package file, as its path ends. */
+  /** The package file, from the repository's root. */
   file: string;
   edits: Edit[];
   why: string;
@@ -64,6 +65,28 @@ export const PATCHES: BundlePatch[] = [
     ],
     why: 'Koa loads http-assert at import for ctx.assert, which no route of ours calls',
   },
+  {
+    file: 'node_modules/mime-types/index.js',
+    // Koa's first JSON answer looks the type up, so the maps are built at every boot; built
+    // here with each type's score computed once instead of at every extension it shares, and
+    // without the review aid the module marks "DELETE (eventually)", which only filled
+    // `_extensionConflicts` (undocumented; nothing reads it).
+    edits: [
+      {
+        find: '      const legacyType = _preferredTypeLegacy(\n        extension,\n        types[extension],\n        type\n      )\n      if (legacyType !== types[extension]) {\n        exports._extensionConflicts.push([extension, legacyType, types[extension]])\n      }\n',
+        replace: '',
+      },
+      {
+        find: '  var score0 = type0 ? mimeScore(type0, db[type0].source) : 0\n  var score1 = type1 ? mimeScore(type1, db[type1].source) : 0',
+        replace: '  var score0 = type0 ? scoreOf(type0) : 0\n  var score1 = type1 ? scoreOf(type1) : 0',
+      },
+      {
+        find: 'function _preferredType (ext, type0, type1) {',
+        replace: 'var scores\nfunction scoreOf (type) {\n  scores = scores || new Map()\n  var s = scores.get(type)\n  if (s === undefined) scores.set(type, (s = mimeScore(type, db[type].source)))\n  return s\n}\n\nfunction _preferredType (ext, type0, type1) {',
+      },
+    ],
+    why: "mime-types scores every type for every extension it maps at import (~2,400 scores and as many legacy rankings)",
+  },
 ];
 
 /** `source` with `patch`'s edits made; throws when the text an edit expects is not there exactly once. */
@@ -83,7 +106,9 @@ export function patchPlugin(patches: BundlePatch[] = PATCHES): Plugin {
     name: 'shoal-bundle-patches',
     setup(build) {
       for (const patch of patches) {
-        const filter = new RegExp(`${patch.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+        // this package's copy, not one nested under another package (accepts has its own mime-types)
+        const path = fileURLToPath(new URL(`../${patch.file}`, import.meta.url));
+        const filter = new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
         build.onLoad({ filter }, async (args) => ({ contents: applyPatch(await readFile(args.path, 'utf8'), patch), loader: 'js' }));
       }
     },

@@ -77,3 +77,16 @@ t.test('Koa bundled with the patches answers JSON without loading the fetch glob
   t.match(out.response, { status: 202, from: 'response', body: 'from a Response' });
   t.match(out.stream, { status: 200, type: 'application/octet-stream', body: 'from a stream' });
 });
+
+t.test('mime-types built with the patch maps every extension and type as the package itself does', async (t) => {
+  const patch = PATCHES.find((p) => p.file.endsWith('mime-types/index.js'))!;
+  const require = createRequire(new URL(`../../${patch.file}`, import.meta.url));
+  const original = require('./index.js') as { types: Record<string, string>; extensions: Record<string, string[]>; contentType(t: string): string };
+  const mod = { exports: {} as Record<string, unknown> };
+  new Function('exports', 'require', 'module', applyPatch(readFileSync(patch.file, 'utf8'), patch))(mod.exports, require, mod);
+  const patched = mod.exports as typeof original;
+  t.same(patched.types, original.types);
+  t.same(patched.extensions, original.extensions);
+  t.equal(patched.contentType('json'), 'application/json; charset=utf-8');
+  t.ok(Object.keys(patched.types).length > 1000);
+});
