@@ -10,20 +10,20 @@
 // whether the stack, the load generator or the rest of the machine was the limit.
 //   npm run bench:laptop -- [--rate 200] [--duration 60s] [--boot-nice N] [--connections N] [--max N]
 // Targets (issue 19): corrected p99 ≤ 250 ms and ≥ 99 % under 100 ms through the scale-out.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import type { DecisionRecord } from '../autoscaler/record.js';
-import type { Stack } from '../cli/stack/stack-file.js';
 import { connectRedis, Fleet } from '../fleet/index.js';
 import type { Summary } from '../load/summary.js';
 import { buildOrExit } from './lib/build.js';
 import { ROOT } from './lib/child-process.js';
 import { load1, positiveInt } from './lib/stats.js';
 import { machineCpu, machineShares } from './lib/machine-cpu.js';
+import { QUIET_ENV, SHOAL, startShoalUp, type UpStack } from './lib/shoal-up.js';
 import { TreeCpuSampler, type ProcessCpu } from './lib/tree-cpu-sampler.js';
 
 const run = promisify(execFile);
@@ -38,43 +38,10 @@ if (seconds < 1 || seconds > 600) bad('--duration: expected 1s to 600s');
 const bootNice = values['boot-nice'];
 const max = values.max === undefined ? undefined : positiveInt('max', values.max, bad);
 const connections = values.connections === undefined ? undefined : positiveInt('connections', values.connections, bad);
-const SHOAL = join(ROOT, 'dist/cli/shoal.js');
-const env = { ...process.env, SHOAL_LOG_LEVEL: 'warn' };
-
 buildOrExit('bench:laptop');
 const loadAtStart = load1();
-const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-laptop-'));
-const upArgs = ['up', '--port', '0', '--admin-port', '0', '--proxy-admin-port', '0', '--data-dir', dir, ...(bootNice !== undefined ? ['--boot-nice', bootNice] : []), ...(max ? ['--max', String(max)] : [])];
-// Its own process group: one signal reaches the stack's supervisor, and nothing is left behind.
-const up = spawn(process.execPath, [SHOAL, ...upArgs], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-let upOut = '';
-up.stdout!.on('data', (b: Buffer) => (upOut = (upOut + b.toString()).slice(-16384)));
-up.stderr!.on('data', (b: Buffer) => (upOut = (upOut + b.toString()).slice(-16384)));
-const upExited = new Promise<void>((r) => up.once('exit', () => r()));
-
-async function stopStack(): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-up.pid!, sig);
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGINT');
-  const timer = setTimeout(() => signal('SIGKILL'), 60_000);
-  await upExited;
-  clearTimeout(timer);
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopStack().then(() => process.exit(130)));
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (up.exitCode !== null || up.signalCode !== null) throw new Error(`shoal up exited before ${what}: ${upOut}`);
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms / 1000} s: ${upOut}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const upFlags = [...(bootNice !== undefined ? ['--boot-nice', bootNice] : []), ...(max ? ['--max', String(max)] : [])];
+const env = QUIET_ENV;
 
 interface ServerBoot {
   id: string;
@@ -84,7 +51,7 @@ interface ServerBoot {
   bootMs: number | undefined;
 }
 
-function printReport(s: Summary, runStart: number, decisions: DecisionRecord[], boots: ServerBoot[]): void {
+function printReport(s: Summary, upArgs: string[], runStart: number, decisions: DecisionRecord[], boots: ServerBoot[]): void {
   const c = s.latency.corrected;
   const rel = (at: number) => `${((at - runStart) / 1000).toFixed(1).padStart(6)} s`;
   console.log(`\nbench:laptop — node ${process.version}, ${cpus().length} cores, load average ${loadAtStart} at the start`);
@@ -145,16 +112,15 @@ function printCpu(s: Summary, procs: ProcessCpu[], machine: ReturnType<typeof ma
   }
 }
 
-async function main(): Promise<void> {
-  await until(() => /shoal is up/.test(upOut), 300_000, '"shoal is up"');
-  const stack = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as Stack;
+async function main(up: UpStack): Promise<void> {
+  const { stack, dir } = up;
   const proxy = stack.proxy!.url;
   const tests = join(dir, 'generatedTests.json');
   await run(process.execPath, [join(ROOT, 'dist/cli/urlfuzzer.js'), '--target', proxy, '--out', tests, '--seed', '1'], { cwd: ROOT, env, timeout: 120_000 });
 
   const summaryFile = join(dir, 'summary.json');
   const loadArgs = ['load', '--tests', tests, '--rate', String(rate), '--duration', `${seconds}s`, '--data-dir', dir, '--json', summaryFile, ...(connections ? ['--connections', String(connections)] : [])];
-  const sampler = new TreeCpuSampler([up.pid!]);
+  const sampler = new TreeCpuSampler([up.pid]);
   const machineAtStart = machineCpu();
   const runStart = Date.now();
   const load = execFile(process.execPath, [SHOAL, ...loadArgs], { cwd: ROOT, env, timeout: (seconds + 120) * 1000, maxBuffer: 1 << 24 });
@@ -176,19 +142,17 @@ async function main(): Promise<void> {
     const servers = (await fleet.registry.list()).sort((a, b) => a.launchedAt - b.launchedAt);
     // A ready entry's state changed last when it became ready; a draining one's when it began draining.
     const boots = servers.map((sv) => ({ id: sv.id, launchedAt: sv.launchedAt, state: sv.state, bootMs: sv.state === 'ready' ? sv.stateChangedAt - sv.launchedAt : undefined }));
-    printReport(summary, runStart, decisions, boots);
+    printReport(summary, up.args, runStart, decisions, boots);
     printCpu(summary, cpu, machine, (runEnd - runStart) / 1000);
   } finally {
     redis.disconnect();
   }
 }
 
-main()
+const up = await startShoalUp('laptop', upFlags);
+main(up)
   .catch((err: Error) => {
     console.error(`bench:laptop failed: ${err.message}`);
     process.exitCode = 1;
   })
-  .finally(async () => {
-    await stopStack();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  .finally(() => up.stop());

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { HashGate } from './hash-gate.js';
 
 // scrypt with OWASP's minimum cost (N=2^17 is their first choice; 2^15 with r=8 keeps a
 // login near 50-100 ms on a small instance). The parameters travel with each hash, so
@@ -6,10 +7,12 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 };
 const KEY_LEN = 32;
 const SALT_LEN = 16;
+/** Half of libuv's default 4 threads: logins and sign-ups queue for these two, the others stay free. */
+const gate = new HashGate(2);
 
 function scrypt(password: string, salt: Buffer, o: { N: number; r: number; p: number }): Promise<Buffer> {
   const opts: ScryptOptions = { ...o, maxmem: 256 * o.N * o.r };
-  return new Promise((resolve, reject) => scryptCb(password.normalize('NFC'), salt, KEY_LEN, opts, (err, key) => (err ? reject(err) : resolve(key))));
+  return gate.run(() => new Promise((resolve, reject) => scryptCb(password.normalize('NFC'), salt, KEY_LEN, opts, (err, key) => (err ? reject(err) : resolve(key)))));
 }
 
 /** `scrypt$N$r$p$salt$hash` (salt and hash base64url): a fresh random salt per password. */
