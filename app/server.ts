@@ -8,6 +8,7 @@ import { connectRedis, Fleet, type Redis } from '../fleet/index.js';
 import { ConfigError } from '../lib/errors.js';
 import { edgeServerOptions, guardEdges, refuseHttp09 } from '../lib/http-edges.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { PARSE_ONCE } from '../lib/parse-once.js';
 import { redisUpGauge } from '../lib/metrics.js';
 import { MemoryMonitor } from '../monitors/memory-monitor.js';
 import { MonitorMetrics } from '../monitors/metrics.js';
@@ -16,7 +17,6 @@ import { appConfig, type AppConfig, type AppConfigInput, type AppDeps } from './
 import { openDynamo, type Dynamo } from './dynamodb/client.js';
 import { traceDynamo } from './dynamodb/tracing.js';
 import { MEMORY } from './dynamodb/embedded.js';
-import { FaultState, startFaultAdmin } from '../lib/fault-admin.js';
 import { faultMiddleware } from './http/faults.js';
 import { createKoaApp } from './http/koa-app.js';
 import { HttpMetrics } from './http/metrics.js';
@@ -74,7 +74,7 @@ function waitForRedis(redis: Redis, ms: number): Promise<void> {
 
 /** Starts one app server: DynamoDB, HTTP, monitors, registry entry. */
 export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promise<AppHandle> {
-  const config = appConfig.parse(input);
+  const config = appConfig.parse(input, PARSE_ONCE);
   const log = deps.log ?? createLogger('app');
   if (!config.advertise && ['0.0.0.0', '::'].includes(config.host)) {
     throw new ConfigError(`invalid --advertise (SHOAL_APP_ADVERTISE): --host ${config.host} listens on every interface; name the host:port others reach this server at`);
@@ -110,7 +110,9 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       guard: new LoginGuard(fleet, config.loginLimits),
     };
     // Inside the monitor, so an injected abort counts as the 5xx it is.
-    const faults = config.enableFaults ? new FaultState(true) : undefined;
+    // Loaded only with --enable-faults: its request schemas cost every other boot for nothing.
+    const faultAdmin = config.enableFaults ? await import('../lib/fault-admin.js') : undefined;
+    const faults = faultAdmin ? new faultAdmin.FaultState(true) : undefined;
     const outer: Middleware = faults ? ((mw) => (ctx, next) => monitor(ctx, () => mw(ctx, next)))(faultMiddleware(faults)) : (ctx, next) => monitor(ctx, next);
     const koa = createKoaApp({ stores, readiness, metrics, log, bodyLimitBytes: config.bodyLimitBytes, auth, tracing, monitor: outer });
 
@@ -150,8 +152,8 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     await waitForRedis(redis, config.redisWaitMs);
     requestMonitor?.start();
     memoryMonitor?.start();
-    if (faults) {
-      const hooks = await startFaultAdmin(faults, log);
+    if (faultAdmin && faults) {
+      const hooks = await faultAdmin.startFaultAdmin(faults, log);
       cleanups.push(() => hooks.close(), () => faults.clear());
       await fleet.chaos.setHook(id, hooks.address).catch((err: Error) => log.warn({ err: err.message }, 'could not record the fault hooks address'));
       cleanups.push(() => fleet.chaos.removeHook(id));

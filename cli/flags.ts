@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.js';
+import { PARSE_ONCE } from '../lib/parse-once.js';
 import { redact } from '../lib/redact.js';
 
 /** One flag as its tier declares it. The long name is the key in kebab case (`adminPort` → `--admin-port`). */
@@ -103,7 +104,7 @@ export function parseFlags<F extends Flags>(cmd: Command, t: Tier<F>, r: Reuse<F
     shape[key] = t.flags[key]!.schema;
     input[key] = raw[local];
   }
-  const res = z.object(shape).safeParse(input);
+  const res = z.object(shape).safeParse(input, PARSE_ONCE);
   if (!res.success) {
     const issue = res.error.issues[0]!;
     const key = String(issue.path[0] ?? '');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SENTINEL_URL } from '../fleet/connect.js';
 import { DEFAULT_PREFIX } from '../fleet/keys.js';
 import { parseDuration } from '../lib/duration.js';
+import { PARSE_ONCE } from '../lib/parse-once.js';
 import { configError, flag } from './flags.js';
 
 /** `--flag <v>` that falls back to an environment variable (flags > env > defaults). */
@@ -17,7 +18,7 @@ export function opt(flags: string, description: string, env?: string): Option {
  */
 export function parseOptions<S extends z.ZodType>(cmd: Command, schema: S): z.infer<S> {
   const raw = cmd.opts();
-  const res = schema.safeParse(raw);
+  const res = schema.safeParse(raw, PARSE_ONCE);
   if (res.success) return res.data;
   const issue = res.error.issues[0]!;
   const key = String(issue.path[0] ?? '');

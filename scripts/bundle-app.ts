@@ -9,13 +9,17 @@
 // loader reads as one-byte text without decoding UTF-8.
 //   node --import tsx scripts/bundle-app.ts
 import { build } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { wrapCommonJs, wrappedPath } from '../lib/code-cache.js';
+import { patchPlugin } from './bundle-patches.js';
 
 const dist = fileURLToPath(new URL('../dist/cli/', import.meta.url));
+const outfile = `${dist}app.cjs`;
 
 await build({
   entryPoints: [`${dist}app-main.js`],
-  outfile: `${dist}app.cjs`,
+  outfile,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -34,6 +38,11 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   charset: 'ascii',
+  // start-up work in packages that costs every boot for nothing (scripts/bundle-patches.ts)
+  plugins: [patchPlugin()],
   logLevel: 'warning',
   legalComments: 'none',
 });
+
+// The same file wrapped as Node's loader wraps a module, for Node 20's cached compile (lib/code-cache.ts).
+writeFileSync(wrappedPath(outfile), wrapCommonJs(readFileSync(outfile, 'latin1')), 'latin1');

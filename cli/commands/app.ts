@@ -6,6 +6,7 @@ import { MEMORY } from '../../app/dynamodb/embedded.js';
 import type { InstanceIdentity } from '../../app/instance-identity.js';
 import { enableCompileCache } from '../../lib/compile-cache.js';
 import { createLogger } from '../../lib/log.js';
+import { PARSE_ONCE } from '../../lib/parse-once.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
 import { duration, enableFaultsFlag, fleetRedisUrl, parseOptions, port, positiveInt, prefixFlag, redisFlag, sentinelFlags } from '../options.js';
 import { action } from '../run.js';
@@ -118,7 +119,7 @@ export function registerApp(program: Command): void {
         compatAuth: o.compatAuth,
         tokenTtlMs: o.tokenTtl,
         loginLimits: { perAccount: o.loginLimit, perAddress: o.loginLimit * 10, windowMs: 15 * 60_000 },
-      } satisfies z.input<typeof appConfig>);
+      } satisfies z.input<typeof appConfig>, PARSE_ONCE);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
 
       // Loaded after the flags are checked: a config error exits before Koa and the AWS SDK load;

@@ -7,6 +7,7 @@ import { dynamoChoice } from '../../app/dynamodb/choice.js';
 import { MEMORY } from '../../app/dynamodb/embedded.js';
 import { DEFAULT_TABLE_PREFIX, tableNames } from '../../app/store/table-names.js';
 import { ConfigError } from '../../lib/errors.js';
+import { PARSE_ONCE } from '../../lib/parse-once.js';
 import { opt, parseOptions } from '../options.js';
 import { action } from '../run.js';
 
@@ -31,7 +32,7 @@ export const dynamoFields = {
 export function dynamoSettings(o: { dynamodb?: string; dataDir: string }, env: NodeJS.ProcessEnv = process.env): DynamoSettings {
   const fromEndpointEnv = o.dynamodb === undefined && !!env.DYNAMODB_ENDPOINT;
   const raw = o.dynamodb ?? env.DYNAMODB_ENDPOINT ?? 'aws';
-  const parsed = dynamoChoice.safeParse(raw);
+  const parsed = dynamoChoice.safeParse(raw, PARSE_ONCE);
   if (!parsed.success) {
     const where = fromEndpointEnv ? 'DYNAMODB_ENDPOINT' : '--dynamodb (SHOAL_DYNAMODB)';
     throw new ConfigError(`invalid ${where}: ${parsed.error.issues[0]!.message} (got ${JSON.stringify(raw)})`);
