@@ -62,7 +62,13 @@ function summarize(output: unknown): string {
  */
 async function window(ctx: ChaosContext, exp: Experiment, file: Awaited<ReturnType<typeof loadRequests>>, durationMs: number, during: () => Promise<void>): Promise<{ load: Summary; state: SteadyState }> {
   const cfg = loadConfig(exp.load, file, { target: ctx.target.proxyUrl, durationMs, authorization: ctx.target.authorization, signal: ctx.signal });
-  const load = runLoad(cfg, ctx.log);
+  // The method runs under load: only once the load's setup (its fixtures, made through the
+  // system under test) is done and it sends. A fault injected during the setup failed the
+  // setup itself, with no verdict, against a stack without retries.
+  let started!: () => void;
+  const sending = new Promise<void>((resolve) => (started = resolve));
+  const load = runLoad({ ...cfg, onStart: started }, ctx.log);
+  await Promise.race([sending, load]);
   await during();
   const probes = exp.steady_state.probes;
   const [m, summary] = await Promise.all([measure(ctx, probes), load]);

@@ -28,6 +28,8 @@ export interface LoadConfig extends PartOptions {
   authorization?: string;
   /** Off for the warm-up run itself. */
   warmUp?: boolean;
+  /** Called once the fixtures are made, the warm-up is over and the first request is due. */
+  onStart?: () => void;
 }
 
 /** Long enough for V8 to optimize the send path. */
@@ -50,6 +52,7 @@ export async function runLoad(cfg: LoadConfig, log: Logger): Promise<Summary> {
   await Promise.all(runs.map((r) => r.connect()));
   const startedAt = Date.now();
   const t0 = performance.now();
+  cfg.onStart?.();
   const ended = Promise.all(runs.map((r) => r.run(t0)));
   const recs = runs.map((r) => r.rec);
   const sampler = cfg.fleet ? new ElasticitySampler(cfg.fleet, (tMs) => runs.reduce((n, r) => n + r.offeredAt(tMs), 0), t0, log) : undefined;
