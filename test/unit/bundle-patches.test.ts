@@ -39,6 +39,8 @@ const KOA_CHECK = `
 const Koa = require('koa');
 const { once } = require('node:events');
 const lazy = (name) => typeof Object.getOwnPropertyDescriptor(globalThis, name).get === 'function';
+// Node 20 installs them as lazy getters; newer Nodes may not (then there is nothing to keep unloaded)
+const lazyAtStart = lazy('Response') && lazy('ReadableStream');
 (async () => {
   const app = new Koa();
   app.use((ctx) => {
@@ -54,7 +56,7 @@ const lazy = (name) => typeof Object.getOwnPropertyDescriptor(globalThis, name).
   const get = (path) => new Promise((ok, fail) => http.get({ host: '127.0.0.1', port: server.address().port, path, headers: { accept: 'application/json' } }, (res) => {
     let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => ok({ status: res.statusCode, type: res.headers['content-type'], from: res.headers['x-from'], body }));
   }).on('error', fail));
-  const out = { json: await get('/json'), lazyAfterJson: lazy('Response') && lazy('ReadableStream') };
+  const out = { json: await get('/json'), lazyAtStart, lazyAfterJson: lazy('Response') && lazy('ReadableStream') };
   out.accepts = await get('/accepts');
   out.assert = await get('/assert');
   out.response = await get('/response');
@@ -69,9 +71,10 @@ t.test('Koa bundled with the patches answers JSON without loading the fetch glob
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'entry.cjs'), KOA_CHECK);
   await build({ entryPoints: [join(dir, 'entry.cjs')], outfile: join(dir, 'out.cjs'), bundle: true, platform: 'node', format: 'cjs', nodePaths: [join(process.cwd(), 'node_modules')], plugins: [patchPlugin()], logLevel: 'warning' });
-  const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'out.cjs')], { encoding: 'utf8', timeout: 30_000 })) as Record<string, { status: number; type: string; from?: string; body: string }> & { lazyAfterJson: boolean };
+  const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'out.cjs')], { encoding: 'utf8', timeout: 30_000 })) as Record<string, { status: number; type: string; from?: string; body: string }> & { lazyAtStart: boolean; lazyAfterJson: boolean };
   t.same(out.json, { status: 200, type: 'application/json; charset=utf-8', body: '{"ok":true}' });
-  t.equal(out.lazyAfterJson, true, 'Response and ReadableStream still unloaded after a JSON answer');
+  if (out.lazyAtStart) t.equal(out.lazyAfterJson, true, 'Response and ReadableStream still unloaded after a JSON answer');
+  else t.comment(`node ${process.version} has no lazy Response/ReadableStream globals to keep unloaded`);
   t.match(out.accepts, { status: 200, body: '{"type":"json"}' }, 'ctx.accepts still negotiates (accepts loaded on first use)');
   t.match(out.assert, { status: 418, body: 'a teapot' }, 'ctx.assert still throws its HTTP error (http-assert loaded on first use)');
   t.match(out.response, { status: 202, from: 'response', body: 'from a Response' });
