@@ -28,6 +28,7 @@ export interface TemplateRecord {
   name: string;
   class: TemplateClass;
   method: string;
+  /** The path as the tests file spells it (placeholders unexpanded). */
   route: string;
   total: number;
   ok: number;

@@ -5,7 +5,7 @@ import type { ElasticityResult, LoadSample } from './elasticity-sampler.js';
 import { latencyStats, type LatencyStats } from './histogram.js';
 import type { EndReason, LoadPart } from './part-run.js';
 import { phaseLatency, scalingPhases, type PhaseLatency } from './phases.js';
-import type { Recorder } from './recorder.js';
+import type { Recorder, TemplateRecord } from './recorder.js';
 import { meanRate, plannedCount } from './schedule.js';
 import type { ThresholdResult } from './thresholds.js';
 
@@ -75,16 +75,7 @@ export interface ClassSummary {
 }
 
 /** One template or chain step's share of the run; the rows add up to the run's answered requests. */
-export interface TemplateSummary {
-  id: string;
-  name: string;
-  class: TemplateClass;
-  method: string;
-  /** The path as the tests file spells it (placeholders unexpanded). */
-  route: string;
-  total: number;
-  ok: number;
-  errors: number;
+export interface TemplateSummary extends Pick<TemplateRecord, 'id' | 'name' | 'class' | 'method' | 'route' | 'total' | 'ok' | 'errors'> {
   /** Answers that took 100 ms or more from their planned send: this template's part of the tail. */
   over100ms: number;
   percentUnder100ms: number;
