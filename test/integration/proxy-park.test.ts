@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import t, { type Test } from 'tap';
-import { WebSocket } from 'undici';
-import { getJson, startBackend, startProxy, type ProxyProc } from '../fixtures/backend.js';
+import { getJson, openEcho, startBackend, startProxy, type ProxyProc } from '../fixtures/backend.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -95,14 +94,7 @@ t.test('a WebSocket connection is never parked: it goes on echoing while an idle
   await startBackend(t.teardown, r, 'b1');
   const p = await startProxy(t.teardown, r);
   await waitFor(async () => (await p.pool()).members.length === 1, { what: 'the backend in the pool' });
-  const ws = new WebSocket(`${p.url.replace('http', 'ws')}/ws`);
-  t.teardown(() => ws.close());
-  const got: string[] = [];
-  ws.addEventListener('message', (e) => got.push(String(e.data)));
-  await new Promise((resolve, reject) => {
-    ws.addEventListener('open', resolve);
-    ws.addEventListener('error', reject);
-  });
+  const { ws, got } = await openEcho(t.teardown, p.url);
   ws.send('one');
   await waitFor(() => got.length === 1, { what: 'the first echo' });
   const c = await Client.open(p.url);

@@ -1,6 +1,5 @@
 import t from 'tap';
-import { WebSocket } from 'undici';
-import { getJson, startBackend, startProxy } from '../fixtures/backend.js';
+import { getJson, openEcho, startBackend, startProxy } from '../fixtures/backend.js';
 import { testRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -10,14 +9,7 @@ t.test('WebSocket upgrade through the proxy (http-proxy-3), echoed by a server',
   const r = await testRedis(t.teardown);
   await startBackend(t.teardown, r, 'b1');
   const p = await startProxy(t.teardown, r);
-  const ws = new WebSocket(`${p.url.replace('http', 'ws')}/ws`);
-  t.teardown(() => ws.close());
-  const got: string[] = [];
-  ws.addEventListener('message', (e) => got.push(String(e.data)));
-  await new Promise((resolve, reject) => {
-    ws.addEventListener('open', resolve);
-    ws.addEventListener('error', reject);
-  });
+  const { ws, got } = await openEcho(t.teardown, p.url);
   ws.send('hello');
   ws.send('again');
   await waitFor(() => got.length === 2, { what: 'two echoes' });
