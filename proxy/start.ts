@@ -117,7 +117,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   // workers share the label, so the primary sums them into one proxy
   metrics.identify(baseId);
   opts.tracing?.store.identify(baseId);
-  const pool = () => ({ ...control.poolView(proxyId, 'node', set.view(Date.now())), failOpen: set.failingOpen });
+  const pool = () => control.poolView(proxyId, 'node', set.view(Date.now()), set.failingOpen);
   const adminAddress = await control.publish({
     counters,
     id: proxyId,
