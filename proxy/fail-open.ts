@@ -1,3 +1,4 @@
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 
 // Fail open: when no ready server passes its active checks, requests go to the ready servers
@@ -25,4 +26,18 @@ export class FailOpenLatch {
     else if (passing > 0) this.log.info({ servers: passing }, 'pool: a server passes its health checks again; fail open is over');
     else this.log.info('pool: no ready server left; fail open is over');
   }
+}
+
+/** `shoal_proxy_fail_open`, for an alert: a proxy failing open is serving on servers its checks call unhealthy. */
+export function failOpenGauge(registry: Registry, open: () => boolean): void {
+  new Gauge({
+    name: 'shoal_proxy_fail_open',
+    help: '1 while no ready server passes its health checks and requests go to them anyway (fail open)',
+    registers: [registry],
+    // the cluster primary sums workers' series: 1 if any worker fails open, not the count
+    aggregator: 'max',
+    collect() {
+      this.set(open() ? 1 : 0);
+    },
+  });
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/log.js';
 import type { ProxyConfig } from '../config.js';
 import { ControlPlane, endpoints, type PoolView, type RunningProxy } from '../control.js';
 import { DemandCounters } from '../demand.js';
-import { FailOpenLatch } from '../fail-open.js';
+import { failOpenGauge, FailOpenLatch } from '../fail-open.js';
 import { readKeyPair } from '../tls.js';
 import { HaproxyPool } from './backend.js';
 import { findBinary } from './binary.js';
@@ -66,6 +66,7 @@ export async function startHaproxyProxy(cfg: ProxyConfig, log: Logger): Promise<
   const proxyId = cfg.proxyId ?? `${hostname()}:${running.port}`;
   const pv = (): PoolView => ({ ...control.poolView(proxyId, 'haproxy', pool.view(stats), failOpen.open), haproxyPid: child?.pid });
   const registry = haproxyMetrics(counters, pv);
+  failOpenGauge(registry, () => failOpen.open);
   const ends = endpoints(cfg, running.port, running.compatPort);
   const adminAddress = await control.publish({
     counters,

@@ -117,6 +117,7 @@ for (const plane of dataPlanes()) {
     const p = await startProxy(t.teardown, r, [...dp, '--health-interval', '100ms', '--health-fall', '2', '--health-rise', '2'], { SHOAL_LOG_LEVEL: 'info' });
     const up = async (id: string) => (await p.pool()).members.find((m) => m.id === id)?.up;
     const logged = (re: RegExp) => p.proc.stderr().split('\n').filter((l) => re.test(l)).length;
+    const gauge = async () => /^shoal_proxy_fail_open(?:\{[^}]*\})? (\d)$/m.exec(String((await getJson(`${p.adminUrl}/metrics`)).body.raw))?.[1];
     await waitFor(async () => (await p.pool()).members.length === 2, { what: 'both servers in the pool' });
 
     await getJson(`${b1.url}/unready`);
@@ -131,11 +132,13 @@ for (const plane of dataPlanes()) {
     const open = await p.pool();
     t.equal(open.failOpen, true, '/pool says the proxy fails open');
     t.same(open.members.map((m) => m.id).sort(), ['b1', 'b2'], '/pool lists each server once');
+    t.equal(await gauge(), '1', 'and so does shoal_proxy_fail_open');
 
     await getJson(`${b1.url}/ready`);
     await waitFor(async () => (await up('b1')) === true, { timeoutMs: 15_000, what: 'b1 up again' });
     t.same([...(await spread(p.url, 20)).keys()], ['b1'], 'a server passing again: back to it alone');
     t.equal((await p.pool()).failOpen, false, 'fail open is over');
+    t.equal(await gauge(), '0', 'shoal_proxy_fail_open back to 0');
     await waitFor(() => logged(/fail open is over/) === 1, { what: 'the end of fail open logged' });
     t.equal(logged(/routing to them anyway \(fail open\)/), 1, 'its start logged once');
   });
