@@ -36,7 +36,7 @@ export interface QuietGcState {
   /** When it last asked for one more, for the young generation, and how many times since the spell. */
   youngGcAt: number;
   youngTries: number;
-  /** 'busy': collect once quiet; 'collected': once more later, for the young generation; 'settled': nothing to do. */
+  /** 'busy': collect once quiet; 'collected': once more a while after, for the young generation; 'settled': nothing to do. */
   phase: 'busy' | 'collected' | 'settled';
 }
 
@@ -44,8 +44,8 @@ export interface QuietGcState {
 export const QUIET_MS = 1000;
 /**
  * V8 shrinks the young generation in a full GC only when its allocation rate over the last
- * 5 s (GCTracer's throughput window) is low: a second collection this long after the last
- * activity sees only the quiet.
+ * 5 s (GCTracer's throughput window, sampled at each GC) is low: a collection this long
+ * after the one before sees only the quiet.
  */
 export const YOUNG_QUIET_MS = 6000;
 /** A spell smaller than this is not a burst worth a full GC (~30-100 ms of CPU with 10k sockets). */
@@ -73,7 +73,7 @@ export function planQuietGc(state: QuietGcState, s: QuietGcSample): { state: Qui
     if (next.sinceGc < MIN_ACTIVITY || !grown || s.at - next.gcAt < MIN_GC_INTERVAL_MS) return { state: next, action: 'none' };
     return { state: { ...next, sinceGc: 0, gcAt: s.at, youngTries: 0, phase: 'collected' }, action: 'compact' };
   }
-  if (next.phase === 'collected' && quiet >= YOUNG_QUIET_MS && s.at - next.youngGcAt >= YOUNG_QUIET_MS) {
+  if (next.phase === 'collected' && s.at - Math.max(next.gcAt, next.youngGcAt) >= YOUNG_QUIET_MS) {
     if (!youngGrown || next.youngTries >= YOUNG_TRIES) return { state: { ...next, phase: 'settled' }, action: 'none' };
     return { state: { ...next, youngGcAt: s.at, youngTries: next.youngTries + 1 }, action: 'compact' };
   }
