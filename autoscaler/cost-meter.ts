@@ -1,4 +1,4 @@
-import { accrue, costChange, emptyLedger, priceOf, round, unpriced, type Billable, type CostLedger, type Market, type PriceTable } from './engine/cost.js';
+import { accrue, costChange, emptyLedger, resumeLedger, priceOf, round, unpriced, type Billable, type CarriedLedger, type CostLedger, type Market, type PriceTable } from './engine/cost.js';
 import type { Instance } from './providers/provider.js';
 
 /** The fleet's cost as `shoal status`, `--json` and the dashboard show it (USD). */
@@ -7,6 +7,10 @@ export interface CostSummary {
   instanceHours: number;
   cost: number;
   perHour: number;
+  /** Counted up to this moment (epoch ms): the tick that observed the fleet. */
+  at: number;
+  /** Instances billed at `at`, charged from then until the next tick (a new leader's first). */
+  running: number;
   /** Instance types with no price (counted as 0). */
   unpriced: string[];
 }
@@ -28,15 +32,16 @@ export class CostMeter {
     this.ledger = emptyLedger(Date.now());
   }
 
-  resume(prev: CostSummary | undefined, now: number): void {
-    this.ledger = prev ? { ...emptyLedger(now), since: prev.since, instanceHours: prev.instanceHours, cost: prev.cost } : emptyLedger(now);
+  /** Continue from what the previous leader recorded (see resumeLedger). */
+  resume(prev: CarriedLedger | undefined, now: number): void {
+    this.ledger = resumeLedger(prev, now);
   }
 
   observe(instances: readonly Instance[], now: number): CostSummary {
     const billed: Billable[] = instances.filter(billable).map((i) => ({ id: i.id, instanceType: i.instanceType ?? 'local', market: i.market ?? 'on-demand' }));
     this.ledger = accrue(this.ledger, billed, now, this.prices);
     const l = this.ledger;
-    return { since: l.since, instanceHours: round(l.instanceHours), cost: round(l.cost), perHour: round(l.perHour), unpriced: unpriced(this.prices, billed) };
+    return { since: l.since, instanceHours: round(l.instanceHours, 8), cost: round(l.cost, 8), perHour: round(l.perHour, 8), at: l.lastAt, running: l.running, unpriced: unpriced(this.prices, billed) };
   }
 
   /** USD per hour a decision adds (launches) or saves (servers drained). */

@@ -20,8 +20,8 @@ export interface AutoscalerState {
   adminAddress?: string;
   /** The next scheduled actions (text, epoch ms), soonest first. */
   nextActions?: { text: string; at: number }[];
-  /** The fleet's cost (USD): since when, instance-hours and cost so far, per hour now, types without a price. */
-  cost?: { since: number; instanceHours: number; cost: number; perHour: number; unpriced: string[] };
+  /** The fleet's cost (USD): since when, instance-hours and cost so far, per hour now, types without a price; counted up to `at` with `running` instances billed then (what a new leader continues from). */
+  cost?: { since: number; instanceHours: number; cost: number; perHour: number; at?: number; running?: number; unpriced: string[] };
 }
 
 const NUMERIC = ['min', 'max', 'targetRps', 'targetMemory', 'desired', 'actual', 'intervalMs', 'updatedAt'] as const;

@@ -46,7 +46,7 @@ export interface StatusView {
   /** The autoscaler's next scheduled actions, soonest first. */
   schedule: { text: string; at: number }[];
   /** The fleet's cost as the autoscaler last counted it (USD); null before it has. */
-  cost: { since: number; instanceHours: number; cost: number; perHour: number; unpriced: string[] } | null;
+  cost: { since: number; instanceHours: number; cost: number; perHour: number; at?: number; running?: number; unpriced: string[] } | null;
   /** The processes `shoal up` supervises (empty otherwise): restarts and last exit. */
   processes: ProcessRow[];
 }

@@ -22,10 +22,16 @@ export interface CostLedger {
   cost: number;
   /** USD per hour for the instances of the last observation. */
   perHour: number;
+  /** The last observation: everything before it is counted. */
   lastAt: number;
-  /** The instances billed at the last observation. */
+  /** How many instances were billed at the last observation (charged until the next one). */
+  running: number;
+  /** Those instances, when this process observed them (a resumed ledger knows only their count and price). */
   billed: Billable[];
 }
+
+/** What a leader records of its ledger, for the next leader to continue from. */
+export type CarriedLedger = Pick<CostLedger, 'since' | 'instanceHours' | 'cost' | 'perHour'> & { at?: number; running?: number };
 
 /** Spot when no Spot price is configured: a typical discount (Spot prices move; configure them with --prices). */
 export const SPOT_SHARE = 0.3;
@@ -91,7 +97,19 @@ export function unpriced(prices: PriceTable, billed: readonly Billable[]): strin
 }
 
 export function emptyLedger(now: number): CostLedger {
-  return { since: now, instanceHours: 0, cost: 0, perHour: 0, lastAt: now, billed: [] };
+  return { since: now, instanceHours: 0, cost: 0, perHour: 0, lastAt: now, running: 0, billed: [] };
+}
+
+/**
+ * A new leader's ledger: its predecessor's, as of the last observation it recorded, so the
+ * instances billed then are charged until this leader's first one — the takeover gap included,
+ * nothing counted twice. A record without that moment (older leaders) resumes from `now`.
+ */
+export function resumeLedger(prev: CarriedLedger | undefined, now: number): CostLedger {
+  if (!prev) return emptyLedger(now);
+  const { since, instanceHours, cost } = prev;
+  if (prev.at === undefined || prev.running === undefined) return { ...emptyLedger(now), since, instanceHours, cost };
+  return { since, instanceHours, cost, perHour: prev.perHour, lastAt: Math.min(prev.at, now), running: prev.running, billed: [] };
 }
 
 /**
@@ -101,10 +119,10 @@ export function emptyLedger(now: number): CostLedger {
  */
 export function accrue(l: CostLedger, billed: readonly Billable[], now: number, prices: PriceTable): CostLedger {
   const hours = Math.max(0, now - l.lastAt) / 3_600_000;
-  const instanceHours = l.instanceHours + l.billed.length * hours;
+  const instanceHours = l.instanceHours + l.running * hours;
   const cost = l.cost + l.perHour * hours;
   const perHour = billed.reduce((sum, b) => sum + priceOf(prices, b), 0);
-  return { since: l.since, instanceHours, cost, perHour, lastAt: now, billed: [...billed] };
+  return { since: l.since, instanceHours, cost, perHour, lastAt: now, running: billed.length, billed: [...billed] };
 }
 
 /** The cost per hour a decision adds (launches at `launchPrice` each) or saves (the servers it removes). */

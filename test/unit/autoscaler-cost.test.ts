@@ -1,4 +1,5 @@
 import t from 'tap';
+import { CostMeter } from '../../autoscaler/cost-meter.js';
 import { accrue, costChange, DEFAULT_PRICES, emptyLedger, parsePrices, priceOf } from '../../autoscaler/engine/cost.js';
 
 const H = 3_600_000;
@@ -40,3 +41,33 @@ t.test('prices: configured over the defaults; Spot follows an On-Demand price un
 function round(n: number): number {
   return Math.round(n * 1e8) / 1e8;
 }
+
+t.test('a leader change loses and double-counts nothing: the new leader charges from the last moment the old one recorded', async (t) => {
+  const two = [
+    { id: 'a', instanceId: '1', state: 'running' as const, zone: 'z', launchedAt: 0, instanceType: 't3.small', market: 'on-demand' as const },
+    { id: 'b', instanceId: '2', state: 'running' as const, zone: 'z', launchedAt: 0, instanceType: 't3.small', market: 'spot' as const },
+  ];
+  // Without a leader change: 2 instances × 3 h, at 0.02704 $/h.
+  const one = new CostMeter(DEFAULT_PRICES);
+  one.resume(undefined, 0);
+  for (const at of [0, 1 * H, 3 * H]) one.observe(two, at);
+  const whole = one.observe(two, 3 * H);
+  t.equal(whole.instanceHours, 6);
+  const cases = [
+    { name: 'takeover well after the old leader’s last recorded tick', recordedAt: 1 * H, takeover: 2 * H },
+    { name: 'takeover right at it', recordedAt: 1 * H, takeover: 1 * H },
+    { name: 'the old leader’s last tick was never recorded (deposed before writing)', recordedAt: 0, takeover: 2.5 * H },
+  ];
+  for (const c of cases) {
+    const old = new CostMeter(DEFAULT_PRICES);
+    old.resume(undefined, 0);
+    let recorded = old.observe(two, 0);
+    if (c.recordedAt > 0) recorded = old.observe(two, c.recordedAt);
+    const next = new CostMeter(DEFAULT_PRICES);
+    next.resume(JSON.parse(JSON.stringify(recorded)), c.takeover); // as read back from the state hash
+    const s = next.observe(two, 3 * H);
+    t.equal(s.instanceHours, whole.instanceHours, `${c.name}: instance-hours`);
+    t.equal(s.cost, whole.cost, `${c.name}: cost`);
+    t.equal(s.since, 0, `${c.name}: still counting since the first leader began`);
+  }
+});
