@@ -53,6 +53,8 @@ export class Daemon {
   private instances: Instance[] = [];
   /** Servers the launcher saw exit since the last tick, with the state they were in. */
   private exits = new Map<string, ServerState>();
+  /** Servers a decision already judged dead: their exit (our own stop at a boot timeout) is not a second death. */
+  private judged = new Set<string>();
   private timer?: NodeJS.Timeout;
   private busy = false;
   private lastTick = 0;
@@ -72,6 +74,7 @@ export class Daemon {
         this.history = emptyHistory();
         this.reconciled = emptyReconcileHistory();
         this.exits.clear();
+        this.judged.clear();
       }
       o.onRole(c);
     });
@@ -99,7 +102,7 @@ export class Daemon {
     const res = await this.o.fleet.registry.exited(i.id).catch(() => undefined);
     if (!res?.ok || !res.was) return;
     this.o.log.warn({ id: i.id, instanceId: i.instanceId, was: res.was }, 'app server exited: marked gone, replaced at the next tick');
-    if (this.leadership.role === 'leader') this.exits.set(i.id, res.was);
+    if (this.leadership.role === 'leader' && !this.judged.has(i.id)) this.exits.set(i.id, res.was);
   }
 
   get redisUp(): boolean {
@@ -181,10 +184,21 @@ export class Daemon {
     const incomplete = complete ? {} : { incomplete: `the ${provider.name} provider's first full listing since taking the lead is still under way (${instances.length} instances known so far)` };
     const out = decide({ now: snap.at, config, servers: inputs.servers, proxies: inputs.proxies, ...incomplete }, this.history);
     this.history = out.history;
+    this.judge(out.decision.dead);
     const none: DecisionRecord['acted'] = { launched: [], draining: [], markedGone: [], terminated: [] };
     const acted = this.o.dryRun ? none : await this.act(out.decision, seen, rec);
     const costChange = this.o.cost.change(out.decision.launch, out.decision.remove);
     await this.record(out.decision, acted, engine, scheduled?.fired ?? [], { summary: cost, change: costChange });
+  }
+
+  /**
+   * Remember who this decision judged dead before acting on it: stopping a boot that timed out
+   * makes the launcher report an exit, which would otherwise be judged again next tick.
+   */
+  private judge(dead: Decision['dead']): void {
+    for (const d of dead) this.judged.add(d.id);
+    // oldest first: an exit comes within a tick or two of its verdict
+    for (const id of this.judged) if (this.judged.size > 200) this.judged.delete(id);
   }
 
   private async act(d: Decision, snap: FleetSnapshot, rec: Reconciliation): Promise<DecisionRecord['acted']> {

@@ -27,6 +27,7 @@ t.test('a server that crashes at boot: back-off and one probe at a time, not a l
   t.ok(held[0]!.explanation.backoffUntil! > held[0]!.at);
   const dead = decisions.flatMap((d) => d.dead);
   t.ok(dead.length >= 3 && dead.every((d) => d.reason === 'boot-exit'), 'each failure seen as a boot that exited');
+  for (const [id, n] of deaths(decisions).dead) t.equal(n, 1, `${id} judged dead by one decision`);
   const total = launches.reduce((a, b) => a + b, 0);
   const all = await waitFor(
     async () => {
@@ -37,6 +38,42 @@ t.test('a server that crashes at boot: back-off and one probe at a time, not a l
   );
   t.equal(all.length, total, `${total} servers launched in all, each marked gone`);
   t.ok((await a.metric('shoal_autoscaler_boot_failures')) >= 3);
+});
+
+/** Each server id judged dead, with how many decisions judged it: one failed launch, one death. */
+function deaths(decisions: readonly { dead: { id: string }[]; acted: { markedGone: string[] } }[]): { dead: Map<string, number>; marked: Map<string, number> } {
+  const dead = new Map<string, number>();
+  const marked = new Map<string, number>();
+  for (const d of decisions) {
+    for (const x of d.dead) dead.set(x.id, (dead.get(x.id) ?? 0) + 1);
+    for (const id of d.acted.markedGone) marked.set(id, (marked.get(id) ?? 0) + 1);
+  }
+  return { dead, marked };
+}
+
+t.test('a server that never gets ready: stopped at the boot timeout, judged dead once, backed off once', async (t) => {
+  const s = await stack(t.teardown);
+  const a = await autoscaler(t.teardown, s, ['--min', '1', '--max', '2', '--boot-timeout', '1500ms', '--app-command', `${process.execPath} -e setInterval(Object,1000)`]);
+  const decisions = await waitFor(
+    async () => {
+      const d = (await a.decisions()).reverse();
+      // a few ticks after the second failure, so a second verdict on either would be in
+      const second = d.findIndex((x) => x.explanation.bootFailures >= 2);
+      return second >= 0 && d.length - second >= 6 ? d : undefined;
+    },
+    { timeoutMs: 45_000, intervalMs: 200, what: 'two boot timeouts and a few ticks after' },
+  );
+  const launched = decisions.flatMap((d) => d.acted.launched);
+  const { dead, marked } = deaths(decisions);
+  t.ok(dead.size >= 2, `${dead.size} servers timed out at boot`);
+  for (const [id, n] of dead) {
+    t.ok(launched.includes(id), `${id} was launched`);
+    t.equal(n, 1, `${id} judged dead by one decision`);
+    t.equal(marked.get(id), 1, `${id} marked gone by one decision`);
+  }
+  t.ok(decisions.flatMap((d) => d.dead).every((d) => d.reason === 'boot-timeout'), 'each seen as a boot timeout, not also as an exit');
+  const counts = decisions.map((d) => d.explanation.bootFailures);
+  t.same(counts.filter((c, i) => i === 0 || c !== counts[i - 1]).filter((c) => c > 0), [...Array(Math.max(...counts)).keys()].map((i) => i + 1), 'the back-off counts each failure once: 1, 2, …');
 });
 
 t.test('bad flags exit 2 with one line naming the flag', async (t) => {
