@@ -55,6 +55,8 @@ export class Daemon {
   private exits = new Map<string, ServerState>();
   /** Servers a decision already judged dead: their exit (our own stop at a boot timeout) is not a second death. */
   private judged = new Set<string>();
+  /** The cost meter taking over the previous leader's totals: a tick waits for it, else it would record a blank ledger over them. */
+  private costResumed: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private busy = false;
   private lastTick = 0;
@@ -70,7 +72,7 @@ export class Daemon {
         // A standby does not follow the fleet: the provider refreshes its book now, the first ticks do not wait for it.
         void o.provider.lead?.(cfg.intervalMs);
         o.scheduler?.resume(Date.now());
-        void o.fleet.autoscaler.read().then((s) => o.cost.resume(s?.cost, Date.now()), () => o.cost.resume(undefined, Date.now()));
+        this.costResumed = o.fleet.autoscaler.read().then((s) => o.cost.resume(s?.cost, Date.now()), () => o.cost.resume(undefined, Date.now()));
         this.history = emptyHistory();
         this.reconciled = emptyReconcileHistory();
         this.exits.clear();
@@ -161,6 +163,7 @@ export class Daemon {
     // lacks counts as alive, nothing is terminated as an orphan, nothing scales in.
     const complete = provider.complete ?? true;
     this.instances = instances;
+    await this.costResumed;
     const cost = this.o.cost.observe(instances, snap.at);
     const listGraceMs = complete ? Math.max(provider.listingLagMs, 0) : Infinity;
     const reconciled = reconcile({ now: snap.at, provider: provider.name, bootTimeoutMs: engine.bootTimeoutMs, listGraceMs, instances, servers: snap.servers }, this.reconciled);
