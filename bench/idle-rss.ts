@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { startRedisServer } from '../lib/redis-server.js';
 import { buildOrExit } from './lib/build.js';
 import { spawnNode } from './lib/child-process.js';
-import { IDLE_S, rssWithIdleSockets, treeRssKb, type FirstRequest } from './lib/idle-sockets.js';
+import { IDLE_S, rssWithIdleSockets, SHOAL_HOLDS_IDLE_SOCKETS, treeRssKb, type FirstRequest } from './lib/idle-sockets.js';
 import { nodeTarget } from './lib/proxy-targets.js';
 import { load1, positiveInt } from './lib/stats.js';
 
@@ -34,7 +34,7 @@ try {
   const backendAddr = (await backend.waitForLine(/ready at http:\/\/(\S+)/))[1]!;
   for (const flags of [[], ['--max-semi-space-size=1']]) {
     const floor = [...flags, 'bench/lib/undici-floor-proxy.mjs', '--backend', backendAddr];
-    const shoal = [...flags, 'dist/cli/shoal.js', 'proxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'idle:', '--log-level', 'warn'];
+    const shoal = [...flags, 'dist/cli/shoal.js', 'proxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'idle:', '--log-level', 'warn', ...SHOAL_HOLDS_IDLE_SOCKETS];
     for (const [name, args, ready] of [['node http server (undici floor)', floor, /listening (http:\/\/\S+)/], ['shoal proxy', shoal, /ready at (http:\/\/\S+) /]] as const) {
       for (const [mode, first] of MODES) {
         const t = await nodeTarget(name, [...args], ready);

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { startRedisServer } from '../lib/redis-server.js';
 import { buildOrExit } from './lib/build.js';
 import { spawnNode } from './lib/child-process.js';
-import { IDLE_S, rssWithIdleSockets, treeRssKb, type IdleRss } from './lib/idle-sockets.js';
+import { IDLE_S, rssWithIdleSockets, SHOAL_HOLDS_IDLE_SOCKETS, treeRssKb, type IdleRss } from './lib/idle-sockets.js';
 import { treeCpuTimes } from './lib/proc-cpu.js';
 import { haproxyTarget, nginxTarget, nodeTarget, type Target } from './lib/proxy-targets.js';
 import { openModel, type OpenModelRun } from './lib/shoal-load.js';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     targets.push(t);
   };
   // all from plain JS (dist/ built just now): a tsx loader and its esbuild child would inflate CPU and RSS
-  const shoalArgs = ['dist/cli/shoal.js', 'proxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn'];
+  const shoalArgs = ['dist/cli/shoal.js', 'proxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn', ...SHOAL_HOLDS_IDLE_SOCKETS];
   add(await nodeTarget('shoal', shoalArgs, /ready at (http:\/\/\S+) /));
   if (values['tracing-cost']) add(await nodeTarget('shoal no tracing', shoalArgs, /ready at (http:\/\/\S+) /, { OTEL_SDK_DISABLED: 'true' }));
   add(await nodeTarget('undici floor', ['bench/lib/undici-floor-proxy.mjs', '--backend', backendAddr], /listening (http:\/\/\S+)/));
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   add(await haproxyTarget(dir, backendAddr));
   // shoal's control plane driving HAProxy (its child: CPU and RSS are counted with it)
   if (targets.some((t) => t.name === 'haproxy')) {
-    add(await nodeTarget('shoal+haproxy', ['dist/cli/shoal.js', 'proxy', '--data-plane', 'haproxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn'], /ready at (http:\/\/\S+) /));
+    add(await nodeTarget('shoal+haproxy', ['dist/cli/shoal.js', 'proxy', '--data-plane', 'haproxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn', ...SHOAL_HOLDS_IDLE_SOCKETS], /ready at (http:\/\/\S+) /));
   }
 
   loadAtStart = load1();

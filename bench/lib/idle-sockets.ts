@@ -29,8 +29,14 @@ export interface IdleRss {
   idle: number;
 }
 
-/** The second reading: past the proxy's quiet-time collections (6 s) and V8's memory reducer's start delay (8 s). */
+/**
+ * The second reading: past the proxy's quiet-time collections (6 s) and V8's memory
+ * reducer's start delay (8 s). Every target must keep idle sockets longer than this plus the
+ * time to open them: shoal gets SHOAL_HOLDS_IDLE_SOCKETS (its header timeout is 10 s).
+ */
 export const IDLE_S = 10;
+/** shoal's flags for holding silent sockets through both readings, as nginx (60 s), HAProxy (`timeout client`) and node (60 s) do. */
+export const SHOAL_HOLDS_IDLE_SOCKETS = ['--header-timeout', '30s'];
 
 /**
  * RSS (MB) of the process tree while `n` idle client sockets are held open against `url`:

@@ -57,6 +57,8 @@ const server = createServer((req, res) => {
   pool.dispatch({ path: req.url, method: req.method, headers }, new Exchange(res));
 });
 server.maxConnections = 20000;
+// shoal's keep-alive timeout (--idle-timeout 60s), not Node's 5 s: bench:idle-rss holds kept-alive sockets longer than that
+server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`listening http://127.0.0.1:${server.address().port}\n`));
 process.on('SIGTERM', () => {
   server.close();
