@@ -172,12 +172,15 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       log.warn({ id, faults: hooks.address }, 'fault hooks enabled (--enable-faults): chaos tools on this machine may slow or fail this server');
     }
     if (warmUpMark) {
-      const { warmUp } = await import('./warm-up/run.js');
-      const res = await warmUp(ownListener(server), config.warmUp, warmUpMark.value!);
+      // Against a database that does not answer, the warm-up could only time out.
+      if ((await readiness.check()).db.ok) {
+        const { warmUp } = await import('./warm-up/run.js');
+        const res = await warmUp(ownListener(server), config.warmUp, warmUpMark.value!);
+        if (res.ended === 'error') log.warn(res, 'warm-up stopped by a failed request: ready, colder than it could be');
+        else log.info(res, res.ended === 'time' ? 'warm-up hit --warm-up-time: ready' : 'warmed up: ready');
+      } else log.warn('DynamoDB does not answer: no warm-up');
       warmUpMark.end();
       readiness.warming = false;
-      if (res.ended === 'error') log.warn(res, 'warm-up stopped by a failed request: ready, colder than it could be');
-      else log.info(res, res.ended === 'time' ? 'warm-up hit --warm-up-time: ready' : 'warmed up: ready');
     }
     await registration.ready();
     registration.start();

@@ -67,6 +67,8 @@ export async function warmUp(to: { host: string; port: number }, limits: WarmUpL
     const res = await send(to, agent, mark, r, deadline - performance.now(), readBody);
     sent++;
     byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
+    // A server error here (DynamoDB gone, say) would only repeat until the ceiling: say so and stop.
+    if (res.status >= 500) throw new Error(`${r.method} ${r.path} answered ${res.status}`);
     return res.body;
   };
   const more = () => sent < limits.requests && performance.now() < deadline;
