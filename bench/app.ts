@@ -5,11 +5,15 @@
 // run with --warm-up 0, so the figure stays the one issue 19 targets (≤ 500 ms, ≤ 0.4 CPU-s)
 // and compares with earlier runs. Then --warm-boots rounds with the default warm-up, once
 // the songs below exist: what an operator's `shoal app` takes to ready, warm-up included.
+// First requests: --first N requests (a rotation of the three API routes below) to a fresh
+// app with --warm-up 0 and to one with the default warm-up, in blocks of 200, the app's CPU
+// µs per request per block: what the warm-up saves the first real requests (CPU time, so a
+// busy machine slows it but does not change it much).
 // Requests: one more app serves N requests per route from a fixed-concurrency keep-alive
 // client; the app's CPU time before and after gives CPU µs per request. /healthz is the
 // floor (Koa and the monitors, no I/O). The same dynalite (its own process) and Redis serve
 // every app.
-//   npm run bench:app -- [--boots 5] [--warm-boots 3] [--rounds 3] [--requests 2000] [--concurrency 8] [--songs 200] [--cpu-prof DIR]
+//   npm run bench:app -- [--boots 5] [--warm-boots 3] [--first 1200] [--rounds 3] [--requests 2000] [--concurrency 8] [--songs 200] [--cpu-prof DIR]
 // --cpu-prof DIR writes a V8 CPU profile of every boot, and one of the app that serves the
 // requests (written when it stops), to DIR (open them in Chrome DevTools).
 import { cpus } from 'node:os';
@@ -29,6 +33,7 @@ const { values } = parseArgs({
   options: {
     boots: { type: 'string', default: '5' },
     'warm-boots': { type: 'string', default: '3' },
+    first: { type: 'string', default: '1200' },
     rounds: { type: 'string', default: '3' },
     requests: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '8' },
@@ -42,6 +47,8 @@ const bad = (msg: string): never => {
 };
 const boots = positiveInt('boots', values.boots!, bad);
 const warmBoots = values['warm-boots'] === '0' ? 0 : positiveInt('warm-boots', values['warm-boots']!, bad);
+const firstN = values.first === '0' ? 0 : positiveInt('first', values.first!, bad);
+const BLOCK = 200;
 const rounds = positiveInt('rounds', values.rounds!, bad);
 const requests = positiveInt('requests', values.requests!, bad);
 const concurrency = positiveInt('concurrency', values.concurrency!, bad);
@@ -78,6 +85,22 @@ function songBody(i: number): string {
 async function cpuPerRequest(app: AppProcess, route: Route, n: number): Promise<number> {
   const { cpuS } = await cpuDuring(app.pid, () => runFixed(app.url, n, concurrency, route.call));
   return (cpuS / n) * 1e6;
+}
+
+/** A fresh app's CPU µs per request over its first `firstN` requests, block by block. */
+async function firstRequests(args: string[], routes: Route[]): Promise<number[]> {
+  const { app } = await bootApp(args);
+  try {
+    const out: number[] = [];
+    for (let done = 0; done < firstN; done += BLOCK) {
+      const n = Math.min(BLOCK, firstN - done);
+      const { cpuS } = await cpuDuring(app.pid, () => runFixed(app.url, n, concurrency, (i) => routes[(done + i) % routes.length]!.call(done + i)));
+      out.push((cpuS / n) * 1e6);
+    }
+    return out;
+  } finally {
+    await app.stop();
+  }
 }
 
 function printBoots(list: Boot[], what: string): void {
@@ -141,6 +164,14 @@ async function main(): Promise<void> {
     for (const r of routes) {
       const xs = us.get(r.name)!;
       console.log(`${r.name.padEnd(34)} ${median(xs).toFixed(0).padStart(10)}  ${spread(xs, 0)}`);
+    }
+    if (firstN > 0) {
+      const api = routes.slice(1);
+      const coldUs = await firstRequests(cold, api);
+      const warmUs = await firstRequests(common, api);
+      console.log(`\nfirst requests of a fresh app: CPU µs per request in blocks of ${BLOCK} (${api.map((r) => r.name).join(', ')} in turn; ${concurrency} connections)`);
+      console.log(`${'requests'.padEnd(12)} ${'--warm-up 0'.padStart(12)} ${'default'.padStart(12)}`);
+      coldUs.forEach((c, i) => console.log(`${`${i * BLOCK + 1}–${Math.min((i + 1) * BLOCK, firstN)}`.padEnd(12)} ${c.toFixed(0).padStart(12)} ${warmUs[i]!.toFixed(0).padStart(12)}`));
     }
     if (warmBoots > 0) {
       const warmed: Boot[] = [];
