@@ -171,17 +171,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       cleanups.push(() => fleet.chaos.removeHook(id));
       log.warn({ id, faults: hooks.address }, 'fault hooks enabled (--enable-faults): chaos tools on this machine may slow or fail this server');
     }
-    if (warmUpMark) {
-      // Against a database that does not answer, the warm-up could only time out.
-      if ((await readiness.check()).db.ok) {
-        const { warmUp } = await import('./warm-up/run.js');
-        const res = await warmUp(ownListener(server), config.warmUp, warmUpMark.value!);
-        if (res.ended === 'error') log.warn(res, 'warm-up stopped by a failed request: ready, colder than it could be');
-        else log.info(res, res.ended === 'time' ? 'warm-up hit --warm-up-time: ready' : 'warmed up: ready');
-      } else log.warn('DynamoDB does not answer: no warm-up');
-      warmUpMark.end();
-      readiness.warming = false;
-    }
+    if (warmUpMark) await (await import('./warm-up/run.js')).warmUpBeforeReady(ownListener(server), config.warmUp, warmUpMark, readiness, log);
     await registration.ready();
     registration.start();
     if (config.spotPollMs > 0) {

@@ -1,5 +1,7 @@
 import { Agent, request } from 'node:http';
-import { WARM_UP_HEADER } from './mark.js';
+import type { Logger } from '../../lib/log.js';
+import type { Readiness } from '../readiness.js';
+import { WARM_UP_HEADER, type WarmUpMark } from './mark.js';
 import { DISCOVERY, idsOf, warmRequest, type KnownIds, type WarmRequest } from './plan.js';
 
 /** How much warm-up: at most `requests`, for at most `timeMs`. */
@@ -8,7 +10,7 @@ export interface WarmUpLimits {
   timeMs: number;
 }
 
-export interface WarmUpResult {
+interface WarmUpResult {
   sent: number;
   ms: number;
   /** This process's CPU time meanwhile (the server and the warm-up's client both run here). */
@@ -56,7 +58,7 @@ function parse(text: string): unknown {
  * client and DynamoDB behind it — has run hot code before traffic comes. Never throws: a
  * failed warm-up leaves a colder server, not a broken one.
  */
-export async function warmUp(to: { host: string; port: number }, limits: WarmUpLimits, mark: string): Promise<WarmUpResult> {
+async function warmUp(to: { host: string; port: number }, limits: WarmUpLimits, mark: string): Promise<WarmUpResult> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const deadline = started + limits.timeMs;
@@ -97,4 +99,19 @@ export async function warmUp(to: { host: string; port: number }, limits: WarmUpL
     ended: timeUp ? 'time' : failure ? 'error' : 'done',
     ...(failure && !timeUp ? { error: failure.message } : {}),
   };
+}
+
+/**
+ * The warm-up as a starting server runs it, between listening and registering `ready`:
+ * skipped when DynamoDB does not answer (it could only run into its ceiling), logged, and
+ * then the mark is dropped and readiness no longer held back.
+ */
+export async function warmUpBeforeReady(to: { host: string; port: number }, limits: WarmUpLimits, mark: WarmUpMark, readiness: Readiness, log: Logger): Promise<void> {
+  if ((await readiness.check()).db.ok) {
+    const res = await warmUp(to, limits, mark.value!);
+    if (res.ended === 'error') log.warn(res, 'warm-up stopped by a failed request: ready, colder than it could be');
+    else log.info(res, res.ended === 'time' ? 'warm-up hit --warm-up-time: ready' : 'warmed up: ready');
+  } else log.warn('DynamoDB does not answer: no warm-up');
+  mark.end();
+  readiness.warming = false;
 }
