@@ -87,6 +87,19 @@ t.test('--warm-up 0 skips the warm-up: ready at once', async (t) => {
   t.equal(await app.stop(), 0);
 });
 
+t.test('DynamoDB not answering: no warm-up, the server still comes up (and says it is unavailable)', async (t) => {
+  const redis = await testRedis(t.teardown);
+  const dead = await freePort(); // nothing listens there
+  const app = spawnShoal(t.teardown, ['app', '--port', '0', '--dynamodb', `http://127.0.0.1:${dead}`], {
+    env: { REDIS_URL: redis.url, SHOAL_PREFIX: redis.prefix, SHOAL_APP_WARM_UP: undefined },
+  });
+  const [, , address] = await app.waitForOutput(READY, 60_000);
+  t.match(app.stderr(), /DynamoDB does not answer: no warm-up/);
+  const res = await fetch(`http://${address}/readyz`);
+  t.match({ status: res.status, body: await res.json() }, { status: 503, body: { status: 'unavailable', warming: false } });
+  t.equal(await app.stop(), 0);
+});
+
 t.test('a bad warm-up value: one line naming the flag, exit 2', async (t) => {
   for (const [args, env, re] of [
     [['--warm-up', '-1'], {}, /^shoal: invalid --warm-up \(SHOAL_APP_WARM_UP\): .*-1/],
