@@ -103,6 +103,14 @@ async function firstRequests(args: string[], routes: Route[]): Promise<number[]>
   }
 }
 
+/** What the app's log says its warm-up did: requests, wall ms, CPU and why it ended. */
+function warmUpLine(stderr: string): string {
+  const m = /\{[^\n]*"msg":"(?:warmed up|warm-up)[^\n]*\}/.exec(stderr);
+  if (!m) return 'no warm-up line in the log';
+  const w = JSON.parse(m[0]) as { sent: number; ms: number; cpuMs: number; ended: string };
+  return `${w.sent} requests in ${w.ms} ms, ${(w.cpuMs / 1000).toFixed(2)} CPU-s, ended: ${w.ended}`;
+}
+
 function printBoots(list: Boot[], what: string): void {
   console.log(`${what}: spawn → first 200 from /readyz, ${list.length} fresh processes one after another (round 1 may fill a compile cache)`);
   list.forEach((b, i) => console.log(`  round ${i + 1}: ${b.wallMs.toFixed(0)} ms wall, ${b.cpuS.toFixed(2)} CPU-s, ${b.rssMb.toFixed(0)} MB RSS`));
@@ -175,13 +183,17 @@ async function main(): Promise<void> {
     }
     if (warmBoots > 0) {
       const warmed: Boot[] = [];
+      const said: string[] = [];
       for (let i = 0; i < warmBoots; i++) {
-        const b = await bootApp(common);
+        // At info level the app logs what its warm-up did.
+        const b = await bootApp(common, [], { SHOAL_LOG_LEVEL: 'info' });
         warmed.push(b);
+        said.push(warmUpLine(b.app.stderr()));
         await b.app.stop();
       }
       console.log('');
       printBoots(warmed, `boot with the default warm-up (--warm-up 1000, ${songs} songs in the table)`);
+      said.forEach((line, i) => console.log(`  round ${i + 1}'s warm-up: ${line}`));
     }
     console.log(`\nload average ${load1()} at the end (${cpus().length} cores)`);
   } finally {
