@@ -13,7 +13,8 @@
 // client; the app's CPU time before and after gives CPU µs per request. /healthz is the
 // floor (Koa and the monitors, no I/O). The same dynalite (its own process) and Redis serve
 // every app.
-//   npm run bench:app -- [--boots 5] [--warm-boots 3] [--first 1200] [--rounds 3] [--requests 2000] [--concurrency 8] [--songs 200] [--cpu-prof DIR]
+// --warm-up N: the warmed side's count instead of shoal app's default.
+//   npm run bench:app -- [--boots 5] [--warm-boots 3] [--first 1200] [--warm-up N] [--rounds 3] [--requests 2000] [--concurrency 8] [--songs 200] [--cpu-prof DIR]
 // --cpu-prof DIR writes a V8 CPU profile of every boot, and one of the app that serves the
 // requests (written when it stops), to DIR (open them in Chrome DevTools).
 import { cpus } from 'node:os';
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     boots: { type: 'string', default: '5' },
     'warm-boots': { type: 'string', default: '3' },
     first: { type: 'string', default: '1200' },
+    'warm-up': { type: 'string' },
     rounds: { type: 'string', default: '3' },
     requests: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '8' },
@@ -49,6 +51,9 @@ const boots = positiveInt('boots', values.boots!, bad);
 const warmBoots = values['warm-boots'] === '0' ? 0 : positiveInt('warm-boots', values['warm-boots']!, bad);
 const firstN = values.first === '0' ? 0 : positiveInt('first', values.first!, bad);
 const BLOCK = 200;
+const warmUpN = values['warm-up'] === undefined ? undefined : positiveInt('warm-up', values['warm-up'], bad);
+const warmUpArgs = warmUpN === undefined ? [] : ['--warm-up', String(warmUpN)];
+const warmUpName = warmUpN === undefined ? 'default' : `--warm-up ${warmUpN}`;
 const rounds = positiveInt('rounds', values.rounds!, bad);
 const requests = positiveInt('requests', values.requests!, bad);
 const concurrency = positiveInt('concurrency', values.concurrency!, bad);
@@ -176,23 +181,23 @@ async function main(): Promise<void> {
     if (firstN > 0) {
       const api = routes.slice(1);
       const coldUs = await firstRequests(cold, api);
-      const warmUs = await firstRequests(common, api);
+      const warmUs = await firstRequests([...common, ...warmUpArgs], api);
       console.log(`\nfirst requests of a fresh app: CPU µs per request in blocks of ${BLOCK} (${api.map((r) => r.name).join(', ')} in turn; ${concurrency} connections)`);
-      console.log(`${'requests'.padEnd(12)} ${'--warm-up 0'.padStart(12)} ${'default'.padStart(12)}`);
-      coldUs.forEach((c, i) => console.log(`${`${i * BLOCK + 1}–${Math.min((i + 1) * BLOCK, firstN)}`.padEnd(12)} ${c.toFixed(0).padStart(12)} ${warmUs[i]!.toFixed(0).padStart(12)}`));
+      console.log(`${'requests'.padEnd(12)} ${'--warm-up 0'.padStart(12)} ${warmUpName.padStart(16)}`);
+      coldUs.forEach((c, i) => console.log(`${`${i * BLOCK + 1}–${Math.min((i + 1) * BLOCK, firstN)}`.padEnd(12)} ${c.toFixed(0).padStart(12)} ${warmUs[i]!.toFixed(0).padStart(16)}`));
     }
     if (warmBoots > 0) {
       const warmed: Boot[] = [];
       const said: string[] = [];
       for (let i = 0; i < warmBoots; i++) {
         // At info level the app logs what its warm-up did.
-        const b = await bootApp(common, [], { SHOAL_LOG_LEVEL: 'info' });
+        const b = await bootApp([...common, ...warmUpArgs], [], { SHOAL_LOG_LEVEL: 'info' });
         warmed.push(b);
         said.push(warmUpLine(b.app.stderr()));
         await b.app.stop();
       }
       console.log('');
-      printBoots(warmed, `boot with the default warm-up (--warm-up 1000, ${songs} songs in the table)`);
+      printBoots(warmed, `boot with the warm-up (${warmUpN === undefined ? 'the default, --warm-up 1000' : warmUpName}, ${songs} songs in the table)`);
       said.forEach((line, i) => console.log(`  round ${i + 1}'s warm-up: ${line}`));
     }
     console.log(`\nload average ${load1()} at the end (${cpus().length} cores)`);
