@@ -3,13 +3,14 @@
 // `shoal proxy`, before and while holding --idle-sockets idle client sockets, each with
 // Node's defaults and with a 1 MB young-generation semi-space (--max-semi-space-size=1), and
 // the sockets idle two ways: silent since they connected, and kept alive after one answered
-// request (GET /hello through the proxy to a backend).
+// request (GET /hello through the proxy to a backend). RSS is read a second after the last
+// socket was opened (or answered) and again once they have all been idle for 10 s.
 //   npm run bench:idle-rss -- [--idle-sockets 10000]
 import { parseArgs } from 'node:util';
 import { startRedisServer } from '../lib/redis-server.js';
 import { buildOrExit } from './lib/build.js';
 import { spawnNode } from './lib/child-process.js';
-import { rssWithIdleSockets, treeRssKb, type FirstRequest } from './lib/idle-sockets.js';
+import { IDLE_S, rssWithIdleSockets, treeRssKb, type FirstRequest } from './lib/idle-sockets.js';
 import { nodeTarget } from './lib/proxy-targets.js';
 import { load1, positiveInt } from './lib/stats.js';
 
@@ -41,7 +42,7 @@ try {
           await new Promise((r) => setTimeout(r, 1000)); // past its start-up (and the proxy's first read of the pool)
           const before = treeRssKb(t.pid) / 1024;
           const idle = await rssWithIdleSockets(t.url, t.pid, N, say, first);
-          rows.push(`| ${name} | ${flags.join(' ') || '(none)'} | ${mode} | ${before.toFixed(0)} | ${idle.toFixed(0)} | ${(((idle - before) * 1024) / N).toFixed(1)} |`);
+          rows.push(`| ${name} | ${flags.join(' ') || '(none)'} | ${mode} | ${before.toFixed(0)} | ${idle.soon.toFixed(0)} | ${(((idle.soon - before) * 1024) / N).toFixed(1)} | ${idle.idle.toFixed(0)} |`);
           say(rows.at(-1)!);
         } finally {
           await t.stop();
@@ -54,6 +55,6 @@ try {
   await redis.stop();
 }
 console.log(`\nbench/idle-rss — ${new Date().toISOString()} — load average ${loadAtStart} at the start, ${load1()} at the end, node ${process.version}, ${N} idle client sockets\n`);
-console.log('| process | node flags | sockets | RSS before MB | RSS with idle sockets MB | kB per socket |');
-console.log('|---|---|---|---:|---:|---:|');
+console.log(`| process | node flags | sockets | RSS before MB | RSS with idle sockets MB | kB per socket | the same after ${IDLE_S} s idle MB |`);
+console.log('|---|---|---|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { startRedisServer } from '../lib/redis-server.js';
 import { buildOrExit } from './lib/build.js';
 import { spawnNode } from './lib/child-process.js';
-import { rssWithIdleSockets, treeRssKb } from './lib/idle-sockets.js';
+import { IDLE_S, rssWithIdleSockets, treeRssKb, type IdleRss } from './lib/idle-sockets.js';
 import { treeCpuTimes } from './lib/proc-cpu.js';
 import { haproxyTarget, nginxTarget, nodeTarget, type Target } from './lib/proxy-targets.js';
 import { openModel, type OpenModelRun } from './lib/shoal-load.js';
@@ -65,7 +65,7 @@ interface Samples {
   peak: Peak[];
   /** Per rate, one run per round. */
   rates: Map<number, AtRate[]>;
-  rss?: { before: number; idle: number };
+  rss?: { before: number; idle: IdleRss };
 }
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
@@ -175,11 +175,11 @@ function print(names: string[], samples: Map<string, Samples>): void {
   }
   summary(names, samples);
   console.log(`\nRSS of each proxy process (with its children) before and while holding ${IDLE_SOCKETS} idle client sockets, after the runs above\n`);
-  console.log('| target | RSS before MB | RSS with idle sockets MB |');
-  console.log('|---|---:|---:|');
+  console.log(`| target | RSS before MB | RSS with idle sockets MB | the same after ${IDLE_S} s idle MB |`);
+  console.log('|---|---:|---:|---:|');
   for (const n of names) {
     const r = of(n).rss;
-    if (r) console.log(`| ${n} | ${r.before.toFixed(0)} | ${r.idle.toFixed(0)} |`);
+    if (r) console.log(`| ${n} | ${r.before.toFixed(0)} | ${r.idle.soon.toFixed(0)} | ${r.idle.idle.toFixed(0)} |`);
   }
 }
 

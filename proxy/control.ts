@@ -35,8 +35,8 @@ export interface PoolView {
   members: MemberView[];
   /** The HAProxy process shoal runs (data plane haproxy, not attached). */
   haproxyPid?: number;
-  /** Node data plane: no ready server passes its checks, so requests go to them anyway. */
-  failOpen?: boolean;
+  /** No ready server passes its checks, so requests go to them anyway (fail-open.ts). */
+  failOpen: boolean;
 }
 
 /** How a data plane joins the fleet once it listens (ControlPlane.publish). */
@@ -87,8 +87,8 @@ export class ControlPlane {
   }
 
   /** /pool's answer: who this proxy is and how far it follows the registry, with the data plane's members. */
-  poolView(proxyId: string, dataPlane: DataPlane, members: MemberView[]): PoolView {
-    return { proxyId, dataPlane, redis: this.health.up ? 'up' : 'down', appliedPoolVersion: this.applied, balancer: this.cfg.balancer, members };
+  poolView(proxyId: string, dataPlane: DataPlane, members: MemberView[], failOpen: boolean): PoolView {
+    return { proxyId, dataPlane, redis: this.health.up ? 'up' : 'down', appliedPoolVersion: this.applied, balancer: this.cfg.balancer, members, failOpen };
   }
 
   /**

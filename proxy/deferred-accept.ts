@@ -29,6 +29,8 @@ interface Deferred {
   resume?: Accept;
   /** Parked sockets, in the order parked, with the time each was. */
   parked: Map<Socket, number>;
+  /** Clients accepted since the start. */
+  accepted: number;
 }
 
 /** How often idle kept-alive connections are looked for and parked. */
@@ -54,6 +56,8 @@ export interface DeferOptions {
 export interface Waiting {
   /** Sockets that have not spoken yet, and kept-alive ones parked between requests. */
   counts(): { silent: number; parked: number };
+  /** Clients accepted since the start (a running total). */
+  accepted(): number;
   /** Closes every waiting socket (they are idle: shutdown closes them at once). */
   close(): void;
 }
@@ -69,9 +73,12 @@ export function deferUntilData(server: Listening, o: DeferOptions): Waiting | un
   const accept = listeners[0] as Accept;
   const parker = o.park && idleParker(server, o.park);
   server.removeListener('connection', accept);
-  const d: Deferred = { accept, pending: new Map(), resume: parker?.resume, parked: new Map() };
+  const d: Deferred = { accept, pending: new Map(), resume: parker?.resume, parked: new Map(), accepted: 0 };
   (server as Tagged)[kDeferred] = d;
-  server.on('connection', (socket: Socket) => wait(d.pending, socket, Date.now()));
+  server.on('connection', (socket: Socket) => {
+    d.accepted++;
+    wait(d.pending, socket, Date.now());
+  });
 
   const sweep = setInterval(() => {
     const now = Date.now();
@@ -93,6 +100,7 @@ export function deferUntilData(server: Listening, o: DeferOptions): Waiting | un
 
   return {
     counts: () => ({ silent: d.pending.size, parked: d.parked.size }),
+    accepted: () => d.accepted,
     close() {
       for (const waiting of [d.pending, d.parked]) {
         for (const socket of waiting.keys()) socket.destroy();

@@ -2,6 +2,7 @@ import { AggregatorRegistry, Counter, Gauge, type Registry } from 'prom-client';
 import { RequestHistogram, type Series } from '../lib/histogram-series.js';
 import { redisUpGauge, STATUS_CLASSES, statusClass, tierRegistry } from '../lib/metrics.js';
 import { statusFor, type ProxyErrorCode } from './errors.js';
+import { failOpenGauge } from './fail-open.js';
 import type { UpstreamSet } from './upstream.js';
 
 /** Status classes an app server's answer can have (index = status / 100). */
@@ -67,6 +68,7 @@ export class ProxyMetrics {
         for (const u of set.members()) this.set({ upstream: u.id }, u.state === 'ready' && u.health.up && u.health.ejectedUntil <= now ? 1 : 0);
       },
     });
+    failOpenGauge(this.registry, () => upstreams()?.failingOpen ?? false);
   }
 
   /** Client sockets waiting for their next bytes: silent since they connected, or kept alive and parked between requests. */

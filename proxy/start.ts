@@ -15,6 +15,7 @@ import { createForwarder, type ForwarderOptions } from './forward.js';
 import { ActiveChecker } from './health.js';
 import { applyLimits, serverOptions } from './limits.js';
 import { ProxyMetrics } from './metrics.js';
+import { startQuietGc } from './quiet-gc.js';
 import { RetryBudget } from './retry.js';
 import { readKeyPair, reloadKeyPair, startRedirect } from './tls.js';
 import { UpstreamSet } from './upstream.js';
@@ -102,6 +103,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     return { silent: sum.silent + c.silent, parked: sum.parked + c.parked };
   }, { silent: 0, parked: 0 }));
   const ends = endpoints(cfg, port, compatServer && (compatServer.address() as AddressInfo).port);
+  const stopQuietGc = startQuietGc(() => counters.offered + waiting.reduce((sum, w) => sum + w.accepted(), 0), log);
 
   if (cfg.tls) {
     const tls = cfg.tls;
@@ -117,7 +119,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
   // workers share the label, so the primary sums them into one proxy
   metrics.identify(baseId);
   opts.tracing?.store.identify(baseId);
-  const pool = () => ({ ...control.poolView(proxyId, 'node', set.view(Date.now())), failOpen: set.failingOpen });
+  const pool = () => control.poolView(proxyId, 'node', set.view(Date.now()), set.failingOpen);
   const adminAddress = await control.publish({
     counters,
     id: proxyId,
@@ -142,6 +144,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     async close() {
       if (closing) return;
       closing = true;
+      stopQuietGc();
       control.stopFollowing();
       checker.close();
       await Promise.all([drain(listener, cfg.timeouts.shutdownMs), compatListener && drain(compatListener, cfg.timeouts.shutdownMs)]);

@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import type { Server, ServerState } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
 import { slowStartWeight, type Candidate } from './balancer.js';
+import { FailOpenLatch } from './fail-open.js';
 import { eject, ejectionAllowed, newHealth, observeRequest, stillEjected, type ActiveChecker, type Checked, type HealthConfig, type HealthState } from './health.js';
 
 /** One app server as this proxy sees it: its keep-alive connection pool and live counters. */
@@ -62,9 +63,11 @@ export interface UpstreamSetOptions {
 export class UpstreamSet {
   private readonly byId = new Map<string, Upstream>();
   private synced = false;
-  private open = false;
+  private readonly latch: FailOpenLatch;
 
-  constructor(private readonly o: UpstreamSetOptions) {}
+  constructor(private readonly o: UpstreamSetOptions) {
+    this.latch = new FailOpenLatch(o.log);
+  }
 
   get size(): number {
     return this.byId.size;
@@ -111,54 +114,44 @@ export class UpstreamSet {
    */
   candidates(now: number, tried?: readonly Upstream[], out: Upstream[] = []): Upstream[] {
     out.length = 0;
-    let anyUp = false;
+    let ready = 0;
+    let passing = 0;
     for (const u of this.byId.values()) {
       if (u.state !== 'ready' || stillEjected(u.health, now)) continue;
+      ready++;
       if (!u.health.up) continue;
-      anyUp = true;
+      passing++;
       if (u.inflight >= this.o.maxPending || tried?.includes(u)) continue;
       u.weight = slowStartWeight(now - u.health.admittedAt, this.o.slowStartMs);
       out.push(u);
     }
-    if (!anyUp) this.failOpen(now, out, tried);
-    else if (this.open) {
-      this.open = false;
-      this.o.log.info('pool: a server passes its health checks again; fail open is over');
-    }
+    this.latch.update(ready, passing);
+    if (passing === 0) this.failOpen(now, out, tried);
     return out;
   }
 
   /**
-   * No ready server passes its active checks: requests go to the ready ones anyway, as an ELB
-   * target group fails open (Envoy's panic mode). A check timing out on an overloaded machine,
-   * or a dependency every /readyz shares, is then likelier than every server being dead, and
-   * a 503 for every request is the worst answer; retries and passive ejection still guard
-   * each request.
+   * No ready server passes its active checks: requests go to the ready ones anyway (see
+   * fail-open.ts); retries and passive ejection still guard each request.
    */
   private failOpen(now: number, out: Upstream[], tried?: readonly Upstream[]): void {
-    let failing = 0;
     for (const u of this.byId.values()) {
       if (u.state !== 'ready' || stillEjected(u.health, now)) continue;
-      failing++;
       if (u.inflight >= this.o.maxPending || tried?.includes(u)) continue;
       u.weight = 1;
       out.push(u);
-    }
-    if (failing > 0 && !this.open) {
-      this.open = true;
-      this.o.log.warn({ servers: failing }, 'pool: every ready server fails its health checks; routing to them anyway (fail open)');
     }
   }
 
   /** True while no ready server passes its active checks and requests go to them anyway. */
   get failingOpen(): boolean {
-    return this.open;
+    return this.latch.open;
   }
 
   /** Why `candidates` came back empty: nothing ready and healthy, or everything full. */
   allFull(now: number): boolean {
     for (const u of this.byId.values()) {
-      if (u.state === 'ready' && (u.health.up || this.open) && !stillEjected(u.health, now)) return true;
+      if (u.state === 'ready' && (u.health.up || this.latch.open) && !stillEjected(u.health, now)) return true;
     }
     return false;
   }

@@ -23,11 +23,20 @@ export interface FirstRequest {
   answerEnds: string;
 }
 
+/** RSS (MB) while the sockets are held: a second after the last one, and once idle for `IDLE_S`. */
+export interface IdleRss {
+  soon: number;
+  idle: number;
+}
+
+/** The second reading: past the proxy's quiet-time collections (6 s) and V8's memory reducer's start delay (8 s). */
+export const IDLE_S = 10;
+
 /**
  * RSS (MB) of the process tree while `n` idle client sockets are held open against `url`:
  * silent from the start, or, with `first`, after one answered request each.
  */
-export async function rssWithIdleSockets(url: string, pid: number, n: number, say: (s: string) => void, first?: FirstRequest): Promise<number> {
+export async function rssWithIdleSockets(url: string, pid: number, n: number, say: (s: string) => void, first?: FirstRequest): Promise<IdleRss> {
   const u = new URL(url);
   const sockets: Socket[] = [];
   let refused = 0;
@@ -57,11 +66,16 @@ export async function rssWithIdleSockets(url: string, pid: number, n: number, sa
         })),
       );
     }
+    const last = Date.now();
     await new Promise((r) => setTimeout(r, 1000)); // let the server accept and settle
     const open = sockets.filter((s) => !s.destroyed).length;
     if (open < n) say(`note: only ${open} of ${n} idle sockets stayed open against ${url}`);
     if (refused) say(`note: ${refused} of ${n} first requests were not answered 200 by ${url}`);
-    return treeRssKb(pid) / 1024;
+    const soon = treeRssKb(pid) / 1024;
+    await new Promise((r) => setTimeout(r, last + IDLE_S * 1000 - Date.now()));
+    const stillOpen = sockets.filter((s) => !s.destroyed).length;
+    if (stillOpen < open) say(`note: ${open - stillOpen} idle sockets were closed by ${url} within ${IDLE_S} s`);
+    return { soon, idle: treeRssKb(pid) / 1024 };
   } finally {
     for (const s of sockets) s.destroy();
   }

@@ -5,7 +5,7 @@ import type { MemberView } from '../upstream.js';
 import { BACKEND, FULL_WEIGHT } from './config.js';
 import { diffPool, newPoolMemory, parseServersState, ramping, wantedPool, type DiffOptions, type WantedOptions } from './pool-diff.js';
 import type { RuntimeApi } from './runtime-api.js';
-import type { ServerStat } from './stats.js';
+import { mergeTwins, type ServerStat } from './stats.js';
 
 export interface HaproxyPoolOptions extends WantedOptions, DiffOptions {
   api: RuntimeApi;
@@ -51,11 +51,12 @@ export class HaproxyPool implements PoolSink {
 
   /**
    * What /pool shows: the servers HAProxy holds now (so a member listed is one it can send
-   * to), with the registry's state — `gone` for one being deleted — and HAProxy's live figures.
+   * to), with the registry's state — `gone` for one being deleted — and HAProxy's live figures,
+   * its fail-open twin's added in.
    */
   view(stats: readonly ServerStat[]): MemberView[] {
     const wanted = new Map(wantedPool(this.servers, this.mem, Date.now(), this.o).map((w) => [w.name, w]));
-    return stats.map((s) => {
+    return mergeTwins(stats).map((s) => {
       const w = wanted.get(s.name);
       return {
         id: w?.id ?? s.name,

@@ -53,14 +53,11 @@ export function errorPage(status: number): string {
 }
 
 /**
- * The arguments every `add server` gets: shoal's health flags as HAProxy's own active checks
- * (`/readyz` via `option httpchk`) and its passive ejection as `observe layer7` (5xx and
- * connection errors counted; `--eject-after` in a row mark the server down until checks pass
- * again), plus the per-server connection and queue caps and the idle connection pool.
+ * The arguments every `add server` gets: the per-server connection and queue caps and the
+ * idle connection pool.
  */
-export function serverArgs(cfg: Pick<ProxyConfig, 'health' | 'limits' | 'timeouts'>): string {
-  const h = cfg.health;
-  const args = [
+export function serverArgs(cfg: Pick<ProxyConfig, 'limits' | 'timeouts'>): string {
+  return [
     `maxconn ${cfg.limits.upstreamConnections}`,
     `maxqueue ${cfg.limits.queuePerServer}`,
     // A server added over the Runtime API gets neither the config file's default idle pool nor
@@ -70,11 +67,19 @@ export function serverArgs(cfg: Pick<ProxyConfig, 'health' | 'limits' | 'timeout
     // deleted only once its idle connections are purged, within about two delays.
     `pool-max-conn ${cfg.limits.upstreamConnections}`,
     `pool-purge-delay ${ms(Math.min(IDLE_PURGE_MS, cfg.timeouts.upstreamIdleMs))}`,
-  ];
-  if (h.intervalMs > 0) {
-    args.push('check', `inter ${h.intervalMs}`, `rise ${h.rise}`, `fall ${h.fall}`, 'observe layer7', `error-limit ${h.ejectAfter}`, 'on-error mark-down');
-  }
-  return args.join(' ');
+  ].join(' ');
+}
+
+/**
+ * What a checked server adds to serverArgs: shoal's health flags as HAProxy's own active
+ * checks (`/readyz` via `option httpchk`) and its passive ejection as `observe layer7` (5xx
+ * and connection errors counted; `--eject-after` in a row mark the server down until checks
+ * pass again). Empty when checks are off (`--health-interval 0`).
+ */
+export function checkArgs(cfg: Pick<ProxyConfig, 'health'>): string {
+  const h = cfg.health;
+  if (h.intervalMs <= 0) return '';
+  return ['check', `inter ${h.intervalMs}`, `rise ${h.rise}`, `fall ${h.fall}`, 'observe layer7', `error-limit ${h.ejectAfter}`, 'on-error mark-down'].join(' ');
 }
 
 /**
@@ -164,6 +169,9 @@ function backend(cfg: ProxyConfig): string[] {
     `  balance ${cfg.balancer === 'p2c' ? 'leastconn' : 'roundrobin'}`,
     '  http-reuse safe',
     `  option httpchk GET ${cfg.health.path}`,
+    // fail open: every ready server has an unchecked backup twin (pool-diff.ts), which HAProxy
+    // uses only when no checked server is up; all of them at once, not just the first
+    '  option allbackups',
     `  timeout check ${ms(cfg.health.timeoutMs)}`,
     // shoal's retry rules: a connection that failed may be sent anywhere; a request that broke
     // or timed out after it was sent is resent only when idempotent or carrying an Idempotency-Key

@@ -6,6 +6,7 @@ import { BACKEND, FULL_WEIGHT } from './config.js';
 // servers HAProxy should hold (with the same grace for a server that vanished from Redis and
 // the same slow start ramp as the Node data plane); `diffPool` compares that with what HAProxy
 // reports holding (`show servers state`) and returns the commands that close the gap.
+// With active checks on, every server HAProxy holds has a fail-open twin (see twinName).
 
 /** A server as HAProxy's backend holds it. */
 export interface HaServer {
@@ -22,6 +23,8 @@ export interface Wanted {
   address: string;
   state: 'ready' | 'draining';
   weight: number;
+  /** The fail-open twin of the server `id`: unchecked, `backup`. */
+  twin?: boolean;
 }
 
 /** What the HAProxy data plane remembers between passes: when each server joined, and which went missing. */
@@ -38,9 +41,31 @@ export interface WantedOptions {
   missingGraceMs: number;
 }
 
-/** HAProxy server names allow letters, digits and `_.:-`; anything else in a fleet id becomes `_`. */
+/**
+ * HAProxy server names allow letters, digits and `_.:-`; anything else in a fleet id becomes
+ * `_`, and so does `:`, which only twin names carry.
+ */
 export function serverName(id: string): string {
-  return id.replace(/[^A-Za-z0-9_.:-]/g, '_');
+  return id.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+const TWIN_SUFFIX = ':open';
+
+/**
+ * The name of a server's fail-open twin: the same address again, unchecked and `backup`.
+ * HAProxy sends to backups only while no checked server is up, and with `option allbackups`
+ * to all of them: so when every ready server fails its checks, requests go to the ready
+ * servers anyway (fail-open.ts), and back to the passing ones the moment one passes — decided
+ * by HAProxy per request, with no pass of shoal's in between. A twin drains, moves and leaves
+ * with its server, since the diff treats it as one more wanted server.
+ */
+export function twinName(name: string): string {
+  return name + TWIN_SUFFIX;
+}
+
+/** The server a twin stands in for; undefined for a server that is no twin. */
+export function twinOf(name: string): string | undefined {
+  return name.endsWith(TWIN_SUFFIX) ? name.slice(0, -TWIN_SUFFIX.length) : undefined;
 }
 
 /** Updates `mem` with the registry and returns the servers HAProxy should hold, each with its weight now. */
@@ -91,17 +116,19 @@ export interface Step {
 }
 
 export interface DiffOptions {
-  /** `add server` arguments after the address (checks, observe, caps): config.ts's serverArgs. */
+  /** `add server` arguments after the address (caps, idle pool): config.ts's serverArgs. */
   serverArgs: string;
-  /** Active checks are on: a new server needs `enable health`. */
-  checks: boolean;
+  /** What a checked server adds (checks, observe): config.ts's checkArgs; '' when checks are off, and then no twins. */
+  checkArgs: string;
 }
 
 export function diffPool(wanted: readonly Wanted[], actual: readonly HaServer[], o: DiffOptions): Step[] {
   const steps: Step[] = [];
   const have = new Map(actual.map((a) => [a.name, a]));
   const want = new Set<string>();
-  for (const w of wanted) {
+  // without checks every server counts as up: nothing to fail open to
+  const all = o.checkArgs ? wanted.flatMap((w) => [w, { ...w, name: twinName(w.name), twin: true }]) : wanted;
+  for (const w of all) {
     want.add(w.name);
     const a = have.get(w.name);
     const ref = `${BACKEND}/${w.name}`;
@@ -109,8 +136,9 @@ export function diffPool(wanted: readonly Wanted[], actual: readonly HaServer[],
       // a draining server HAProxy never had would get nothing anyway
       if (w.state !== 'ready') continue;
       // dynamic servers are born in maintenance: checks first, then traffic
-      steps.push({ command: `add server ${ref} ${w.address} ${o.serverArgs} weight ${w.weight}` });
-      if (o.checks) steps.push({ command: `enable health ${ref}` });
+      const args = w.twin ? `${o.serverArgs} backup` : o.checkArgs ? `${o.serverArgs} ${o.checkArgs}` : o.serverArgs;
+      steps.push({ command: `add server ${ref} ${w.address} ${args} weight ${w.weight}` });
+      if (o.checkArgs && !w.twin) steps.push({ command: `enable health ${ref}` });
       steps.push({ command: `enable server ${ref}` });
       continue;
     }

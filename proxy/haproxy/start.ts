@@ -7,14 +7,15 @@ import type { Logger } from '../../lib/log.js';
 import type { ProxyConfig } from '../config.js';
 import { ControlPlane, endpoints, type PoolView, type RunningProxy } from '../control.js';
 import { DemandCounters } from '../demand.js';
+import { failOpenGauge, FailOpenLatch } from '../fail-open.js';
 import { readKeyPair } from '../tls.js';
 import { HaproxyPool } from './backend.js';
 import { findBinary } from './binary.js';
-import { ERROR_PAGES, errorPage, renderConfig, serverArgs, type HaproxyPaths } from './config.js';
+import { checkArgs, ERROR_PAGES, errorPage, renderConfig, serverArgs, type HaproxyPaths } from './config.js';
 import { HaproxyChild } from './process.js';
 import { RuntimeApi } from './runtime-api.js';
 import { makeWorkDir, sweepStaleWorkDirs } from './work-dir.js';
-import { parseStat, RunningTotal, type ServerStat } from './stats.js';
+import { parseStat, readyAndPassing, RunningTotal, type ServerStat } from './stats.js';
 
 /**
  * `shoal proxy --data-plane haproxy`: shoal's control plane (registry, drain acknowledgement,
@@ -32,7 +33,7 @@ export async function startHaproxyProxy(cfg: ProxyConfig, log: Logger): Promise<
     dir = makeWorkDir();
   }
   const api = new RuntimeApi(hp.socket ?? join(dir!, 'runtime.sock'));
-  const pool = new HaproxyPool({ api, log, slowStartMs: cfg.slowStartMs, missingGraceMs: cfg.missingGraceMs, serverArgs: serverArgs(cfg), checks: cfg.health.intervalMs > 0 });
+  const pool = new HaproxyPool({ api, log, slowStartMs: cfg.slowStartMs, missingGraceMs: cfg.missingGraceMs, serverArgs: serverArgs(cfg), checkArgs: checkArgs(cfg) });
   // a restarted HAProxy has the config's empty backend: the last pool read goes back in, Redis or not
   const child = dir ? new HaproxyChild({ bin: findBinary(hp.bin) ?? hp.bin, configFile: writeConfig(running, dir, api.socket), api, log, onRestart: () => void pool.reconcile().catch(() => {}) }) : undefined;
   try {
@@ -50,17 +51,22 @@ export async function startHaproxyProxy(cfg: ProxyConfig, log: Logger): Promise<
   const offered = new RunningTotal();
   const served = new RunningTotal();
   let stats: ServerStat[] = [];
+  // HAProxy fails open by itself (the twins, pool-diff.ts); shoal reads that it does, to say so
+  const failOpen = new FailOpenLatch(log);
   const refresh = async () => {
     const snap = parseStat(await api.send('show stat'));
     counters.offered = offered.observe(snap.offered);
     counters.served = served.observe(new Map(snap.servers.map((s) => [s.name, s.answered])));
     stats = snap.servers;
+    const { ready, passing } = readyAndPassing(stats);
+    failOpen.update(ready, passing);
   };
   await refresh().catch(() => {});
 
   const proxyId = cfg.proxyId ?? `${hostname()}:${running.port}`;
-  const pv = (): PoolView => ({ ...control.poolView(proxyId, 'haproxy', pool.view(stats)), haproxyPid: child?.pid });
+  const pv = (): PoolView => ({ ...control.poolView(proxyId, 'haproxy', pool.view(stats), failOpen.open), haproxyPid: child?.pid });
   const registry = haproxyMetrics(counters, pv);
+  failOpenGauge(registry, () => failOpen.open);
   const ends = endpoints(cfg, running.port, running.compatPort);
   const adminAddress = await control.publish({
     counters,

@@ -1,4 +1,5 @@
 import { BACKEND } from './config.js';
+import { twinOf } from './pool-diff.js';
 
 // Pure: HAProxy's `show stat` CSV → the figures shoal publishes. HAProxy's counters start
 // over when it restarts and vanish with a deleted server, so offered and served are kept as
@@ -48,6 +49,44 @@ export function parseStat(csv: string): StatSnapshot {
     }
   }
   return snap;
+}
+
+/**
+ * For fail open (fail-open.ts), from the server rows: `ready` counts the servers whose twin
+ * may take requests (neither drained nor in maintenance: the twins of ready servers),
+ * `passing` the servers HAProxy sends to (UP, `UP 1/2` on their way down, unchecked). HAProxy
+ * routes to the twins exactly when none passes and some are ready. Without checks there are
+ * no twins, and nothing to fail open to.
+ */
+export function readyAndPassing(servers: readonly ServerStat[]): { ready: number; passing: number } {
+  let ready = 0;
+  let passing = 0;
+  for (const s of servers) {
+    if (twinOf(s.name) !== undefined) {
+      if (!/^(MAINT|DRAIN)/.test(s.status)) ready++;
+    } else if (/^(UP|no check)/.test(s.status)) passing++;
+  }
+  return { ready, passing };
+}
+
+/**
+ * One row per app server: a twin's figures (in flight, queued, answered) added to its
+ * server's, whose status stands for both. A twin whose server is already deleted stands alone.
+ */
+export function mergeTwins(servers: readonly ServerStat[]): ServerStat[] {
+  const out = new Map<string, ServerStat>();
+  for (const s of servers) {
+    const of = twinOf(s.name);
+    const name = of ?? s.name;
+    const cur = out.get(name);
+    if (!cur) {
+      out.set(name, { ...s, name });
+      continue;
+    }
+    const checked = of === undefined ? s : cur;
+    out.set(name, { ...checked, name, inflight: cur.inflight + s.inflight, queued: cur.queued + s.queued, answered: cur.answered + s.answered });
+  }
+  return [...out.values()];
 }
 
 /** A counter that only goes up, fed with counters that may restart from zero or disappear. */

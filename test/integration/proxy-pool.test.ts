@@ -106,6 +106,43 @@ for (const plane of dataPlanes()) {
     t.same([...fresh.keys()], ['b2'], 'and stops sending new requests to the server drained in it');
   });
 
+  // When no ready server passes its /readyz checks (an overloaded machine timing them out, or a
+  // dependency every check shares), the proxy routes to them anyway, as an ELB target group
+  // fails open, instead of answering 503 to every request. HAProxy does it with unchecked
+  // backup twins (docs/proxy.md).
+  t.test(`${plane}: every server failing its health checks → requests still served (fail open), until one passes again`, async (t) => {
+    const r = await testRedis(t.teardown);
+    const b1 = await startBackend(t.teardown, r, 'b1');
+    const b2 = await startBackend(t.teardown, r, 'b2');
+    const p = await startProxy(t.teardown, r, [...dp, '--health-interval', '100ms', '--health-fall', '2', '--health-rise', '2'], { SHOAL_LOG_LEVEL: 'info' });
+    const up = async (id: string) => (await p.pool()).members.find((m) => m.id === id)?.up;
+    const logged = (re: RegExp) => p.proc.stderr().split('\n').filter((l) => re.test(l)).length;
+    const gauge = async () => /^shoal_proxy_fail_open(?:\{[^}]*\})? (\d)$/m.exec(String((await getJson(`${p.adminUrl}/metrics`)).body.raw))?.[1];
+    await waitFor(async () => (await p.pool()).members.length === 2, { what: 'both servers in the pool' });
+
+    await getJson(`${b1.url}/unready`);
+    await waitFor(async () => (await up('b1')) === false, { timeoutMs: 15_000, what: 'b1 down by its checks' });
+    t.same([...(await spread(p.url, 20)).keys()], ['b2'], 'one server failing its checks: the other takes everything');
+    t.equal((await p.pool()).failOpen, false, 'not failing open while a server passes');
+
+    await getJson(`${b2.url}/unready`);
+    await waitFor(async () => (await up('b2')) === false, { timeoutMs: 15_000, what: 'b2 down by its checks' });
+    const both = await spread(p.url, 40);
+    t.same([...both.keys()].sort(), ['b1', 'b2'], `both failing: every request still answered by them (${JSON.stringify(Object.fromEntries(both))})`);
+    const open = await p.pool();
+    t.equal(open.failOpen, true, '/pool says the proxy fails open');
+    t.same(open.members.map((m) => m.id).sort(), ['b1', 'b2'], '/pool lists each server once');
+    t.equal(await gauge(), '1', 'and so does shoal_proxy_fail_open');
+
+    await getJson(`${b1.url}/ready`);
+    await waitFor(async () => (await up('b1')) === true, { timeoutMs: 15_000, what: 'b1 up again' });
+    t.same([...(await spread(p.url, 20)).keys()], ['b1'], 'a server passing again: back to it alone');
+    t.equal((await p.pool()).failOpen, false, 'fail open is over');
+    t.equal(await gauge(), '0', 'shoal_proxy_fail_open back to 0');
+    await waitFor(() => logged(/fail open is over/) === 1, { what: 'the end of fail open logged' });
+    t.equal(logged(/routing to them anyway \(fail open\)/), 1, 'its start logged once');
+  });
+
   t.test(`${plane}: no server → 503 with Retry-After and a JSON error body, not a hang`, async (t) => {
     const r = await testRedis(t.teardown);
     const p = await startProxy(t.teardown, r, dp);
@@ -121,33 +158,6 @@ for (const plane of dataPlanes()) {
     }
   });
 }
-
-// Node data plane: when no ready server passes its /readyz checks (an overloaded machine timing
-// them out, or a dependency every check shares), the proxy routes to them anyway, as an ELB
-// target group fails open, instead of answering 503 to every request.
-t.test('node: every server failing its health checks → requests still served (fail open), until one passes again', async (t) => {
-  const r = await testRedis(t.teardown);
-  const b1 = await startBackend(t.teardown, r, 'b1');
-  const b2 = await startBackend(t.teardown, r, 'b2');
-  const p = await startProxy(t.teardown, r, ['--health-interval', '100ms', '--health-fall', '2', '--health-rise', '2']);
-  const up = async (id: string) => (await p.pool()).members.find((m) => m.id === id)?.up;
-
-  await getJson(`${b1.url}/unready`);
-  await waitFor(async () => (await up('b1')) === false, { timeoutMs: 15_000, what: 'b1 down by its checks' });
-  t.same([...(await spread(p.url, 20)).keys()], ['b2'], 'one server failing its checks: the other takes everything');
-  t.equal((await p.pool()).failOpen, false, 'not failing open while a server passes');
-
-  await getJson(`${b2.url}/unready`);
-  await waitFor(async () => (await up('b2')) === false, { timeoutMs: 15_000, what: 'b2 down by its checks' });
-  const both = await spread(p.url, 40);
-  t.same([...both.keys()].sort(), ['b1', 'b2'], `both failing: every request still answered by them (${JSON.stringify(Object.fromEntries(both))})`);
-  t.equal((await p.pool()).failOpen, true, '/pool says the proxy fails open');
-
-  await getJson(`${b1.url}/ready`);
-  await waitFor(async () => (await up('b1')) === true, { timeoutMs: 15_000, what: 'b1 up again' });
-  t.same([...(await spread(p.url, 20)).keys()], ['b1'], 'a server passing again: back to it alone');
-  t.equal((await p.pool()).failOpen, false, 'fail open is over');
-});
 
 function nodeGet(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, unknown>; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {

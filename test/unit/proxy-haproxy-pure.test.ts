@@ -1,10 +1,10 @@
 import t from 'tap';
 import type { Server } from '../../fleet/index.js';
 import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
-import { errorPage, globalMaxconn, renderConfig, serverArgs } from '../../proxy/haproxy/config.js';
+import { checkArgs, errorPage, globalMaxconn, renderConfig, serverArgs } from '../../proxy/haproxy/config.js';
 import { withParentDeathSignal } from '../../proxy/haproxy/process.js';
-import { diffPool, newPoolMemory, parseServersState, serverName, wantedPool, type HaServer, type Wanted } from '../../proxy/haproxy/pool-diff.js';
-import { parseStat, RunningTotal } from '../../proxy/haproxy/stats.js';
+import { diffPool, newPoolMemory, parseServersState, serverName, twinName, twinOf, wantedPool, type HaServer, type Wanted } from '../../proxy/haproxy/pool-diff.js';
+import { mergeTwins, parseStat, readyAndPassing, RunningTotal, type ServerStat } from '../../proxy/haproxy/stats.js';
 
 const cfg = (over: Partial<ProxyConfig> = {}): ProxyConfig => ({
   port: 8080,
@@ -39,6 +39,7 @@ t.test('config: the same flags as the Node proxy, in HAProxy words', async (t) =
   has('errorfile 503 /run/e/503.http', 'the 503 page');
   has('balance leastconn', 'p2c balances on least outstanding requests');
   has('option httpchk GET /readyz', 'active checks on /readyz');
+  has('option allbackups', 'fail open: every twin at once, not just the first');
   has('retries 2', '--max-attempts 3 is two retries');
   has('retry-on conn-failure empty-response response-timeout', 'retry what never reached a server or broke');
   has('http-request disable-l7-retry unless { method GET HEAD PUT DELETE OPTIONS TRACE } || { req.hdr(idempotency-key) -m found }', 'but a broken POST only with a key');
@@ -63,9 +64,10 @@ t.test('config: maxconn fits the open-file limit', async (t) => {
   t.equal(globalMaxconn(16_384, 20_000), 9872, 'two descriptors per connection, a margin for the rest');
 });
 
-t.test('config: server arguments carry the idle pool, checks and ejection, or no checks', async (t) => {
-  t.equal(serverArgs(cfg()), 'maxconn 128 maxqueue 256 pool-max-conn 128 pool-purge-delay 5000ms check inter 2000 rise 2 fall 2 observe layer7 error-limit 5 on-error mark-down');
-  t.equal(serverArgs(cfg({ health: { ...DEFAULT_HEALTH, intervalMs: 0 } })), 'maxconn 128 maxqueue 256 pool-max-conn 128 pool-purge-delay 5000ms');
+t.test('config: server arguments carry the idle pool; checked ones add checks and ejection, unless checks are off', async (t) => {
+  t.equal(serverArgs(cfg()), 'maxconn 128 maxqueue 256 pool-max-conn 128 pool-purge-delay 5000ms');
+  t.equal(checkArgs(cfg()), 'check inter 2000 rise 2 fall 2 observe layer7 error-limit 5 on-error mark-down');
+  t.equal(checkArgs(cfg({ health: { ...DEFAULT_HEALTH, intervalMs: 0 } })), '');
 });
 
 t.test('error pages: raw HTTP with the JSON error; 503 says when to come back', async (t) => {
@@ -93,19 +95,24 @@ t.test('wanted pool: the registry, with grace for the vanished and a slow start 
   t.same(wantedPool([], mem, 17_002, opts), [], 'a draining server that vanished is done');
   t.same(wantedPool([srv('x', 'gone'), { ...srv('y', 'ready'), address: '' }], mem, 18_000, opts), [], 'gone and address-less servers are not wanted');
   t.equal(serverName('i-0abc/1 2'), 'i-0abc_1_2', 'fleet ids become HAProxy names');
+  t.equal(serverName('b1:open'), 'b1_open', 'a colon too: only twin names carry one');
+  t.equal(twinName('b1'), 'b1:open');
+  t.equal(twinOf('b1:open'), 'b1', 'a twin knows its server');
+  t.equal(twinOf(serverName('b1:open')), undefined, 'and no fleet server is taken for a twin');
 });
 
 t.test('diff: the commands that take HAProxy from what it has to what is wanted', async (t) => {
   const w = (name: string, state: Wanted['state'], weight = 100, address = '127.0.0.1:9001'): Wanted => ({ id: name, name, address, state, weight });
   const h = (name: string, admin: HaServer['admin'], weight = 100, address = '127.0.0.1:9001'): HaServer => ({ name, address, admin, weight });
-  const o = { serverArgs: 'check', checks: true };
+  // with checks off there are no twins: the diff of one server alone
+  const o = { serverArgs: 'maxconn 1', checkArgs: '' };
   const cases: { name: string; wanted: Wanted[]; actual: HaServer[]; want: string[] }[] = [
     { name: 'in step: nothing', wanted: [w('a', 'ready')], actual: [h('a', 'ready')], want: [] },
     {
-      name: 'join: add (born in maintenance), checks, then traffic',
+      name: 'join: add (born in maintenance), then traffic',
       wanted: [w('a', 'ready', 10)],
       actual: [],
-      want: ['add server shoal_app/a 127.0.0.1:9001 check weight 10', 'enable health shoal_app/a', 'enable server shoal_app/a'],
+      want: ['add server shoal_app/a 127.0.0.1:9001 maxconn 1 weight 10', 'enable server shoal_app/a'],
     },
     { name: 'drain', wanted: [w('a', 'draining')], actual: [h('a', 'ready')], want: ['set server shoal_app/a state drain'] },
     { name: 'already draining', wanted: [w('a', 'draining')], actual: [h('a', 'drain')], want: [] },
@@ -117,8 +124,57 @@ t.test('diff: the commands that take HAProxy from what it has to what is wanted'
     { name: 'moved', wanted: [w('a', 'ready', 100, '[::1]:9002')], actual: [h('a', 'ready')], want: ['set server shoal_app/a addr ::1 port 9002'] },
   ];
   for (const k of cases) t.same(diffPool(k.wanted, k.actual, o).map((s) => s.command), k.want, k.name);
-  t.same(diffPool([w('a', 'ready')], [], { serverArgs: 'maxconn 1', checks: false }).map((s) => s.command), ['add server shoal_app/a 127.0.0.1:9001 maxconn 1 weight 100', 'enable server shoal_app/a'], 'no checks: no enable health');
   t.same(diffPool([], [h('a', 'maint')], o)[0], { command: 'del server shoal_app/a', retryLater: true }, 'only a delete may fail and wait for the next pass');
+});
+
+t.test('diff with checks: each server has its fail-open twin, which follows it everywhere', async (t) => {
+  const w = (name: string, state: Wanted['state'], weight = 100, address = '127.0.0.1:9001'): Wanted => ({ id: name, name, address, state, weight });
+  const h = (name: string, admin: HaServer['admin'], weight = 100, address = '127.0.0.1:9001'): HaServer => ({ name, address, admin, weight });
+  const o = { serverArgs: 'maxconn 1', checkArgs: 'check inter 100' };
+  const both = (admin: HaServer['admin'], weight = 100, address?: string) => [h('a', admin, weight, address), h('a:open', admin, weight, address)];
+  const cases: { name: string; wanted: Wanted[]; actual: HaServer[]; want: string[] }[] = [
+    { name: 'in step: nothing', wanted: [w('a', 'ready')], actual: both('ready'), want: [] },
+    {
+      name: 'join: the server, checks first, then traffic; its twin unchecked, a backup',
+      wanted: [w('a', 'ready', 10)],
+      actual: [],
+      want: [
+        'add server shoal_app/a 127.0.0.1:9001 maxconn 1 check inter 100 weight 10',
+        'enable health shoal_app/a',
+        'enable server shoal_app/a',
+        'add server shoal_app/a:open 127.0.0.1:9001 maxconn 1 backup weight 10',
+        'enable server shoal_app/a:open',
+      ],
+    },
+    {
+      name: 'a server from before twins (or an attached HAProxy) gets its twin',
+      wanted: [w('a', 'ready')],
+      actual: [h('a', 'ready')],
+      want: ['add server shoal_app/a:open 127.0.0.1:9001 maxconn 1 backup weight 100', 'enable server shoal_app/a:open'],
+    },
+    { name: 'drain: both, in the same pass (the drain acknowledgement covers the twin)', wanted: [w('a', 'draining')], actual: both('ready'), want: ['set server shoal_app/a state drain', 'set server shoal_app/a:open state drain'] },
+    { name: 'undrained: both', wanted: [w('a', 'ready')], actual: both('drain'), want: ['set server shoal_app/a state ready', 'set server shoal_app/a:open state ready'] },
+    { name: 'slow start weight: both', wanted: [w('a', 'ready', 55)], actual: both('ready', 10), want: ['set server shoal_app/a weight 55', 'set server shoal_app/a:open weight 55'] },
+    {
+      name: 'moved: both',
+      wanted: [w('a', 'ready', 100, '[::1]:9002')],
+      actual: both('ready'),
+      want: ['set server shoal_app/a addr ::1 port 9002', 'set server shoal_app/a:open addr ::1 port 9002'],
+    },
+    {
+      name: 'leave: both to maintenance and deleted',
+      wanted: [],
+      actual: both('ready'),
+      want: ['set server shoal_app/a state maint', 'del server shoal_app/a', 'set server shoal_app/a:open state maint', 'del server shoal_app/a:open'],
+    },
+    { name: 'a twin left behind (its server deleted) goes too', wanted: [], actual: [h('a:open', 'maint')], want: ['del server shoal_app/a:open'] },
+  ];
+  for (const k of cases) t.same(diffPool(k.wanted, k.actual, o).map((s) => s.command), k.want, k.name);
+  t.same(
+    diffPool([], both('maint'), o).map((s) => s.retryLater),
+    [true, true],
+    'deleting the server or its twin may wait for the next pass',
+  );
 });
 
 t.test('show servers state → servers, admin state from the flag bits', async (t) => {
@@ -152,6 +208,33 @@ shoal_app,BACKEND,0,0,3,9,UP,0,100,0,1,1,0,
     { name: 'b1', inflight: 2, queued: 0, status: 'UP', answered: 61 },
     { name: 'b2', inflight: 1, queued: 1, status: 'DRAIN', answered: 41 },
   ]);
+});
+
+t.test('fail open from show stat: HAProxy uses the twins when no checked server is up and some twin may take requests', async (t) => {
+  const row = (name: string, status: string): ServerStat => ({ name, status, inflight: 0, queued: 0, answered: 0 });
+  const cases: { name: string; rows: ServerStat[]; want: { ready: number; passing: number }; open: boolean }[] = [
+    { name: 'no servers', rows: [], want: { ready: 0, passing: 0 }, open: false },
+    { name: 'all up', rows: [row('a', 'UP'), row('a:open', 'no check'), row('b', 'UP'), row('b:open', 'no check')], want: { ready: 2, passing: 2 }, open: false },
+    { name: 'one down, one up', rows: [row('a', 'DOWN'), row('a:open', 'no check'), row('b', 'UP'), row('b:open', 'no check')], want: { ready: 2, passing: 1 }, open: false },
+    { name: 'one going down still takes requests', rows: [row('a', 'DOWN'), row('a:open', 'no check'), row('b', 'UP 1/2'), row('b:open', 'no check')], want: { ready: 2, passing: 1 }, open: false },
+    { name: 'every ready server down', rows: [row('a', 'DOWN'), row('a:open', 'no check'), row('b', 'DOWN 1/2'), row('b:open', 'no check')], want: { ready: 2, passing: 0 }, open: true },
+    { name: 'down and drained: the ready one alone fails open', rows: [row('a', 'DOWN'), row('a:open', 'DRAIN'), row('b', 'DOWN'), row('b:open', 'no check')], want: { ready: 1, passing: 0 }, open: true },
+    { name: 'up but drained: not passing', rows: [row('a', 'DRAIN'), row('a:open', 'DRAIN'), row('b', 'DOWN'), row('b:open', 'no check')], want: { ready: 1, passing: 0 }, open: true },
+    { name: 'only drained and leaving servers: a 503, not fail open', rows: [row('a', 'DOWN'), row('a:open', 'DRAIN'), row('b', 'MAINT'), row('b:open', 'MAINT')], want: { ready: 0, passing: 0 }, open: false },
+    { name: 'checks off: no twins, nothing to fail open to', rows: [row('a', 'no check')], want: { ready: 0, passing: 1 }, open: false },
+  ];
+  for (const k of cases) {
+    const got = readyAndPassing(k.rows);
+    t.same(got, k.want, k.name);
+    t.equal(got.ready > 0 && got.passing === 0, k.open, `${k.name}: ${k.open ? '' : 'not '}failing open`);
+  }
+});
+
+t.test('members: a twin\'s figures added to its server\'s, whose status stands for both', async (t) => {
+  const row = (name: string, status: string, inflight: number, queued = 0, answered = 0): ServerStat => ({ name, status, inflight, queued, answered });
+  t.same(mergeTwins([row('a', 'DOWN', 1, 0, 10), row('a:open', 'no check', 2, 1, 5), row('b', 'UP', 3)]), [row('a', 'DOWN', 3, 1, 15), row('b', 'UP', 3)]);
+  t.same(mergeTwins([row('a:open', 'no check', 2), row('a', 'UP', 1)]), [row('a', 'UP', 3)], 'whichever comes first');
+  t.same(mergeTwins([row('a:open', 'MAINT', 2)]), [row('a', 'MAINT', 2)], 'a twin whose server is deleted stands alone');
 });
 
 t.test('running total: never goes back when HAProxy restarts or a server is deleted', async (t) => {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { userTieredWasm } from '../../proxy/wasm-tiering.js';
 import { userSizedYoungGeneration } from '../../proxy/young-generation.js';
 
 t.test("the proxy's young generation cap stands aside when the user sized it", async (t) => {
@@ -11,4 +12,15 @@ t.test("the proxy's young generation cap stands aside when the user sized it", a
     [[], '--max-semi-space-size=8 --enable-source-maps', true],
   ];
   for (const [execArgv, nodeOptions, want] of cases) t.equal(userSizedYoungGeneration(execArgv, nodeOptions), want, `${execArgv.join(' ')} | NODE_OPTIONS=${nodeOptions}`);
+});
+
+t.test('WebAssembly stays on baseline code unless the user chose its tiering', async (t) => {
+  const cases: [string[], string, boolean][] = [
+    [[], '', false],
+    [['--max-semi-space-size=16'], '--enable-source-maps', false],
+    [['--wasm-tier-up'], '', true],
+    [['--no-wasm-dynamic-tiering'], '', true],
+    [[], '--liftoff-only', true],
+  ];
+  for (const [execArgv, nodeOptions, want] of cases) t.equal(userTieredWasm(execArgv, nodeOptions), want, `${execArgv.join(' ')} | NODE_OPTIONS=${nodeOptions}`);
 });
