@@ -79,6 +79,12 @@ export const appConfig = z.object({
   /** Take chaos faults (delay/abort, cpu and memory hogs) on a loopback-only port of its own. */
   enableFaults: z.boolean().default(false),
   compatAuth: z.enum(COMPAT_AUTH_MODES).default('any'),
+  /**
+   * Requests the server sends itself before it reports ready (app/warm-up), at most for
+   * `timeMs`. Off unless asked: `shoal app` asks (its --warm-up); tests and benches that
+   * embed startApp choose.
+   */
+  warmUp: z.object({ requests: z.number().int().nonnegative(), timeMs: z.number().int().positive() }).default({ requests: 0, timeMs: 10_000 }),
   /** Bearer token life: short, so a leaked token is worth little and the deny list stays small. */
   tokenTtlMs: z.number().int().positive().default(15 * 60_000),
   /** A new signing key (kid) every this often; the previous ones verify until their tokens expire. */

@@ -3,15 +3,18 @@ import { toHttpError } from './http/error-mapper.js';
 export interface ReadinessReport {
   ready: boolean;
   draining: boolean;
+  /** Still running its warm-up (app/warm-up): up, but not ready for traffic yet. */
+  warming: boolean;
   db: { ok: boolean; message?: string };
 }
 
 /**
- * Ready = not draining and the database answers. Probes are shared and cached for
+ * Ready = warmed up, not draining, and the database answers. Probes are shared and cached for
  * `cacheMs` so a load balancer polling /readyz hard does not become DynamoDB load.
  */
 export class Readiness {
   draining = false;
+  warming = false;
   private last?: { at: number; ok: boolean; message?: string };
   private inflight?: Promise<{ ok: boolean; message?: string }>;
 
@@ -22,7 +25,7 @@ export class Readiness {
 
   async check(now = Date.now()): Promise<ReadinessReport> {
     const db = await this.db(now);
-    return { ready: !this.draining && db.ok, draining: this.draining, db };
+    return { ready: !this.draining && !this.warming && db.ok, draining: this.draining, warming: this.warming, db };
   }
 
   private async db(now: number): Promise<{ ok: boolean; message?: string }> {

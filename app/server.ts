@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -24,6 +24,7 @@ import { LoginGuard } from './auth/login-guard.js';
 import { TokenService } from './auth/tokens.js';
 import { Readiness } from './readiness.js';
 import { Registration } from './registration.js';
+import { WarmUpMark } from './warm-up/mark.js';
 import { createTables, Stores, tableNames } from './store/index.js';
 
 export interface AppHandle {
@@ -57,6 +58,13 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
     throw err;
   });
   return (server.address() as AddressInfo).port;
+}
+
+/** Where this process reaches its own listener: the bound address, loopback for a wildcard. */
+function ownListener(server: Server): { host: string; port: number } {
+  const a = server.address() as AddressInfo;
+  const host = a.address === '0.0.0.0' ? '127.0.0.1' : a.address === '::' ? '::1' : a.address;
+  return { host, port: a.port };
 }
 
 function waitForRedis(redis: Redis, ms: number): Promise<void> {
@@ -93,8 +101,12 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     }
     const stores = new Stores(dynamo, names, config.idempotencyLeaseMs);
     const readiness = new Readiness(() => stores.probe());
+    // Not ready (/readyz 503, no `ready` entry) until the warm-up has run; its requests carry the mark.
+    const warmUpMark = config.warmUp.requests > 0 ? new WarmUpMark() : undefined;
+    const notTraffic = warmUpMark && ((req: IncomingMessage) => warmUpMark.marks(req));
+    readiness.warming = warmUpMark !== undefined;
     const id = config.serverId ?? `app-${randomUUID().slice(0, 8)}`;
-    const metrics = new HttpMetrics(id);
+    const metrics = new HttpMetrics(id, notTraffic);
     const tracing = deps.tracing?.(id);
     if (tracing) for (const c of [dynamo.client, dynamo.doc]) traceDynamo(c, tracing.tracer);
     // The monitor needs the bound port, known only after listen: route through a slot.
@@ -130,7 +142,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
     let memoryMonitor: MemoryMonitor | undefined;
     if (config.monitors) {
       const monitorMetrics = new MonitorMetrics(metrics.registry, () => requestMonitor?.inflight ?? 0);
-      requestMonitor = new RequestMonitor({ fleet, address, serverId: id, bootId, intervalMs: config.monitorIntervalMs, log, metrics: monitorMetrics });
+      requestMonitor = new RequestMonitor({ fleet, address, serverId: id, bootId, intervalMs: config.monitorIntervalMs, log, metrics: monitorMetrics, exclude: notTraffic });
       memoryMonitor = new MemoryMonitor({ fleet, address, serverId: id, intervalMs: config.monitorIntervalMs, log, metrics: monitorMetrics });
       monitor = requestMonitor.middleware();
     }
@@ -159,6 +171,7 @@ export async function startApp(input: AppConfigInput, deps: AppDeps = {}): Promi
       cleanups.push(() => fleet.chaos.removeHook(id));
       log.warn({ id, faults: hooks.address }, 'fault hooks enabled (--enable-faults): chaos tools on this machine may slow or fail this server');
     }
+    if (warmUpMark) await (await import('./warm-up/run.js')).warmUpBeforeReady(ownListener(server), config.warmUp, warmUpMark, readiness, log);
     await registration.ready();
     registration.start();
     if (config.spotPollMs > 0) {

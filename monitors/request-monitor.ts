@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Middleware } from 'koa';
 import type { Fleet, RequestStats } from '../fleet/index.js';
 import type { Logger } from '../lib/log.js';
@@ -7,7 +7,32 @@ import type { MonitorMetrics } from './metrics.js';
 import { SlidingWindow } from './window.js';
 
 const STARTED = Symbol('shoal.requestStarted');
-type TimedResponse = ServerResponse & { [STARTED]?: number };
+const TALLY = Symbol('shoal.requestTally');
+type TimedResponse = ServerResponse & { [STARTED]?: number; [TALLY]?: Tally };
+
+/** Running totals and the window of one set of requests. */
+class Tally {
+  total = 0;
+  s2xx = 0;
+  s3xx = 0;
+  s4xx = 0;
+  s5xx = 0;
+  open = 0;
+
+  constructor(readonly window: SlidingWindow) {}
+
+  complete(status: number, started: number): void {
+    const now = performance.now();
+    this.open--;
+    this.total++;
+    if (status >= 500) {
+      if (status < 600) this.s5xx++;
+    } else if (status >= 400) this.s4xx++;
+    else if (status >= 300) this.s3xx++;
+    else if (status >= 200) this.s2xx++;
+    this.window.record(now, now - started);
+  }
+}
 
 export interface RequestMonitorOptions {
   /**
@@ -27,6 +52,11 @@ export interface RequestMonitorOptions {
   flushTimeoutMs?: number;
   log: Logger;
   metrics?: MonitorMetrics;
+  /**
+   * Requests that are not demand (the app's own warm-up): they run the same code, into
+   * totals that are never published, so the autoscaler sees no phantom load.
+   */
+  exclude?: (req: IncomingMessage) => boolean;
 }
 
 /**
@@ -36,18 +66,16 @@ export interface RequestMonitorOptions {
  * never loses or doubles a request: the next one carries the totals again.
  */
 export class RequestMonitor {
-  private total = 0;
-  private s2xx = 0;
-  private s3xx = 0;
-  private s4xx = 0;
-  private s5xx = 0;
-  private open = 0;
-  private readonly window: SlidingWindow;
+  private readonly counted: Tally;
+  /** What `exclude` picked out: counted the same way, published nowhere. */
+  private readonly excluded: Tally;
   private readonly loop: FlushLoop;
 
   constructor(private readonly opts: RequestMonitorOptions) {
     const intervalMs = opts.intervalMs ?? 1000;
-    this.window = new SlidingWindow(opts.windowMs ?? 10_000, performance.now());
+    const windowMs = opts.windowMs ?? 10_000;
+    this.counted = new Tally(new SlidingWindow(windowMs, performance.now()));
+    this.excluded = new Tally(new SlidingWindow(windowMs, performance.now()));
     this.loop = new FlushLoop({
       name: 'request monitor',
       intervalMs,
@@ -60,7 +88,7 @@ export class RequestMonitor {
 
   /** Requests started whose response has not finished or closed yet. */
   get inflight(): number {
-    return this.open;
+    return this.counted.open;
   }
 
   middleware(): Middleware {
@@ -68,16 +96,19 @@ export class RequestMonitor {
     // A response emits 'close' exactly once — after 'finish' when it completed, or when
     // the client went away first — so each request is counted once, with the status the
     // response had then, and in-flight goes down exactly once.
-    const complete = this.complete.bind(this);
     function onClose(this: TimedResponse): void {
       const started = this[STARTED];
       if (started === undefined) return; // belt and braces: never count a response twice
       this[STARTED] = undefined;
-      complete(this.statusCode, started);
+      this[TALLY]!.complete(this.statusCode, started);
     }
+    const { counted, excluded } = this;
+    const exclude = this.opts.exclude;
     return (ctx, next) => {
-      this.open++;
       const res = ctx.res as TimedResponse;
+      const tally = exclude?.(ctx.req) ? excluded : counted;
+      tally.open++;
+      res[TALLY] = tally;
       res[STARTED] = performance.now();
       res.on('close', onClose); // not once(): that allocates a wrapper per request
       return next();
@@ -100,33 +131,22 @@ export class RequestMonitor {
 
   /** The values the next flush writes. */
   stats(): RequestStats {
-    const w = this.window.snapshot(performance.now());
+    const c = this.counted;
+    const w = c.window.snapshot(performance.now());
     return {
       serverId: this.opts.serverId,
       bootId: this.opts.bootId,
-      total: this.total,
-      s2xx: this.s2xx,
-      s3xx: this.s3xx,
-      s4xx: this.s4xx,
-      s5xx: this.s5xx,
-      inflight: this.open,
+      total: c.total,
+      s2xx: c.s2xx,
+      s3xx: c.s3xx,
+      s4xx: c.s4xx,
+      s5xx: c.s5xx,
+      inflight: c.open,
       rps: w.rps,
       p50Ms: w.p50Ms,
       p95Ms: w.p95Ms,
       updatedAt: Date.now(),
     };
-  }
-
-  private complete(status: number, started: number): void {
-    const now = performance.now();
-    this.open--;
-    this.total++;
-    if (status >= 500) {
-      if (status < 600) this.s5xx++;
-    } else if (status >= 400) this.s4xx++;
-    else if (status >= 300) this.s3xx++;
-    else if (status >= 200) this.s2xx++;
-    this.window.record(now, now - started);
   }
 
   private async write(): Promise<void> {

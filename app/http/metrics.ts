@@ -1,6 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import type { Registry } from 'prom-client';
-import { RequestHistogram, type Series } from '../../lib/histogram-series.js';
+import { RequestHistogram, Series } from '../../lib/histogram-series.js';
 import { statusClass, tierRegistry } from '../../lib/metrics.js';
 
 /**
@@ -13,8 +14,14 @@ export class HttpMetrics {
   private readonly requests: RequestHistogram;
   /** method → route template → status class → series: three Map lookups per request, nothing hashed. */
   private readonly series = new Map<string, Map<string, Map<string, Series>>>();
+  /** Where excluded requests are observed: the same code runs, nothing is exported. */
+  private readonly unexported = new Series({});
 
-  constructor(server: string) {
+  /** `exclude`: requests that are not traffic (the app's own warm-up), kept out of the series. */
+  constructor(
+    server: string,
+    private readonly exclude?: (req: IncomingMessage) => boolean,
+  ) {
     this.registry = tierRegistry('app', server);
     this.requests = new RequestHistogram(
       this.registry,
@@ -29,8 +36,10 @@ export class HttpMetrics {
       try {
         await next();
       } finally {
+        const seconds = (performance.now() - start) / 1000;
         const route = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
-        this.find(ctx.method, typeof route === 'string' ? route : 'unmatched', statusClass(ctx.status)).observe((performance.now() - start) / 1000);
+        if (this.exclude?.(ctx.req)) this.unexported.observe(seconds);
+        else this.find(ctx.method, typeof route === 'string' ? route : 'unmatched', statusClass(ctx.status)).observe(seconds);
       }
     };
   }

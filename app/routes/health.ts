@@ -16,8 +16,9 @@ export function healthRoutes(readiness: Readiness, metrics: HttpMetrics, traces?
     ctx.status = report.ready ? 200 : 503;
     if (!report.ready) ctx.set('Retry-After', '1');
     ctx.body = {
-      status: report.ready ? 'ready' : report.draining ? 'draining' : 'unavailable',
+      status: report.ready ? 'ready' : report.draining ? 'draining' : report.db.ok ? 'warming' : 'unavailable',
       draining: report.draining,
+      warming: report.warming,
       db: report.db,
     };
   });

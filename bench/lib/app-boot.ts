@@ -21,12 +21,12 @@ function rssMb(pid: number): number {
 
 /**
  * Starts `shoal app` with `args` and times it to its first ready /readyz. The ready line
- * comes first (the app prints it once listening and registered), then /readyz is asked
+ * comes first (the app prints it once listening, warmed up and registered), then /readyz is asked
  * until it answers 200, so the figure includes the first DynamoDB probe.
  */
-export async function bootApp(args: string[], nodeArgs: string[] = []): Promise<Boot> {
+export async function bootApp(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Boot> {
   const t0 = performance.now();
-  const app = await startAppProcess(args, nodeArgs);
+  const app = await startAppProcess(args, nodeArgs, env);
   try {
     for (let i = 0; ; i++) {
       const res = await fetch(`${app.url}/readyz`);

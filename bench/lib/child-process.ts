@@ -11,6 +11,8 @@ export interface BenchChild {
   waitForLine(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
+  /** The last 8 kB of its stderr. */
+  stderr(): string;
 }
 
 /** Spawns `node ...args` from the repo root; output is kept (last 8 kB) for error messages. */
@@ -24,6 +26,7 @@ export function spawnNode(args: string[], env: Record<string, string> = {}): Ben
   return {
     pid: child.pid!,
     child,
+    stderr: () => err,
     waitForLine(re, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

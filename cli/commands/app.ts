@@ -8,7 +8,7 @@ import { enableCompileCache } from '../../lib/compile-cache.js';
 import { createLogger } from '../../lib/log.js';
 import { PARSE_ONCE } from '../../lib/parse-once.js';
 import { addFlags, flag, parseFlags, tier } from '../flags.js';
-import { duration, enableFaultsFlag, fleetRedisUrl, parseOptions, port, positiveInt, prefixFlag, redisFlag, sentinelFlags } from '../options.js';
+import { duration, enableFaultsFlag, fleetRedisUrl, nonNegativeInt, parseOptions, port, positiveInt, prefixFlag, redisFlag, sentinelFlags } from '../options.js';
 import { action } from '../run.js';
 import { stopOnSignals } from '../stop-on-signals.js';
 import { addDynamoOptions, dynamoFields, dynamoSettings } from './tables.js';
@@ -63,6 +63,19 @@ export const appTier = tier({
     tokenTtl: flag({ arg: '<duration>', help: 'how long a login token lasts', default: '15m', schema: duration.refine((ms) => ms >= 1000 && ms <= 24 * 3600_000, { message: 'expected 1s to 24h' }) }),
     enableFaults: enableFaultsFlag,
     loginLimit: flag({ arg: '<n>', help: 'failed logins per account per 15 minutes before a 429 (per address: 10×)', default: '5', schema: positiveInt }),
+    // On by default: an operator reads "ready" as ready, and a cold server costs twice the CPU per request for its first ~1,000 (docs/app.md).
+    warmUp: flag({
+      arg: '<n>',
+      help: 'read-only requests the server sends itself over loopback before it reports ready, so its first real ones run on warm code (0 = none)',
+      default: '1000',
+      schema: nonNegativeInt.max(100_000, { message: 'expected a whole number 0-100000' }),
+    }),
+    warmUpTime: flag({
+      arg: '<duration>',
+      help: 'the warm-up ends after this even if requests are left (the autoscaler\'s --boot-timeout counts it)',
+      default: '10s',
+      schema: duration.refine((ms) => ms >= 1 && ms <= 300_000, { message: 'expected 1ms to 5m' }),
+    }),
   },
   check: (o) => (o.headerTimeout > o.requestTimeout ? { key: 'headerTimeout', message: 'must not exceed --request-timeout' } : undefined),
 });
@@ -119,6 +132,7 @@ export function registerApp(program: Command): void {
         compatAuth: o.compatAuth,
         tokenTtlMs: o.tokenTtl,
         loginLimits: { perAccount: o.loginLimit, perAddress: o.loginLimit * 10, windowMs: 15 * 60_000 },
+        warmUp: { requests: o.warmUp, timeMs: o.warmUpTime },
       } satisfies z.input<typeof appConfig>, PARSE_ONCE);
       const parentPid = Number(process.env.SHOAL_PARENT_PID);
 

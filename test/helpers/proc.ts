@@ -30,10 +30,14 @@ export interface SpawnOptions {
   bin?: string;
 }
 
-/** Runs `node dist/cli/shoal.js ...args`; teardown kills it by pid if still running. */
+/**
+ * Runs `node dist/cli/shoal.js ...args`; teardown kills it by pid if still running. App
+ * servers it starts, directly or through `shoal up`, skip their warm-up (seconds of CPU per
+ * boot on a shared machine, for nothing the test checks) unless `opts.env` or a flag asks.
+ */
 export function spawnShoal(teardown: Teardown, args: string[], opts: SpawnOptions = {}): Proc {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, SHOAL_LOG_LEVEL: 'warn', ...opts.env })) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries({ ...process.env, SHOAL_LOG_LEVEL: 'warn', SHOAL_APP_WARM_UP: '0', ...opts.env })) if (v !== undefined) env[k] = v;
   const child = spawn(process.execPath, [opts.bin ?? SHOAL_BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     env,
