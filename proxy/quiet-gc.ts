@@ -2,6 +2,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from '../lib/log.js';
 import { collected, initialQuietGc, planQuietGc, type QuietGcSample } from './quiet-gc-plan.js';
+import { userSetV8Flag } from './user-v8-flags.js';
 
 // The shell of quiet-gc-plan.ts: samples the heap every half second and, when the plan says
 // so, runs one full GC that gives memory back. It compacts: moves what survived the burst off
@@ -41,7 +42,7 @@ const hasLastResort = Number(process.versions.v8.split('.')[0]) >= 12;
 function reducingGc(): void {
   const run = fullGc();
   if (hasLastResort) return run({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-  if (process.execArgv.includes('--compact-on-every-full-gc')) return run();
+  if (userSetV8Flag(/--compact-on-every-full-gc/)) return run();
   setFlagsFromString('--compact-on-every-full-gc');
   try {
     run();

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { userSetV8Flag } from './user-v8-flags.js';
 
 // undici parses every answer from an app server with llhttp compiled to WebAssembly. V8 runs
 // it first as baseline code (Liftoff) and, once it is hot, compiles it again with TurboFan on
@@ -10,16 +11,12 @@ import { setFlagsFromString } from 'node:v8';
 // Liftoff. The flags are read when a module is compiled, and undici compiles llhttp at its
 // first connection, long after this runs.
 
-const TIERING = /--(?:no-)?(?:wasm-tier-up|wasm-dynamic-tiering|liftoff-only|liftoff)\b/;
-
-/** True when the user chose how WebAssembly tiers up (node flags or NODE_OPTIONS): their choice wins. */
-export function userTieredWasm(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
-  return execArgv.some((a) => TIERING.test(a)) || TIERING.test(nodeOptions);
-}
+/** The flags that choose how WebAssembly tiers up: a user who passes one keeps their choice. */
+export const WASM_TIERING = /--(?:no-)?(?:wasm-tier-up|wasm-dynamic-tiering|liftoff-only|liftoff)\b/;
 
 /** WebAssembly stays on V8's baseline compiler: no optimizing tier-up in the background. */
 export function keepWasmOnBaseline(): void {
-  if (userTieredWasm()) return;
+  if (userSetV8Flag(WASM_TIERING)) return;
   setFlagsFromString('--no-wasm-dynamic-tiering');
   setFlagsFromString('--no-wasm-tier-up');
 }

@@ -1,5 +1,6 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { userSetV8Flag } from './user-v8-flags.js';
 
 // V8's young generation grows, by default, to two 16 MiB semi-spaces under a burst of
 // allocation (a flood of connections, a traffic peak) and never gives them back: 32 MiB of a
@@ -17,12 +18,8 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  */
 const SEMI_SPACE_CAP_MB = 8;
 
-const SIZING = /--(?:max|min)-semi-space-size|--semi-space-growth-factor/;
-
-/** True when the user sized the young generation (node flags or NODE_OPTIONS): their choice wins. */
-export function userSizedYoungGeneration(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
-  return execArgv.some((a) => SIZING.test(a)) || SIZING.test(nodeOptions);
-}
+/** The flags that size the young generation: a user who passes one keeps their size. */
+export const YOUNG_SIZING = /--(?:max|min)-semi-space-size|--semi-space-growth-factor/;
 
 /**
  * One semi-space's usable capacity in MiB (used + available: a little under its nominal
@@ -38,7 +35,7 @@ const growthFactor = (n: number) => setFlagsFromString(`--semi-space-growth-fact
 
 /** Start-up: the young generation keeps its initial size (module loading only fills the old one). */
 export function holdYoungGeneration(): void {
-  if (!userSizedYoungGeneration()) growthFactor(1);
+  if (!userSetV8Flag(YOUNG_SIZING)) growthFactor(1);
 }
 
 /**
@@ -49,7 +46,7 @@ export function holdYoungGeneration(): void {
  * scavenge to grow again.
  */
 export function capYoungGeneration(capMb = SEMI_SPACE_CAP_MB): void {
-  if (userSizedYoungGeneration()) return;
+  if (userSetV8Flag(YOUNG_SIZING)) return;
   let factor = 1;
   const fit = () => {
     const semiMb = semiSpaceMb();

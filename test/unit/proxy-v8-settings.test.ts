@@ -1,6 +1,7 @@
 import t from 'tap';
-import { userTieredWasm } from '../../proxy/wasm-tiering.js';
-import { userSizedYoungGeneration } from '../../proxy/young-generation.js';
+import { userSetV8Flag } from '../../proxy/user-v8-flags.js';
+import { WASM_TIERING } from '../../proxy/wasm-tiering.js';
+import { YOUNG_SIZING } from '../../proxy/young-generation.js';
 
 t.test("the proxy's young generation cap stands aside when the user sized it", async (t) => {
   const cases: [string[], string, boolean][] = [
@@ -11,7 +12,7 @@ t.test("the proxy's young generation cap stands aside when the user sized it", a
     [['--semi-space-growth-factor=4'], '', true],
     [[], '--max-semi-space-size=8 --enable-source-maps', true],
   ];
-  for (const [execArgv, nodeOptions, want] of cases) t.equal(userSizedYoungGeneration(execArgv, nodeOptions), want, `${execArgv.join(' ')} | NODE_OPTIONS=${nodeOptions}`);
+  for (const [execArgv, nodeOptions, want] of cases) t.equal(userSetV8Flag(YOUNG_SIZING, execArgv, nodeOptions), want, `${execArgv.join(' ')} | NODE_OPTIONS=${nodeOptions}`);
 });
 
 t.test('WebAssembly stays on baseline code unless the user chose its tiering', async (t) => {
@@ -22,5 +23,5 @@ t.test('WebAssembly stays on baseline code unless the user chose its tiering', a
     [['--no-wasm-dynamic-tiering'], '', true],
     [[], '--liftoff-only', true],
   ];
-  for (const [execArgv, nodeOptions, want] of cases) t.equal(userTieredWasm(execArgv, nodeOptions), want, `${execArgv.join(' ')} | NODE_OPTIONS=${nodeOptions}`);
+  for (const [execArgv, nodeOptions, want] of cases) t.equal(userSetV8Flag(WASM_TIERING, execArgv, nodeOptions), want, `${execArgv.join(' ')} | NODE_OPTIONS=${nodeOptions}`);
 });
