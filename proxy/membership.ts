@@ -30,6 +30,9 @@ export class Membership {
   private syncing: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  /** Passes in a row the data plane refused: the next retry waits twice as long, up to `resyncMs`. */
+  private refused = 0;
   private closed = false;
   private readonly once: OnceLog;
 
@@ -78,6 +81,7 @@ export class Membership {
   close(): void {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.retry);
   }
 
   private async loop(): Promise<void> {
@@ -88,7 +92,7 @@ export class Membership {
         const version = await this.o.fleet.registry.poolVersion();
         const servers = await this.o.fleet.registry.list();
         if (this.closed) return;
-        if (!(await this.applyTo(servers))) return;
+        if (!(await this.applyTo(servers))) return this.retrySoon();
         if (version < this.applied) this.o.log.warn({ version, applied: this.applied }, 'pool version went back (Redis lost its data): resynced in full');
         this.applied = version;
         this.once.clear('redis', 'redis reachable again: pool resynced');
@@ -99,14 +103,29 @@ export class Membership {
     } while (this.again && !this.closed);
   }
 
+  /**
+   * A data plane that refused a pass (HAProxy busy or restarting) is asked again in 100 ms,
+   * then 200, 400… up to the resync period: a join or a drain then waits on HAProxy, not on
+   * the next periodic resync.
+   */
+  private retrySoon(): void {
+    if (this.closed) return;
+    clearTimeout(this.retry);
+    const delay = Math.min(this.o.resyncMs, 100 * 2 ** Math.min(this.refused - 1, 16));
+    this.retry = setTimeout(() => void this.resync(), delay);
+    this.retry.unref();
+  }
+
   /** Hands the pool to the data plane; false (logged once) when it could not take it: no acknowledgement then. */
   private async applyTo(servers: readonly Server[]): Promise<boolean> {
     try {
       await this.o.upstreams.apply(servers, Date.now());
+      this.refused = 0;
       this.once.clear('apply', 'data plane took the pool again');
       return true;
     } catch (err) {
-      this.once.warn('apply', { err: String(err) }, 'data plane did not take the pool: not acknowledged, retrying on the next resync');
+      this.refused++;
+      this.once.warn('apply', { err: String(err) }, 'data plane did not take the pool: not acknowledged, retrying');
       return false;
     }
   }
