@@ -93,6 +93,9 @@ export function globalMaxconn(wanted: number, fdLimit: number | undefined): numb
 
 const INTERNAL = ProxyErrorCode.INTERNAL_PATH;
 
+/** An X-Request-Id shoal keeps: the Node plane's rule (proxy/headers.ts). */
+const REQUEST_ID = '^[-A-Za-z0-9_.:@/+=]{1,128}$';
+
 export function renderConfig(cfg: ProxyConfig, paths: HaproxyPaths): string {
   const t = cfg.timeouts;
   const lines = [
@@ -142,11 +145,11 @@ function frontend(name: string, cfg: ProxyConfig, port: number, paths: HaproxyPa
     `  bind ${bindAddress(cfg.host, port)}${cfg.tls && paths.pem ? ` ssl crt ${paths.pem}` : ''}`,
     `  maxconn ${cfg.limits.maxClientConnections}`,
     '  option forwardfor',
-    // the client's X-Request-Id when it is a sane token, else a new UUID; echoed in the answer
-    '  unique-id-format %[uuid()]',
-    '  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr(x-request-id) -m reg ^[-A-Za-z0-9_.:@/+=]{1,128}$ }',
-    '  http-request set-var(txn.rid) unique-id unless { var(txn.rid) -m found }',
-    '  http-request set-header x-request-id %[var(txn.rid)]',
+    // the client's X-Request-Id when it is one sane token, else a new UUID; echoed in the answer.
+    // A valid id is left as it came (no rewrite) and `uuid()` is fetched only when one is made:
+    // a `unique-id-format` would build an id for every request (bench/haproxy-rules.ts).
+    `  http-request set-header x-request-id %[uuid()] unless { req.fhdr_cnt(x-request-id) eq 1 } { req.fhdr(x-request-id) -m reg ${REQUEST_ID} }`,
+    '  http-request set-var(txn.rid) req.fhdr(x-request-id)',
     `  http-request set-header x-forwarded-proto ${proto}`,
     '  http-request set-header x-forwarded-host %[req.hdr(host)] if { req.hdr(host) -m found }',
     '  http-request del-header x-forwarded-host unless { req.hdr(host) -m found }',

@@ -33,6 +33,14 @@ for (const plane of dataPlanes()) {
     if (plane === 'node') t.equal(h['x-hop'], undefined, 'headers named in Connection are hop-by-hop');
     const made = await getJson(`${p.url}/echo`);
     t.match((made.body.headers as Record<string, string>)['x-request-id'], /^[0-9a-f-]{36}$/, 'a request id is made when absent');
+    t.equal(made.headers['x-request-id'], (made.body.headers as Record<string, string>)['x-request-id'], 'and the made one is echoed');
+    // an id that is not one sane token (a space; or two of them, which Node joins with ', ') is replaced
+    for (const bad of [{ 'x-request-id': 'has space' }, { 'x-request-id': ['req-1', 'req-2'] }]) {
+      const b = await nodeGet(`${p.url}/echo`, bad);
+      const sent = (b.body.headers as Record<string, string>)['x-request-id'];
+      t.match(sent, /^[0-9a-f-]{36}$/, `a bad request id (${JSON.stringify(bad['x-request-id'])}) is replaced with a new one`);
+      t.equal(b.headers['x-request-id'], sent, 'which the client gets back');
+    }
 
     await startBackend(t.teardown, r, 'b4');
     const joinedAt = Date.now();
@@ -162,7 +170,7 @@ for (const plane of dataPlanes()) {
   });
 }
 
-function nodeGet(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, unknown>; body: Record<string, unknown> }> {
+function nodeGet(url: string, headers: Record<string, string | string[]>): Promise<{ headers: Record<string, unknown>; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { headers, agent: false }, (res) => {
       let text = '';

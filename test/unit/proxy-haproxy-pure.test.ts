@@ -43,6 +43,8 @@ t.test('config: the same flags as the Node proxy, in HAProxy words', async (t) =
   has('retries 2', '--max-attempts 3 is two retries');
   has('retry-on conn-failure empty-response response-timeout', 'retry what never reached a server or broke');
   has('http-request disable-l7-retry unless { method GET HEAD PUT DELETE OPTIONS TRACE } || { req.hdr(idempotency-key) -m found }', 'but a broken POST only with a key');
+  has('http-request set-header x-request-id %[uuid()] unless { req.fhdr_cnt(x-request-id) eq 1 } { req.fhdr(x-request-id) -m reg ^[-A-Za-z0-9_.:@/+=]{1,128}$ }', 'a new request id only where the client sent no single sane one');
+  t.notMatch(c, /unique-id-format/, 'no id built for every request');
   t.match(c, /http-request return status 404 .*SHOAL_ERR_ROUTE_NOT_FOUND.* if \{ path,url_dec -m reg -i \^\/\(metrics\|healthz\|readyz\)\/\*\$ \}/, 'internal paths answer 404');
   t.notMatch(c, /^\s*server /m, 'the backend starts empty: servers come over the runtime API');
   t.notMatch(c, /ssl crt/, 'no TLS unless asked');
