@@ -29,7 +29,7 @@ export async function nodeTarget(name: string, args: string[], ready: RegExp, en
 }
 
 /** Installs the Debian package if missing (root only); returns false with a clear line otherwise. */
-function ensure(bin: string, pkg: string): boolean {
+export function ensure(bin: string, pkg: string): boolean {
   const has = () => spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`]).status === 0;
   if (has()) return true;
   say(`${bin}: not installed, trying apt-get install -y ${pkg}`);
@@ -83,12 +83,9 @@ http { access_log off; client_body_temp_path ${dir}/nb; proxy_temp_path ${dir}/n
   return daemonTarget('nginx', binary('nginx'), ['-c', conf, '-p', dir], p);
 }
 
-/** haproxy, one thread, connection reuse; undefined (with a line) if it cannot be installed. */
-export async function haproxyTarget(dir: string, backend: string): Promise<Target | undefined> {
-  if (!ensure('haproxy', 'haproxy')) return undefined;
-  const p = await freePort();
-  const conf = join(dir, 'haproxy.cfg');
-  writeFileSync(conf, `global
+/** bench:proxy's bare HAProxy: one worker, keep-alive both sides, X-Forwarded-For, one static server. */
+export function bareHaproxyConfig(port: number, backend: string): string {
+  return `global
   nbthread 1
   # haproxy sizes maxconn from the fd limit (two per proxied connection)
   fd-hard-limit 20000
@@ -100,11 +97,19 @@ defaults
   option http-keep-alive
   option forwardfor
 frontend f
-  bind 127.0.0.1:${p}
+  bind 127.0.0.1:${port}
   default_backend b
 backend b
   http-reuse always
   server s1 ${backend}
-`);
+`;
+}
+
+/** haproxy, one thread, connection reuse; undefined (with a line) if it cannot be installed. */
+export async function haproxyTarget(dir: string, backend: string): Promise<Target | undefined> {
+  if (!ensure('haproxy', 'haproxy')) return undefined;
+  const p = await freePort();
+  const conf = join(dir, 'haproxy.cfg');
+  writeFileSync(conf, bareHaproxyConfig(p, backend));
   return daemonTarget('haproxy', binary('haproxy'), ['-f', conf, '-db'], p);
 }
