@@ -1,7 +1,8 @@
 // bench/proxy: one backend, the same load for every target, one worker each: direct, shoal
 // proxy, the undici floor (node http server + one undici Pool, nothing else), http-proxy-3
 // with a keep-alive agent and without one (the seed's raw example), nginx and haproxy, and
-// shoal proxy --data-plane haproxy (shoal's control plane driving its own HAProxy child).
+// shoal proxy --data-plane haproxy (shoal's control plane driving its own HAProxy child), with
+// its defaults and with --retry-sent off (no L7 retries: bare HAProxy's retry rules).
 // Per round, targets in rotating order:
 //   peak       wrk -t1 -cC (closed loop) after a 2 s warm-up: rps, p50/p99, CPU µs per request
 //   fixed rate `shoal load` open model at each --rates value, the same for every target:
@@ -49,6 +50,7 @@ const CONNECTIONS = positiveInt('connections', values.connections!, bad);
 const IDLE_SOCKETS = positiveInt('idle-sockets', values['idle-sockets']!, bad);
 const WARMUP_SECONDS = 2;
 const PATH = '/hello';
+const RETRY_SENT_OFF = 'shoal+haproxy --retry-sent off';
 
 interface Peak {
   rps: number;
@@ -99,7 +101,10 @@ async function main(): Promise<void> {
   add(await haproxyTarget(dir, backendAddr));
   // shoal's control plane driving HAProxy (its child: CPU and RSS are counted with it)
   if (targets.some((t) => t.name === 'haproxy')) {
-    add(await nodeTarget('shoal+haproxy', ['dist/cli/shoal.js', 'proxy', '--data-plane', 'haproxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn', ...SHOAL_HOLDS_IDLE_SOCKETS], /ready at (http:\/\/\S+) /));
+    const haArgs = ['dist/cli/shoal.js', 'proxy', '--data-plane', 'haproxy', '--port', '0', '--admin-port', '0', '--redis', redis.url, '--prefix', 'bench:', '--log-level', 'warn', ...SHOAL_HOLDS_IDLE_SOCKETS];
+    add(await nodeTarget('shoal+haproxy', haArgs, /ready at (http:\/\/\S+) /));
+    // the same without HAProxy's L7 retries (a copy of every request buffer): bare HAProxy's retry rules
+    add(await nodeTarget(RETRY_SENT_OFF, [...haArgs, '--retry-sent', 'off'], /ready at (http:\/\/\S+) /));
   }
 
   loadAtStart = load1();
@@ -188,13 +193,15 @@ function summary(names: string[], samples: Map<string, Samples>): void {
   const of = (name: string) => samples.get(name);
   const peak = (name: string, k: 'rps' | 'p99' | 'cpuUs') => median(of(name)!.peak.map((p) => p[k]));
   console.log('\nsummary (medians of the peak runs; p99 at each fixed rate paired per round)\n');
-  if (names.includes('shoal+haproxy')) {
-    const rates = RATES.map((rate) => {
-      const a = of('shoal+haproxy')!.rates.get(rate)!;
-      const b = of('haproxy')!.rates.get(rate)!;
-      return `${rate}/s ${median(a.map((x, i) => x.p99Ms - b[i]!.p99Ms)).toFixed(2)} ms`;
-    });
-    console.log(`- shoal+haproxy ÷ haproxy: ${(peak('shoal+haproxy', 'rps') / peak('haproxy', 'rps')).toFixed(2)}× rps; p99 delta at peak ${(peak('shoal+haproxy', 'p99') - peak('haproxy', 'p99')).toFixed(2)} ms, at ${rates.join(', at ')}`);
+  if (names.includes('haproxy')) {
+    for (const name of ['shoal+haproxy', RETRY_SENT_OFF].filter((n) => names.includes(n))) {
+      const rates = RATES.map((rate) => {
+        const a = of(name)!.rates.get(rate)!;
+        const b = of('haproxy')!.rates.get(rate)!;
+        return `${rate}/s ${median(a.map((x, i) => x.p99Ms - b[i]!.p99Ms)).toFixed(2)} ms`;
+      });
+      console.log(`- ${name} ÷ haproxy: ${(peak(name, 'rps') / peak('haproxy', 'rps')).toFixed(2)}× rps; p99 delta at peak ${(peak(name, 'p99') - peak('haproxy', 'p99')).toFixed(2)} ms, at ${rates.join(', at ')}`);
+    }
   }
   if (names.includes('nginx')) {
     console.log(`- shoal (node) ÷ nginx: ${(peak('shoal', 'rps') / peak('nginx', 'rps')).toFixed(2)}× rps; shoal ${peak('shoal', 'cpuUs').toFixed(1)} CPU µs/request, nginx ${peak('nginx', 'cpuUs').toFixed(1)}`);

@@ -53,6 +53,11 @@ export interface ProxyConfig {
     bufferBodyBytes: number;
     /** Attempts per request, first try included. */
     maxAttempts: number;
+    /**
+     * Resend an idempotent or keyed request whose connection broke or timed out after it was
+     * sent (off: only one that never reached a server). On HAProxy these are its L7 retries.
+     */
+    retrySent: boolean;
     /** Retries as a share of requests (0.2 = at most 20 % extra). */
     retryRatio: number;
     retryMinPerSecond: number;
@@ -86,6 +91,7 @@ export const DEFAULT_LIMITS: ProxyConfig['limits'] = {
   queuePerServer: 256,
   bufferBodyBytes: 64 * 1024,
   maxAttempts: 3,
+  retrySent: true,
   retryRatio: 0.2,
   retryMinPerSecond: 10,
 };

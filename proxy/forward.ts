@@ -28,6 +28,7 @@ export interface ForwarderOptions {
   bodyIdleMs: number;
   bufferBodyBytes: number;
   maxAttempts: number;
+  retrySent: boolean;
   /** Requests are marked as the course API's (the `--compat-port` listener). */
   compat?: boolean;
   /** True once shutdown began: answers carry Connection: close. */
@@ -265,6 +266,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         bodyReplayable: this.replayable,
         keyed: this.req.headers['idempotency-key'] !== undefined,
         untried: this.o.upstreams.candidates(now, this.tried).length,
+        retrySent: this.o.retrySent,
       },
       this.o.budget,
     );

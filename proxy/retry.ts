@@ -53,10 +53,12 @@ export interface RetryQuestion {
   keyed: boolean;
   /** Eligible servers not yet tried for this request. */
   untried: number;
+  /** --retry-sent: a request that reached a server (broke or timed out after it was sent) may be resent. */
+  retrySent: boolean;
 }
 
 export type RetryVerdict = { retry: true } | { retry: false; reason: RetryRefusal };
-export type RetryRefusal = 'client-gone' | 'body-streamed' | 'not-idempotent' | 'attempts' | 'no-other-server' | 'budget';
+export type RetryRefusal = 'client-gone' | 'body-streamed' | 'retry-sent-off' | 'not-idempotent' | 'attempts' | 'no-other-server' | 'budget';
 
 export interface Budget {
   tryWithdraw(): boolean;
@@ -65,6 +67,7 @@ export interface Budget {
 export function shouldRetry(q: RetryQuestion, budget: Budget): RetryVerdict {
   if (q.failure === 'aborted') return { retry: false, reason: 'client-gone' };
   if (!q.bodyReplayable) return { retry: false, reason: 'body-streamed' };
+  if (q.failure !== 'connect' && !q.retrySent) return { retry: false, reason: 'retry-sent-off' };
   // a broken connection with a key is safe to resend; a timeout is not: the first attempt may still be running
   const safe = q.failure === 'connect' || isIdempotent(q.method) || (q.failure === 'sent' && q.keyed);
   if (!safe) return { retry: false, reason: 'not-idempotent' };

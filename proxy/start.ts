@@ -72,6 +72,7 @@ export async function startProxy(cfg: ProxyConfig, log: Logger, opts: StartOptio
     bodyIdleMs: cfg.timeouts.idleMs,
     bufferBodyBytes: cfg.limits.bufferBodyBytes,
     maxAttempts: cfg.limits.maxAttempts,
+    retrySent: cfg.limits.retrySent,
     closing: () => closing,
     exposeInternal: cfg.exposeInternal,
     faults: faults?.rules,

@@ -53,6 +53,12 @@ export const proxyTier = tier({
     queue: flag({ arg: '<n>', help: 'requests that may wait per app server before it counts as full', default: String(DEFAULT_LIMITS.queuePerServer), schema: nonNegativeInt }),
     retryBudget: flag({ arg: '<percent>', help: 'retries as a percent of requests', default: String(DEFAULT_LIMITS.retryRatio * 100), schema: percent }),
     maxAttempts: flag({ arg: '<n>', help: 'attempts per request, the first included', default: String(DEFAULT_LIMITS.maxAttempts), schema: positiveInt.max(10, { message: 'expected 1-10' }) }),
+    retrySent: flag({
+      arg: '<on|off>',
+      help: 'resend an idempotent or keyed request whose connection broke or timed out after it was sent (off: only what never reached a server; with haproxy, off saves its L7 retries\' copy of every request)',
+      default: 'on',
+      schema: z.enum(['on', 'off'], { message: 'expected on or off' }),
+    }),
     healthInterval: flag({ arg: '<duration>', help: 'active /readyz check period (0 = off)', default: s(DEFAULT_HEALTH.intervalMs), schema: duration }),
     healthTimeout: flag({ arg: '<duration>', help: 'active check timeout', default: s(DEFAULT_HEALTH.timeoutMs), schema: duration }),
     healthRise: flag({ arg: '<n>', help: 'passing checks in a row to count a server up', default: String(DEFAULT_HEALTH.rise), schema: positiveInt }),
@@ -111,6 +117,7 @@ function toConfig(o: Parsed, adminToken: string | undefined): ProxyConfig {
       upstreamConnections: o.upstreamConnections,
       queuePerServer: o.queue,
       maxAttempts: o.maxAttempts,
+      retrySent: o.retrySent === 'on',
       retryRatio: o.retryBudget / 100,
     },
     health: {

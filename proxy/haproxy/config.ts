@@ -179,11 +179,16 @@ function backend(cfg: ProxyConfig): string[] {
     // shoal's retry rules: a connection that failed may be sent anywhere; a request that broke
     // or timed out after it was sent is resent only when idempotent or carrying an Idempotency-Key
     `  retries ${cfg.limits.maxAttempts - 1}`,
-    '  retry-on conn-failure empty-response response-timeout',
     '  option redispatch 1',
+  ];
+  // HAProxy's L7 retries copy the whole request buffer (tune.bufsize, 16 kB) for every request
+  // they may resend: --retry-sent off leaves them out (bench/haproxy-rules.ts, docs/proxy.md)
+  if (!cfg.limits.retrySent) return [...out, '  retry-on conn-failure'];
+  return [
+    ...out,
+    '  retry-on conn-failure empty-response response-timeout',
     '  http-request disable-l7-retry unless { method GET HEAD PUT DELETE OPTIONS TRACE } || { req.hdr(idempotency-key) -m found }',
   ];
-  return out;
 }
 
 function bindAddress(host: string, port: number): string {

@@ -50,6 +50,24 @@ for (const plane of dataPlanes()) {
     t.equal(await crashes(), 1 + 3, 'the GET was tried on three servers (--max-attempts 3)');
   });
 
+  t.test(`${plane}: --retry-sent off: a GET whose connection broke after it was sent is not resent; one that found no server still is`, async (t) => {
+    const r = await testRedis(t.teardown);
+    const bs = await Promise.all(['b1', 'b2'].map((id) => startBackend(t.teardown, r, id)));
+    const p = await startProxy(t.teardown, r, [...dp, '--eject-after', '100', '--retry-sent', 'off', '--health-interval', '0']);
+    const hits = async (path: string) => {
+      let n = 0;
+      for (const b of bs) n += Number(((await getJson(`${b.url}/stats`)).body.hits as Record<string, number>)[path] ?? 0);
+      return n;
+    };
+    const get = await getJson(`${p.url}/crash`);
+    t.equal(get.status, 502);
+    t.equal(await hits('/crash'), 1, 'the GET reached exactly one server');
+
+    // b1's port closed while it is still in the pool: a connection refused is retried on b2
+    await bs[0]!.proc.stop('SIGKILL');
+    for (let i = 0; i < 10; i++) t.equal((await getJson(`${p.url}/echo`)).body.id, 'b2', `request ${i + 1} answered by b2 after b1 refused it`);
+  });
+
   t.test(`${plane}: Redis stopped mid-run: traffic continues on the last known pool, and resumes syncing after`, async (t) => {
     const r = await testRedis(t.teardown);
     await Promise.all(['b1', 'b2'].map((id) => startBackend(t.teardown, r, id)));

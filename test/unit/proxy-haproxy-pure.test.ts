@@ -49,6 +49,11 @@ t.test('config: the same flags as the Node proxy, in HAProxy words', async (t) =
   t.notMatch(c, /^\s*server /m, 'the backend starts empty: servers come over the runtime API');
   t.notMatch(c, /ssl crt/, 'no TLS unless asked');
 
+  const noSent = renderConfig(cfg({ limits: { ...DEFAULT_LIMITS, retrySent: false } }), paths);
+  t.match(noSent, /\n {2}retry-on conn-failure\n/, '--retry-sent off: connection failures only, no L7 retries');
+  t.notMatch(noSent, /disable-l7-retry|empty-response/, 'and no L7 retry rules');
+  t.match(noSent, /retries 2\n {2}option redispatch 1/, 'the connection retries stay');
+
   const rr = renderConfig(cfg({ balancer: 'round-robin', exposeInternal: true }), paths);
   t.match(rr, /balance roundrobin/);
   t.notMatch(rr, /return status 404/, '--expose-internal forwards the internal paths');

@@ -3,7 +3,7 @@ import { classifyFailure, RetryBudget, shouldRetry, type RetryQuestion } from '.
 
 const always = { tryWithdraw: () => true };
 const never = { tryWithdraw: () => false };
-const q = (o: Partial<RetryQuestion>): RetryQuestion => ({ method: 'GET', failure: 'sent', attempts: 1, maxAttempts: 3, bodyReplayable: true, keyed: false, untried: 2, ...o });
+const q = (o: Partial<RetryQuestion>): RetryQuestion => ({ method: 'GET', failure: 'sent', attempts: 1, maxAttempts: 3, bodyReplayable: true, keyed: false, untried: 2, retrySent: true, ...o });
 
 t.test('retry policy table', async (t) => {
   const cases: { name: string; q: RetryQuestion; budget?: typeof always; want: string }[] = [
@@ -21,6 +21,10 @@ t.test('retry policy table', async (t) => {
     { name: 'attempts used up', q: q({ attempts: 3 }), want: 'attempts' },
     { name: 'no other server to try', q: q({ untried: 0 }), want: 'no-other-server' },
     { name: 'budget spent', q: q({}), budget: never, want: 'budget' },
+    { name: '--retry-sent off: a GET whose connection broke after sending is not resent', q: q({ retrySent: false }), want: 'retry-sent-off' },
+    { name: '--retry-sent off: nor a keyed POST', q: q({ method: 'POST', keyed: true, retrySent: false }), want: 'retry-sent-off' },
+    { name: '--retry-sent off: nor a GET that timed out', q: q({ failure: 'timeout', retrySent: false }), want: 'retry-sent-off' },
+    { name: '--retry-sent off: what never reached a server still is', q: q({ method: 'POST', failure: 'connect', retrySent: false }), want: 'retry' },
   ];
   for (const k of cases) {
     const v = shouldRetry(k.q, k.budget ?? always);
