@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { freePort } from '../lib/free-port.js';
-import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../proxy/config.js';
+import { defaultProxyConfig, type ProxyConfig } from '../proxy/config.js';
 import { checkArgs, ERROR_PAGES, errorPage, FULL_WEIGHT, renderConfig, serverArgs } from '../proxy/haproxy/config.js';
 import { findBinary } from '../proxy/haproxy/binary.js';
 import { spawnNode } from './lib/child-process.js';
@@ -30,29 +30,6 @@ const REQUESTS = positiveInt('requests', values.requests!, bad);
 const WARMUP = 500;
 const CONNECTIONS = 16;
 const say = (s: string) => process.stderr.write(`${s}\n`);
-
-/** shoal's config for one worker, as `shoal proxy --data-plane haproxy` writes it with its defaults. */
-function shoalConfig(port: number): ProxyConfig {
-  return {
-    port,
-    host: '127.0.0.1',
-    adminPort: 0,
-    adminHost: '127.0.0.1',
-    redisUrl: 'redis://127.0.0.1:6379',
-    prefix: 'shoal:',
-    balancer: 'p2c',
-    dataPlane: 'haproxy',
-    workers: 1,
-    slowStartMs: 10_000,
-    timeouts: DEFAULT_TIMEOUTS,
-    limits: DEFAULT_LIMITS,
-    health: DEFAULT_HEALTH,
-    resyncMs: 5000,
-    missingGraceMs: 10_000,
-    reportMs: 1000,
-    exposeInternal: false,
-  };
-}
 
 /** A variant of shoal's config: other flags, or lines dropped. */
 interface Variant {
@@ -155,7 +132,7 @@ async function main(): Promise<void> {
     rows.push({ name: 'haproxy (bench:proxy\'s bare config)', ...(await count(haproxy, bareHaproxyConfig(port, addr), port, dir)) });
     for (const v of VARIANTS) {
       say(`${v.name}…`);
-      rows.push({ name: v.name, ...(await count(haproxy, render(shoalConfig(port), dir, addr, v), port, dir)) });
+      rows.push({ name: v.name, ...(await count(haproxy, render(defaultProxyConfig({ port, adminPort: 0, dataPlane: 'haproxy' }), dir, addr, v), port, dir)) });
     }
     const bare = rows[0]!;
     const f = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -107,3 +107,27 @@ export const DEFAULT_HEALTH: HealthConfig = {
   ejectMaxMs: 60_000,
   maxEjectPercent: 50,
 };
+
+/** A whole ProxyConfig as `shoal proxy` runs with no flags given, with `over` on top. */
+export function defaultProxyConfig(over: Partial<ProxyConfig> = {}): ProxyConfig {
+  return {
+    port: 8080,
+    host: '127.0.0.1',
+    adminPort: 8091,
+    adminHost: '127.0.0.1',
+    redisUrl: 'redis://127.0.0.1:6379',
+    prefix: 'shoal:',
+    balancer: 'p2c',
+    dataPlane: 'node',
+    workers: 1,
+    slowStartMs: 10_000,
+    timeouts: DEFAULT_TIMEOUTS,
+    limits: DEFAULT_LIMITS,
+    health: DEFAULT_HEALTH,
+    resyncMs: 5000,
+    missingGraceMs: 10_000,
+    reportMs: 1000,
+    exposeInternal: false,
+    ...over,
+  };
+}

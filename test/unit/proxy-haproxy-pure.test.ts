@@ -1,31 +1,12 @@
 import t from 'tap';
 import type { Server } from '../../fleet/index.js';
-import { DEFAULT_HEALTH, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type ProxyConfig } from '../../proxy/config.js';
+import { DEFAULT_HEALTH, DEFAULT_LIMITS, defaultProxyConfig, type ProxyConfig } from '../../proxy/config.js';
 import { checkArgs, errorPage, globalMaxconn, renderConfig, serverArgs } from '../../proxy/haproxy/config.js';
 import { withParentDeathSignal } from '../../proxy/haproxy/process.js';
 import { diffPool, newPoolMemory, parseServersState, serverName, twinName, twinOf, wantedPool, type HaServer, type Wanted } from '../../proxy/haproxy/pool-diff.js';
 import { mergeTwins, parseStat, readyAndPassing, RunningTotal, type ServerStat } from '../../proxy/haproxy/stats.js';
 
-const cfg = (over: Partial<ProxyConfig> = {}): ProxyConfig => ({
-  port: 8080,
-  host: '127.0.0.1',
-  adminPort: 8091,
-  adminHost: '127.0.0.1',
-  redisUrl: 'redis://127.0.0.1:6379',
-  prefix: 'shoal:',
-  balancer: 'p2c',
-  dataPlane: 'haproxy',
-  workers: 1,
-  slowStartMs: 10_000,
-  timeouts: DEFAULT_TIMEOUTS,
-  limits: DEFAULT_LIMITS,
-  health: DEFAULT_HEALTH,
-  resyncMs: 5000,
-  missingGraceMs: 10_000,
-  reportMs: 1000,
-  exposeInternal: false,
-  ...over,
-});
+const cfg = (over: Partial<ProxyConfig> = {}): ProxyConfig => defaultProxyConfig({ dataPlane: 'haproxy', ...over });
 const paths = { socket: '/run/s.sock', errors: '/run/e' };
 
 t.test('config: the same flags as the Node proxy, in HAProxy words', async (t) => {
